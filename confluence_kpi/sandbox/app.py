@@ -1,0 +1,162 @@
+"""The sandbox as a function of requests: routes each to the control surface, the Confluence
+API (with stats, faults and auth around it) or the viewer; knows nothing of sockets."""
+
+from __future__ import annotations
+
+import sys
+import time
+import traceback
+from collections.abc import Callable
+from dataclasses import replace
+
+from confluence_kpi.sandbox import (
+    attachment_api,
+    content_api,
+    label_api,
+    property_api,
+    search_api,
+    space_api,
+)
+from confluence_kpi.sandbox.auth import Directory, unauthorized
+from confluence_kpi.sandbox.config import SandboxConfig
+from confluence_kpi.sandbox.control import PREFIX, Control
+from confluence_kpi.sandbox.database import Database
+from confluence_kpi.sandbox.errors import ApiError, PlainError, error_body
+from confluence_kpi.sandbox.faults import FaultPlan, Faults
+from confluence_kpi.sandbox.messages import DROP, Outcome, Request, Response
+from confluence_kpi.sandbox.render import Renderer
+from confluence_kpi.sandbox.routes import Call, Route, Router
+from confluence_kpi.sandbox.services import Services
+from confluence_kpi.sandbox.space_api import add_space
+from confluence_kpi.sandbox.stats import Stats
+from confluence_kpi.sandbox.store import Store
+
+MAX_BODY = 5 * 1024 * 1024
+MAX_ATTACHMENT_BODY = 100 * 1024 * 1024
+_API_ROOTS = ("/rest/", "/download/")
+
+
+def build_router() -> Router:
+    """Every Confluence endpoint; specific paths before the `{id}` patterns that match them too."""
+    router = Router()
+    for module in (search_api, attachment_api, content_api, property_api, label_api, space_api):
+        module.register(router)
+    return router
+
+
+class SandboxApp:
+    """One sandbox's state and behaviour; `base_url` is what its links start with."""
+
+    def __init__(self, config: SandboxConfig, base_url: str) -> None:
+        self.config = config
+        self.context_path = config.effective_context_path
+        database = Database(config.data) if config.data is not None else None
+        self.services = Services(
+            flavour=config.flavour,
+            store=Store(database),
+            directory=Directory(config.effective_users, config.effective_pats),
+            renderer=Renderer(config.flavour, base_url, self.context_path),
+            seed=config.seed,
+        )
+        self.router = build_router()
+        self.stats = Stats()
+        self.faults = Faults(config.seed)
+        self.control = (
+            Control(self.stats, self.faults, self.services.directory, self.services.store)
+            if config.control_enabled
+            else None
+        )
+        # The one place a read-only HTML viewer plugs in; until then, everything else is 404.
+        self.viewer: Callable[[Request], Response] | None = None
+        self._create_spaces()
+
+    def handle(self, request: Request) -> Outcome:
+        """Answers one request (or says to drop the connection)."""
+        path = request.path
+        if path == PREFIX or path.startswith(PREFIX + "/"):
+            return self.control.handle(request) if self.control else _not_found_text()
+        api_path = self._api_path(path)
+        if api_path is None:
+            return self.viewer(request) if self.viewer else _not_found_text()
+        return self._api(replace(request, path=api_path))
+
+    def max_body(self, path: str) -> int:
+        """The largest request body accepted: 100 MB for attachment uploads, 5 MB otherwise."""
+        return MAX_ATTACHMENT_BODY if "/child/attachment" in path else MAX_BODY
+
+    def too_large(self, limit: int) -> Response:
+        """The 413 for a body over `max_body`."""
+        return self._error(ApiError(413, f"Request body too large: the limit is {limit} bytes"))
+
+    def close(self) -> None:
+        """Releases the data file."""
+        self.services.store.close()
+
+    def _api_path(self, path: str) -> str | None:
+        """The path below the context path, if it is a Confluence API path."""
+        if self.context_path:
+            if not path.startswith(self.context_path + "/"):
+                return None
+            path = path[len(self.context_path) :]
+        return path if path.startswith(_API_ROOTS) else None
+
+    def _api(self, request: Request) -> Outcome:
+        matched = self.router.match(request.method, request.path)
+        self.stats.record(request.method, matched[0].template if matched else "(unmatched)")
+        plan = self.faults.plan(request.method, request.path)
+        delay_ms = self.config.latency_ms + plan.latency_ms
+        if delay_ms:
+            time.sleep(delay_ms / 1000)
+        if plan.drop == "before":
+            return DROP
+        if plan.status is not None:
+            return self._fault(plan.status, plan)
+        response = self._answer(request, matched)
+        # "after": the write was applied and committed; the client just never hears of it.
+        return DROP if plan.drop == "after" else response
+
+    def _answer(self, request: Request, matched: tuple[Route, dict[str, str]] | None) -> Response:
+        user = self.services.directory.authenticate(request)
+        if user is None:
+            return unauthorized(self.config.flavour)
+        if matched is None:
+            if self.router.allows_path(request.path):
+                return self._error(ApiError(405, f"Method {request.method} is not allowed here"))
+            return self._error(
+                ApiError(404, f"null for uri: {self.services.renderer.base}{request.path}")
+            )
+        route, params = matched
+        if user.read_only and request.method != "GET":
+            return self._error(ApiError(403, "You do not have permission to edit this content"))
+        try:
+            return route.handler(Call(request, params, user, self.services))
+        except ApiError as exc:
+            return self._error(exc)
+        except PlainError as exc:
+            return Response.text(exc.status, exc.text)
+        except Exception:
+            # Never a traceback on the wire: log it here, answer in Confluence's shape.
+            traceback.print_exc(file=sys.stderr)
+            return self._error(ApiError(500, "An unexpected error occurred in the sandbox"))
+
+    def _fault(self, status: int, plan: FaultPlan) -> Response:
+        message = "Rate limit exceeded." if status == 429 else "Injected fault."
+        headers = (("Retry-After", plan.retry_after),) if plan.retry_after is not None else ()
+        body = error_body(ApiError(status, message), self.config.flavour)
+        return Response.json(status, body, headers)
+
+    def _error(self, error: ApiError) -> Response:
+        return Response.json(error.status, error_body(error, self.config.flavour))
+
+    def _create_spaces(self) -> None:
+        """The `--space` spaces (kept when the data file already has them)."""
+        owner = self.config.effective_users[0].name
+        store = self.services.store
+        for spec in self.config.effective_spaces:
+            with store.writing() as txn:
+                if spec.key not in txn.state.spaces:
+                    add_space(txn, spec.key, spec.name, owner, self.services.now())
+
+
+def _not_found_text() -> Response:
+    return Response.text(404, "Not found")

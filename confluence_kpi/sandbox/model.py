@@ -1,0 +1,89 @@
+"""The records the sandbox keeps: spaces, content (pages, blog posts, attachments), properties,
+labels and users. Records are immutable; a write replaces them whole."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+JsonValue = Any  # what json.loads returns
+
+
+@dataclass(frozen=True)
+class User:
+    """A login; `read_only` users get 403 on every write."""
+
+    name: str
+    secret: str
+    read_only: bool = False
+
+
+@dataclass(frozen=True)
+class Version:
+    """One version stamp of a page, attachment or content property."""
+
+    number: int
+    when: datetime
+    by: str
+    message: str = ""
+    minor_edit: bool = False
+
+
+@dataclass(frozen=True)
+class Space:
+    """A space; creating one also creates its home page."""
+
+    id: int
+    key: str
+    name: str
+    homepage_id: str | None
+
+
+@dataclass(frozen=True)
+class Content:
+    """A page, blog post or attachment. Satisfies `cql.Searchable`."""
+
+    id: str
+    type: str
+    status: str
+    title: str
+    space_key: str
+    parent_id: str | None  # the parent page, or the page an attachment belongs to
+    ancestor_ids: tuple[str, ...]  # root first; kept in step when a page moves
+    labels: frozenset[str]
+    created: datetime
+    creator: str
+    version: Version
+    last_modified: datetime
+    body: str = ""
+    hidden_from: frozenset[str] = frozenset()
+    media_type: str = ""  # attachments only
+    file_size: int = 0  # attachments only
+    comment: str = ""  # attachments only
+
+    def visible_to(self, user: str) -> bool:
+        """Content a user may not see does not exist for them (Confluence answers 404)."""
+        return user not in self.hidden_from
+
+
+@dataclass(frozen=True)
+class Property:
+    """A content property: a JSON value under a key, versioned on its own."""
+
+    id: str
+    content_id: str
+    key: str
+    value: JsonValue
+    version: Version
+
+
+@dataclass(frozen=True)
+class Label:
+    """A label name and its id, shared by every page that carries it."""
+
+    name: str
+    id: str
+
+
+Record = Space | Content | Property | Label

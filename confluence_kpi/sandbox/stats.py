@@ -1,0 +1,36 @@
+"""Counts of Confluence API requests by method and by route template, for tests and benchmarks."""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+
+
+class Stats:
+    """Thread-safe counters; `snapshot()` is what `GET /_sandbox/stats` answers."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._by_method: Counter[str] = Counter()
+        self._by_route: Counter[str] = Counter()
+
+    def record(self, method: str, template: str) -> None:
+        """Counts one request."""
+        with self._lock:
+            self._by_method[method] += 1
+            self._by_route[f"{method} {template}"] += 1
+
+    def snapshot(self) -> dict[str, object]:
+        """`{"total", "by_method", "by_route"}`."""
+        with self._lock:
+            return {
+                "total": sum(self._by_method.values()),
+                "by_method": dict(self._by_method),
+                "by_route": dict(self._by_route),
+            }
+
+    def reset(self) -> None:
+        """Zeroes every counter."""
+        with self._lock:
+            self._by_method.clear()
+            self._by_route.clear()

@@ -1,0 +1,142 @@
+"""The `/_sandbox` control surface: stats by method and route, injected faults, on/off."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from email.utils import parsedate_to_datetime
+from typing import Any
+
+import pytest
+import requests
+
+from confluence_kpi.sandbox import SandboxServer
+
+from .helpers import Api
+
+
+def _faults(api: Api, *rules: dict[str, Any]) -> None:
+    response = api.control("POST", "/faults", json={"rules": list(rules)})
+    assert response.status_code == 200, response.text
+
+
+def test_stats_count_api_requests_by_method_and_route(api: Api) -> None:
+    page = api.create_page("Counted")
+    api.control("POST", "/stats/reset")
+    api.get(f"/rest/api/content/{page['id']}")
+    api.get(f"/rest/api/content/{page['id']}")
+    api.update_page(page, 2)
+    api.get(f"/rest/api/content/{page['id']}/property/nope")
+    api.control("GET", "/faults")  # the control surface is not counted
+    stats = api.control("GET", "/stats").json()
+    assert stats["total"] == 4
+    assert stats["by_method"] == {"GET": 3, "PUT": 1}
+    assert stats["by_route"] == {
+        "GET /rest/api/content/{id}": 2,
+        "PUT /rest/api/content/{id}": 1,
+        "GET /rest/api/content/{id}/property/{key}": 1,
+    }
+    api.control("POST", "/stats/reset")
+    assert api.control("GET", "/stats").json()["total"] == 0
+
+
+@pytest.mark.parametrize("retry_after", ["2", "1.5", "9223372036854775807", None])
+def test_429_fault_sends_retry_after_verbatim(api: Api, retry_after: str | None) -> None:
+    rule: dict[str, Any] = {
+        "method": "GET",
+        "path": "/rest/api/content/*",
+        "count": 1,
+        "status": 429,
+    }
+    if retry_after is not None:
+        rule["retry_after"] = retry_after
+    _faults(api, rule)
+    first = api.get("/rest/api/content/1")
+    assert first.status_code == 429
+    assert first.headers.get("Retry-After") == retry_after
+    assert first.json()["statusCode"] == 429
+    assert api.get("/rest/api/content/1").status_code == 404  # count 1: only the next request
+    assert api.control("GET", "/stats").json()["by_route"]["GET /rest/api/content/{id}"] == 2
+
+
+def test_429_fault_with_an_http_date(api: Api) -> None:
+    _faults(api, {"count": 1, "status": 429, "retry_after": "http-date:3"})
+    header = api.get("/rest/api/space/KPI").headers["Retry-After"]
+    delay = parsedate_to_datetime(header).timestamp() - time.time()
+    assert 1 < delay <= 4
+
+
+@pytest.mark.parametrize("status", [500, 502, 503])
+def test_5xx_faults_match_method_and_path(api: Api, status: int) -> None:
+    _faults(api, {"method": "POST", "path": "/rest/api/content", "status": status})
+    assert api.get("/rest/api/space/KPI").status_code == 200
+    response = api.post("/rest/api/content", json={})
+    assert response.status_code == status
+    api.control("DELETE", "/faults")
+    assert api.post("/rest/api/content", json={}).status_code == 400
+
+
+def test_latency_fault_delays_the_answer(api: Api) -> None:
+    _faults(api, {"latency_ms": 150, "count": 1})
+    started = time.perf_counter()
+    assert api.get("/rest/api/space/KPI").status_code == 200
+    assert time.perf_counter() - started >= 0.15
+
+
+def test_drop_after_post_applies_the_write(api: Api) -> None:
+    _faults(api, {"method": "POST", "drop": "after", "count": 1})
+    with pytest.raises(requests.ConnectionError):
+        api.create_page("Applied")
+    assert api.get("/rest/api/content", params={"title": "Applied"}).json()["size"] == 1
+
+
+def test_drop_before_post_applies_nothing(api: Api) -> None:
+    _faults(api, {"method": "POST", "drop": "before", "count": 1})
+    with pytest.raises(requests.ConnectionError):
+        api.create_page("Never")
+    assert api.get("/rest/api/content", params={"title": "Never"}).json()["size"] == 0
+
+
+def test_probability_faults_repeat_for_a_seed(
+    sandbox_factory: Callable[..., SandboxServer],
+) -> None:
+    def pattern() -> list[int]:
+        api = Api(sandbox_factory(seed=7))
+        _faults(api, {"probability": 0.5, "status": 503})
+        return [api.get("/rest/api/space/KPI").status_code for _ in range(20)]
+
+    first = pattern()
+    assert first == pattern()
+    assert {200, 503} == set(first)
+
+
+def test_malformed_fault_rules_are_400(api: Api) -> None:
+    for rules in (
+        [{"status": 200}],
+        [{"method": "GET"}],
+        [{"drop": "sideways"}],
+        [{"colour": 1}],
+        "x",
+    ):
+        response = api.control("POST", "/faults", json={"rules": rules})
+        assert response.status_code == 400
+        assert response.json()["error"]
+
+
+def test_base_latency_applies_to_every_request(
+    sandbox_factory: Callable[..., SandboxServer],
+) -> None:
+    api = Api(sandbox_factory(latency_ms=100))
+    started = time.perf_counter()
+    api.get("/rest/api/space/KPI")
+    assert time.perf_counter() - started >= 0.1
+
+
+def test_control_surface_can_be_turned_off(sandbox_factory: Callable[..., SandboxServer]) -> None:
+    server = sandbox_factory(control=False)
+    assert requests.get(server.url + "/_sandbox/stats", timeout=10).status_code == 404
+
+
+def test_paths_outside_the_api_are_404(api: Api) -> None:
+    assert requests.get(api.server.url + "/", timeout=10).status_code == 404
+    assert requests.get(api.server.url + "/anything", timeout=10).status_code == 404

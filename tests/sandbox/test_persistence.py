@@ -1,0 +1,86 @@
+"""`--data FILE`: the state survives a restart, and a failed write leaves neither memory nor file
+changed."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from confluence_kpi.sandbox import SandboxServer
+from confluence_kpi.sandbox.database import Database
+
+from .helpers import Api
+
+NO_CHECK = {"X-Atlassian-Token": "no-check"}
+
+
+def test_state_survives_restart_with_data_file(
+    sandbox_factory: Callable[..., SandboxServer], flavour: str, tmp_path: Path
+) -> None:
+    data = tmp_path / "sandbox.sqlite"
+    first = Api(sandbox_factory(flavour=flavour, data=data))
+    page = first.create_page("Durable", "<p>kept</p>")
+    first.update_page(page, 2, body="<p>kept twice</p>")
+    first.post(f"/rest/api/content/{page['id']}/label", json={"name": "kpi"})
+    first.post(f"/rest/api/content/{page['id']}/property", json={"key": "memo", "value": [1]})
+    first.post(
+        f"/rest/api/content/{page['id']}/child/attachment",
+        headers=NO_CHECK,
+        files={"file": ("a.csv", b"1,2", "text/csv")},
+    )
+    trashed = first.create_page("Binned")
+    first.delete(f"/rest/api/content/{trashed['id']}")
+    first.server.stop()
+
+    second = Api(sandbox_factory(flavour=flavour, data=data))
+    expand = "body.storage,version,metadata.labels,metadata.properties.memo"
+    got = second.get(f"/rest/api/content/{page['id']}", params={"expand": expand}).json()
+    assert got["version"]["number"] == 2
+    assert got["body"]["storage"]["value"] == "<p>kept twice</p>"
+    assert [x["name"] for x in got["metadata"]["labels"]["results"]] == ["kpi"]
+    assert got["metadata"]["properties"]["memo"]["value"] == [1]
+    download = second.session.get(
+        second.base + f"/download/attachments/{page['id']}/a.csv", timeout=10
+    )
+    assert download.content == b"1,2"
+    assert (
+        second.get(f"/rest/api/content/{trashed['id']}", params={"status": "trashed"}).status_code
+        == 200
+    )
+    new = second.create_page("After restart")
+    assert int(new["id"]) > int(trashed["id"])  # ids keep growing across restarts
+
+
+def test_a_failed_commit_changes_neither_memory_nor_file(
+    sandbox_factory: Callable[..., SandboxServer], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    data = tmp_path / "sandbox.sqlite"
+    api = Api(sandbox_factory(data=data))
+    calls = {"n": 0}
+    original = Database._apply
+
+    def crash_on_second_change(cur, change):  # type: ignore[no-untyped-def]
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise OSError("disk gone")
+        original(cur, change)
+
+    monkeypatch.setattr(Database, "_apply", staticmethod(crash_on_second_change))
+    response = api.post(
+        "/rest/api/content",
+        json={
+            "type": "page",
+            "title": "Half written",
+            "space": {"key": "KPI"},
+            "metadata": {"properties": {"memo": {"value": 1}}},
+        },
+    )
+    assert response.status_code == 500
+    assert "Traceback" not in response.text
+    monkeypatch.undo()
+    assert api.get("/rest/api/content", params={"title": "Half written"}).json()["size"] == 0
+    api.server.stop()
+    again = Api(sandbox_factory(data=data))
+    assert again.get("/rest/api/content", params={"title": "Half written"}).json()["size"] == 0
