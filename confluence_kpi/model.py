@@ -6,11 +6,15 @@ evaluation results are frozen dataclasses, built by pure code and never mutated.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+# Within a class body that has a field `date = None`, the annotation `date | None` would name that
+# None (annotations are evaluated lazily, in the class namespace); this alias keeps the type.
+Day = date
 
 
 class Status(StrEnum):
@@ -18,6 +22,8 @@ class Status(StrEnum):
 
     ACHIEVED = "achieved"
     ON_TRACK = "on_track"
+    # Measured, but there is nothing to judge against: neither good nor bad, and never "on track".
+    NO_TARGET = "no_target"
     AT_RISK = "at_risk"
     OFF_TRACK = "off_track"
     MISSED = "missed"
@@ -62,6 +68,13 @@ class Grain(StrEnum):
     YEAR = "year"
 
 
+class RollUp(StrEnum):
+    """How a goal's status follows from its KPIs' verdicts."""
+
+    WORST = "worst"  # the verdict needing the most attention wins: one KPI off track, goal too
+    MAJORITY = "majority"  # the verdict most KPIs share; a tie goes to the worse verdict
+
+
 class Kind(StrEnum):
     """Quantitative KPIs are counted; qualitative ones come from surveys and judgement."""
 
@@ -79,7 +92,26 @@ class Horizon(StrEnum):
 class Definition(BaseModel):
     """Base of the catalog's definitions: frozen, and unknown keys are errors (typos get caught)."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    # allow_inf_nan=False: YAML reads `.nan` and `.inf` as numbers, and no target or baseline
+    # can be one.
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
+
+
+class Bands(Definition):
+    """Pace bands: reaching this share of the expected progress or more is on track / at risk."""
+
+    on_track: float = 0.95
+    at_risk: float = 0.75
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Bands:
+        """At risk must lie below on track, and above zero: otherwise a band is empty."""
+        if not 0 < self.at_risk < self.on_track:
+            raise ValueError(
+                "must have 0 < at_risk < on_track "
+                f"(got at_risk {self.at_risk}, on_track {self.on_track})"
+            )
+        return self
 
 
 class Baseline(Definition):
@@ -90,10 +122,10 @@ class Baseline(Definition):
 
 
 class Target(Definition):
-    """The value to reach (or the band to stay in, for `range`) and when."""
+    """The value to reach (or the band to stay in, for `range`) and when; also a milestone."""
 
     value: float
-    date: date | None = None
+    date: Day | None = None
     upper: float | None = None  # the band's upper bound for `range`; `value` is the lower
 
 
@@ -119,22 +151,55 @@ class KpiDefinition(Definition):
     direction: Direction
     grain: Grain = Grain.MONTH
     aggregation: Aggregation = Aggregation.SUM
-    source: str
+    # Empty for a derived KPI, which has a `formula` over other KPIs instead of a source.
+    source: str = ""
+    formula: str | None = None  # `revenue / customers`: KPI ids, `-` written as `_`
     query: str | None = None  # sql: the query; other sources ignore it
     time_column: str = "ts"
     column: str = "value"
     numerator: str | None = None  # ratio KPIs: the columns summed before dividing
     denominator: str | None = None
+    # Multiplies each period's aggregated value: 100 shows a ratio of 0.925 as 92.5 %.
+    scale: float = Field(default=1.0, gt=0)
     values: tuple[StaticValue, ...] = ()
     baseline: Baseline | None = None
-    target: Target | None = None
+    target: Target | None = None  # the final target, due on its date
+    # Dated targets on the way to the final one, in date order: each period is judged against
+    # the first one not yet due at its end, so a later change never rewrites an old verdict.
+    milestones: tuple[Target, ...] = ()
     owner: str | None = None
     cadence: Grain | None = None  # how often data is expected; the grain when not set
+    bands: Bands | None = None  # pace bands for this KPI; the catalog's defaults when not set
+
+    @model_validator(mode="after")
+    def _source_or_formula(self) -> KpiDefinition:
+        """A KPI is measured from a source or derived by a formula, never both or neither."""
+        if bool(self.source) == (self.formula is not None):
+            raise ValueError("needs exactly one of source (measured) and formula (derived)")
+        return self
 
     @property
     def expected_cadence(self) -> Grain:
         """How often new data is expected: the cadence, or else the grain."""
         return self.cadence or self.grain
+
+    @property
+    def cumulative(self) -> bool:
+        """Whether a running period's value is a partial total that grows through the period:
+        a sum or count whose data arrives more often than the grain.
+
+        Data that arrives once per period (a monthly ledger row) is the whole period's value as
+        soon as it is there: extrapolating it over the period would multiply it.
+        """
+        grains = list(Grain)
+        finer = grains.index(self.expected_cadence) < grains.index(self.grain)
+        summed = self.aggregation in (Aggregation.SUM, Aggregation.COUNT)
+        return self.formula is None and summed and finer
+
+    @property
+    def targets(self) -> tuple[Target, ...]:
+        """The milestones and then the final target, in the order they fall due."""
+        return self.milestones if self.target is None else (*self.milestones, self.target)
 
 
 class Goal(Definition):
@@ -151,6 +216,7 @@ class Goal(Definition):
     deadline: date | None = None
     owner: str | None = None
     kpis: tuple[str, ...] = ()
+    rollup: RollUp | None = None  # the catalog's default when not set
 
 
 class Team(Definition):
@@ -200,6 +266,57 @@ class Change:
     good: bool | None  # None when the direction gives no preference (or no change)
 
 
+class NoteCode(StrEnum):
+    """What a note on a KPI says; the pages word it in their own language."""
+
+    NO_DATA = "no_data"
+    SOURCE_FAILED = "source_failed"  # values: error
+    STALE_SINCE = "stale_since"  # values: date (ISO)
+    LEFT_OUT_LATER = "left_out_later"  # values: count of measurements dated after as-of
+    NO_TARGET = "no_target"
+    NOT_EVALUATED = "not_evaluated"  # a goal names a KPI that nothing evaluated
+    INPUT_MISSING = "input_missing"  # values: kpis (ids of derived inputs without data)
+    FORMULA_UNDEFINED = "formula_undefined"  # values: count of periods (division by zero)
+
+
+@dataclass(frozen=True)
+class Note:
+    """A remark about an evaluation: a code and its values as text, worded by the page."""
+
+    code: NoteCode
+    values: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class RunRate:
+    """Pace of a cumulative KPI within its running period, per day, against the period target.
+
+    `required` is what each remaining day must add to meet `target`: None when it is already met
+    (or the target is an upper limit), 0 days left means the period ends with the last data.
+    """
+
+    to_date: float
+    days_elapsed: int
+    days_left: int
+    rate: float  # per day so far
+    projected: float  # the period's value at this rate: the one it is judged on
+    target: float | None
+    required: float | None
+
+
+@dataclass(frozen=True)
+class Projection:
+    """A least-squares line through the latest period values, extended to the target's date.
+
+    Noisy data makes it swing: the pages show how many points it rests on.
+    """
+
+    value: float
+    on: date
+    points: int
+    slope: float  # change per period
+
+
 @dataclass(frozen=True)
 class Evaluation:
     """Everything the pages show about one KPI at one moment (`as_of`)."""
@@ -215,8 +332,11 @@ class Evaluation:
     stale_since: date | None = None
     progress: float | None = None  # share of the way from baseline to target, 0..1 (may exceed)
     expected: float | None = None  # where the value should be now on the path to the target
-    notes: tuple[str, ...] = field(default=())  # plain-language remarks ("no data since ...")
+    notes: tuple[Note, ...] = ()  # remarks ("no data", "stale since ..."), worded by the page
     error: str | None = None  # why the KPI could not be evaluated (its source failed, ...)
+    run_rate: RunRate | None = None  # cumulative KPIs while their period runs
+    projection: Projection | None = None  # KPIs with a dated target, from enough points
+    milestone: Target | None = None  # the target in effect for the current period
 
 
 @dataclass(frozen=True)
@@ -227,6 +347,16 @@ class GoalEvaluation:
     status: Status
     progress: float | None
     kpis: tuple[Evaluation, ...]
+    rollup: RollUp = RollUp.WORST
+
+
+@dataclass(frozen=True)
+class StatusChange:
+    """A KPI whose verdict differs from the one its previous period got."""
+
+    kpi_id: str
+    before: Status
+    after: Status
 
 
 @dataclass(frozen=True)
@@ -238,3 +368,4 @@ class TeamEvaluation:
     kpis: tuple[Evaluation, ...]
     goals: tuple[GoalEvaluation, ...]
     attention: tuple[Evaluation, ...]
+    changed: tuple[StatusChange, ...] = ()

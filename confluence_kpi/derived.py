@@ -1,0 +1,133 @@
+"""Derived KPIs: a formula over other KPIs of the same grain, valued period by period.
+
+Each period where every input has a value becomes one measurement of the derived KPI, which
+is then evaluated like any KPI (targets, pace, staleness). A period where an input has no
+value, or the formula divides by zero, has no value: a gap, never a zero and never a crash.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import replace
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from confluence_kpi.evaluate import DEFAULT_BANDS, evaluate_kpi, note
+from confluence_kpi.formula import Formula, parse
+from confluence_kpi.model import Bands, Evaluation, KpiDefinition, Measurement, NoteCode
+from confluence_kpi.periods import day_start
+
+_INSTANT = timedelta(microseconds=1)
+
+
+class CycleError(ValueError):
+    """Derived KPIs that depend on themselves; `cycle` lists the ids around the loop."""
+
+    def __init__(self, cycle: Sequence[str]) -> None:
+        super().__init__("formulas depend on each other in a loop: " + " -> ".join(cycle))
+        self.cycle = tuple(cycle)
+
+
+def evaluation_order(kpis: Iterable[KpiDefinition]) -> list[KpiDefinition]:
+    """The KPIs with every derived one after its inputs (catalog order otherwise).
+
+    CycleError when formulas form a loop; inputs that are not KPIs of `kpis` are ignored here
+    (the catalog check reports them).
+    """
+    by_id = {kpi.id: kpi for kpi in kpis}
+    inputs = {k.id: parse(k.formula).kpis & by_id.keys() for k in by_id.values() if k.formula}
+    ordered: list[KpiDefinition] = []
+    done: set[str] = set()
+    for kpi_id in by_id:
+        _visit(kpi_id, inputs, by_id, done, [], ordered)
+    return ordered
+
+
+def _visit(
+    kpi_id: str,
+    inputs: Mapping[str, frozenset[str]],
+    by_id: Mapping[str, KpiDefinition],
+    done: set[str],
+    path: list[str],
+    ordered: list[KpiDefinition],
+) -> None:
+    """Depth-first: a KPI after its inputs; meeting a KPI already on `path` is a cycle."""
+    if kpi_id in done:
+        return
+    if kpi_id in path:
+        raise CycleError([*path[path.index(kpi_id) :], kpi_id])
+    path.append(kpi_id)
+    for other in sorted(inputs.get(kpi_id, ())):
+        _visit(other, inputs, by_id, done, path, ordered)
+    path.pop()
+    done.add(kpi_id)
+    ordered.append(by_id[kpi_id])
+
+
+def evaluate_derived(
+    kpi: KpiDefinition,
+    inputs: Mapping[str, Evaluation],
+    *,
+    now: datetime,
+    zone: ZoneInfo,
+    week_start: int = 0,
+    bands: Bands = DEFAULT_BANDS,
+    history_periods: int = 24,
+) -> Evaluation:
+    """Evaluates a derived KPI from its inputs' evaluations (same grain, same `now`)."""
+    if kpi.formula is None:
+        raise ValueError(f"KPI {kpi.id!r} has no formula")
+    formula = parse(kpi.formula)
+    missing = sorted(k for k in formula.kpis if k not in inputs or inputs[k].last_data is None)
+    if missing:
+        evaluation = evaluate_kpi(kpi, (), now=now, zone=zone, week_start=week_start)
+        return _with_note(evaluation, NoteCode.INPUT_MISSING, kpis=", ".join(missing))
+    series, gaps = _series(formula, [inputs[k] for k in sorted(formula.kpis)], zone)
+    evaluation = evaluate_kpi(
+        kpi,
+        series,
+        now=now,
+        zone=zone,
+        week_start=week_start,
+        bands=bands,
+        history_periods=history_periods,
+    )
+    return (
+        _with_note(evaluation, NoteCode.FORMULA_UNDEFINED, count=str(gaps)) if gaps else evaluation
+    )
+
+
+def _series(
+    formula: Formula, inputs: Sequence[Evaluation], zone: ZoneInfo
+) -> tuple[list[Measurement], int]:
+    """One measurement per period where every input has a value, and the count of periods
+    where the formula has none.
+
+    A measurement is dated at the last instant of its period, or at the oldest of the inputs'
+    latest data when that is earlier: the derived value is no fresher than its stalest input.
+    """
+    freshest = min(e.last_data for e in inputs if e.last_data is not None)
+    values: dict[date, dict[str, float]] = {}
+    ends: dict[date, date] = {}
+    for evaluation in inputs:
+        for pv in evaluation.history:
+            if pv.value is not None:
+                values.setdefault(pv.period.start, {})[evaluation.kpi_id] = pv.value
+                ends[pv.period.start] = pv.period.end
+    series, gaps = [], 0
+    for start in sorted(values):
+        known = values[start]
+        if len(known) < len(inputs):
+            continue
+        value = formula.value(known)
+        if value is None:
+            gaps += 1
+            continue
+        ts = min(day_start(ends[start], zone) - _INSTANT, freshest)
+        series.append(Measurement(ts, value))
+    return series, gaps
+
+
+def _with_note(evaluation: Evaluation, code: NoteCode, **values: str) -> Evaluation:
+    """The evaluation with one more note."""
+    return replace(evaluation, notes=(*evaluation.notes, note(code, **values)))
