@@ -1,0 +1,17 @@
+"""The measure stage: sources return tables for queries, and each KPI reads its series from one."""
+
+from confluence_kpi.sources.fetcher import Fetcher
+from confluence_kpi.sources.registry import PLUGIN_GROUP, open_source
+from confluence_kpi.sources.series import extract_series, measure
+from confluence_kpi.sources.table import Source, SourceError, Table
+
+__all__ = [
+    "PLUGIN_GROUP",
+    "Fetcher",
+    "Source",
+    "SourceError",
+    "Table",
+    "extract_series",
+    "measure",
+    "open_source",
+]

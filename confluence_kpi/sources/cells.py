@@ -1,0 +1,113 @@
+"""Reading one cell as a number or a point in time; `None` means the cell is empty.
+
+Parsers raise ValueError with a short reason; the caller adds where the cell is.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+from decimal import Decimal
+from functools import cache
+from math import isfinite
+from zoneinfo import ZoneInfo
+
+
+def _shown(value: object) -> str:
+    """A cell's value for an error message, cut short so a huge cell cannot flood the report."""
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+class NumberReader:
+    """Reads numbers from cells; text follows one convention ("1,234.5" or "1.234,5")."""
+
+    def __init__(self, decimal: str) -> None:
+        self._decimal = decimal
+        self._group = "," if decimal == "." else "."
+        # Digit grouping must be exact (1,234 not 1,2): in "3.5" read with decimal ",", the dot
+        # is no thousands separator, and dropping it would silently make the value 35.
+        group, mark = re.escape(self._group), re.escape(decimal)
+        self._grouped = re.compile(rf"[+-]?\d{{1,3}}(?:{group}\d{{3}})+(?:{mark}\d*)?")
+
+    def __call__(self, value: object) -> float | None:
+        """The cell's number, or None for an empty cell; ValueError when it is not a number."""
+        if isinstance(value, str):
+            text = value.strip()
+            if text.endswith("%"):  # "12 %" is the number 12 in a percentage KPI
+                text = text[:-1].rstrip()
+            if not text:
+                return None
+            if self._group in text:
+                if not self._grouped.fullmatch(text):
+                    raise ValueError(f"{_shown(value)} is not a number")
+                text = text.replace(self._group, "")
+            if self._decimal != ".":
+                text = text.replace(self._decimal, ".")
+            raw: str | float | Decimal = text
+        elif value is None:
+            return None
+        elif isinstance(value, int | float | Decimal) and not isinstance(value, bool):
+            raw = value
+        else:
+            raise ValueError(f"{_shown(value)} is not a number")
+        try:
+            number = float(raw)
+        except (ValueError, OverflowError):  # text that is no number, Decimal('sNaN'), 10**400
+            raise ValueError(f"{_shown(value)} is not a number") from None
+        # NaN and infinity pass float() but are never a measurement: one would turn every
+        # sum and mean of its period into NaN.
+        if not isfinite(number):
+            raise ValueError(f"{_shown(value)} is not a finite number")
+        return number
+
+
+@cache
+def number_reader(decimal: str) -> NumberReader:
+    """The shared reader for a decimal mark (its pattern is compiled once per process)."""
+    return NumberReader(decimal)
+
+
+def read_time(value: object, zone: ZoneInfo) -> datetime | None:
+    """The cell's moment as an aware datetime in `zone` (naive values are taken to be in it)."""
+    if isinstance(value, str):
+        try:
+            moment = datetime.fromisoformat(value)  # the common case, tried before anything else
+        except ValueError:
+            text = value.strip()
+            if not text:
+                return None
+            moment = _time_from_text(text, value, zone)
+    elif isinstance(value, datetime):
+        moment = value
+    elif isinstance(value, date):
+        moment = datetime(value.year, value.month, value.day)
+    elif value is None:
+        return None
+    elif isinstance(value, int | float) and not isinstance(value, bool):
+        moment = _from_epoch(value, value, zone)
+    else:
+        raise ValueError(f"{_shown(value)} is not a date or time")
+    if moment.tzinfo is None:
+        # combine() rather than replace(tzinfo=...): the same result, several times faster.
+        return datetime.combine(moment.date(), moment.time(), zone)
+    return moment.astimezone(zone)
+
+
+def _time_from_text(text: str, value: object, zone: ZoneInfo) -> datetime:
+    try:
+        return datetime.fromisoformat(text)  # dates, "T" or " " separated times, Z and offsets
+    except ValueError:
+        pass
+    try:
+        seconds = float(text)  # epoch seconds exported as text
+    except ValueError:
+        raise ValueError(f"{_shown(value)} is not a date or time") from None
+    return _from_epoch(seconds, value, zone)
+
+
+def _from_epoch(seconds: float, value: object, zone: ZoneInfo) -> datetime:
+    try:
+        return datetime.fromtimestamp(seconds, tz=zone)
+    except (ValueError, OverflowError, OSError):
+        raise ValueError(f"{_shown(value)} is not a date or time") from None

@@ -1,0 +1,104 @@
+"""From a table to one KPI's measurements: pick its columns, read each row, skip empty cells."""
+
+from __future__ import annotations
+
+from operator import attrgetter
+from zoneinfo import ZoneInfo
+
+from confluence_kpi.catalog import StaticSourceConfig
+from confluence_kpi.model import KpiDefinition, Measurement
+from confluence_kpi.sources.cells import number_reader, read_time
+from confluence_kpi.sources.fetcher import Fetcher
+from confluence_kpi.sources.static import static_series
+from confluence_kpi.sources.table import SourceError, Table
+
+
+def measure(kpi: KpiDefinition, fetcher: Fetcher, *, zone: ZoneInfo) -> tuple[Measurement, ...]:
+    """The KPI's measurements: its catalog values for static sources, else its source's table."""
+    if isinstance(fetcher.config(kpi.source), StaticSourceConfig):
+        return static_series(kpi, zone=zone)
+    return extract_series(kpi, fetcher.table(kpi.source, kpi.query), zone=zone)
+
+
+def extract_series(kpi: KpiDefinition, table: Table, *, zone: ZoneInfo) -> tuple[Measurement, ...]:
+    """The KPI's measurements from `table`, sorted by time; SourceError names any bad cell."""
+    if not table.rows:
+        raise SourceError(f"{table.origin}: no rows")
+    if (kpi.numerator is None) != (kpi.denominator is None):
+        raise SourceError(f"KPI {kpi.id!r}: a ratio needs both `numerator` and `denominator`")
+    time_at = _index(table, kpi.time_column)
+    if kpi.numerator is not None and kpi.denominator is not None:
+        columns: tuple[str, ...] = (kpi.time_column, kpi.numerator, kpi.denominator)
+        top, bottom = _index(table, kpi.numerator), _index(table, kpi.denominator)
+        measurements = _ratios(table, time_at, top, bottom, zone)
+    else:
+        columns = (kpi.time_column, kpi.column)
+        measurements = _values(table, time_at, _index(table, kpi.column), zone)
+    if not measurements:
+        read = ", ".join(repr(name) for name in columns)
+        raise SourceError(
+            f"{table.origin}: no rows with values in {read}; "
+            f"all {len(table.rows)} rows have an empty cell there"
+        )
+    measurements.sort(key=attrgetter("ts"))
+    return tuple(measurements)
+
+
+# The two loops below are the hot path (every row of every KPI, every run): plain loops with
+# local names, and the cell being read kept in `at` so that an error can say where it is.
+
+
+def _values(table: Table, time_at: int, value_at: int, zone: ZoneInfo) -> list[Measurement]:
+    number, found, row, at = number_reader(table.decimal), [], 0, time_at
+    try:
+        for row, cells in enumerate(table.rows):  # noqa: B007 (`row` is read on error)
+            at = time_at
+            ts = read_time(cells[time_at], zone)
+            at = value_at
+            value = number(cells[value_at])
+            if ts is not None and value is not None:  # missing data is not zero: skip the row
+                found.append(Measurement(ts, value))
+    except ValueError as exc:
+        raise _bad_cell(table, row, at, exc) from None
+    return found
+
+
+def _ratios(table: Table, time_at: int, top: int, bottom: int, zone: ZoneInfo) -> list[Measurement]:
+    number, found, row, at = number_reader(table.decimal), [], 0, time_at
+    try:
+        for row, cells in enumerate(table.rows):  # noqa: B007 (`row` is read on error)
+            at = time_at
+            ts = read_time(cells[time_at], zone)
+            at = top
+            num = number(cells[top])
+            at = bottom
+            den = number(cells[bottom])
+            if ts is None or num is None or den is None:
+                continue
+            if den == 0:
+                if num == 0:
+                    continue  # nothing to count in this row: no ratio, and nothing lost
+                raise ValueError(f"zero, while the numerator is {num:g}")
+            found.append(Measurement(ts, num / den, numerator=num, denominator=den))
+    except ValueError as exc:
+        raise _bad_cell(table, row, at, exc) from None
+    return found
+
+
+def _bad_cell(table: Table, row: int, column: int, problem: ValueError) -> SourceError:
+    where = f"{table.origin}, {table.where(row)}, column {table.columns[column]!r}"
+    return SourceError(f"{where}: {problem}")
+
+
+def _index(table: Table, column: str) -> int:
+    """Where `column` is: the column of that name, else the one equal to it ignoring case."""
+    # Ignoring case matters for SQL: PostgreSQL folds unquoted aliases ("AS TS") to lower case.
+    found = [i for i, name in enumerate(table.columns) if name == column] or [
+        i for i, name in enumerate(table.columns) if name.casefold() == column.casefold()
+    ]
+    if len(found) == 1:
+        return found[0]
+    shown = ", ".join(table.columns)
+    if found:
+        raise SourceError(f"{table.origin}: column {column!r} is not unique; columns are: {shown}")
+    raise SourceError(f"{table.origin}: column {column!r} not found; columns are: {shown}")

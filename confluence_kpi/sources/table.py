@@ -1,0 +1,39 @@
+"""What every source kind returns: a table of rows for one query, and the error it raises."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+
+class SourceError(Exception):
+    """A source could not deliver; the message names the source, file or query, row and column."""
+
+
+@dataclass(frozen=True)
+class Table:
+    """The rows one source query returned, before any KPI picks its columns from them."""
+
+    columns: tuple[str, ...]
+    rows: tuple[tuple[object, ...], ...]
+    origin: str  # names the table in messages: "sales_sheet (config/demo/sales.csv)"
+    decimal: str = "."  # how numbers written as text mark decimals: "," reads "1.234,5"
+    first_line: int | None = None  # the file line of the first row, for tables read from files
+
+    def where(self, index: int) -> str:
+        """Name the row at `index` (0-based) the way a person finds it: file line, or row number."""
+        if self.first_line is None:
+            return f"row {index + 1}"
+        return f"line {self.first_line + index}"
+
+
+class Source(Protocol):
+    """One configured source, open for the length of a sync run."""
+
+    def fetch(self, query: str | None) -> Table:
+        """Run `query` (sources without queries ignore it) and return all its rows."""
+        ...
+
+    def close(self) -> None:
+        """Release what the source holds (connections); called once at the end of the run."""
+        ...
