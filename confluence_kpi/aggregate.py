@@ -1,0 +1,115 @@
+"""One period's measurements become the period's value, for every `Aggregation`.
+
+Percentiles (and the median) interpolate linearly between the closest ranks: rank h = (n - 1) * q
+over the sorted values, the method numpy calls "linear" and Excel PERCENTILE.INC. Ratios divide
+the period's sums and never average per-row ratios. Non-finite input values are skipped, and a
+result that would not be finite is None: a page never shows NaN or Infinity.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from functools import partial
+from math import floor, fsum, isfinite
+from operator import attrgetter
+
+from confluence_kpi.model import Aggregation, Measurement
+
+_value = attrgetter("value")
+_ts = attrgetter("ts")
+
+
+def mean(values: Sequence[float]) -> float:
+    """The arithmetic mean of non-empty `values`."""
+    return fsum(values) / len(values)
+
+
+def percentile(values: Sequence[float], q: float) -> float:
+    """The q-quantile (0..1) of non-empty `values`, interpolated linearly between closest ranks."""
+    ordered = sorted(values)
+    rank = (len(ordered) - 1) * q
+    low = floor(rank)
+    high = min(low + 1, len(ordered) - 1)
+    return ordered[low] + (rank - low) * (ordered[high] - ordered[low])
+
+
+def last(values: Sequence[float]) -> float:
+    """The last of `values` in time order: the level of a balance or headcount (semi-additive)."""
+    return values[-1]
+
+
+def time_weighted_mean(times: Sequence[datetime], values: Sequence[float], end: datetime) -> float:
+    """The mean of `values`, each weighted by how long it held: until the next of `times`, the
+    last until `end`."""
+    ends = [*times[1:], end]
+    weights = [(until - since).total_seconds() for since, until in zip(times, ends, strict=True)]
+    total = fsum(weights)
+    if total <= 0:
+        # Everything was measured at `end` itself: no value held for any time, so weigh them alike.
+        return mean(values)
+    return fsum(weight * value for weight, value in zip(weights, values, strict=True)) / total
+
+
+def ratio(numerators: Sequence[float], denominators: Sequence[float]) -> float | None:
+    """Σ numerators / Σ denominators; None when the denominators sum to zero (no value, not 0)."""
+    denominator = fsum(denominators)
+    return fsum(numerators) / denominator if denominator else None
+
+
+_OF_VALUES: dict[Aggregation, Callable[[Sequence[float]], float]] = {
+    Aggregation.SUM: fsum,
+    Aggregation.MEAN: mean,
+    Aggregation.MEDIAN: partial(percentile, q=0.5),
+    Aggregation.P75: partial(percentile, q=0.75),
+    Aggregation.P90: partial(percentile, q=0.90),
+    Aggregation.P95: partial(percentile, q=0.95),
+    Aggregation.MIN: min,
+    Aggregation.MAX: max,
+    Aggregation.LAST: last,
+}
+
+
+def aggregate(how: Aggregation, chunk: Sequence[Measurement], end: datetime) -> float | None:
+    """The value of one period from its measurements in time order, or None when there is none.
+
+    `end` is when the period's last value stops holding (the period's end, or now while the
+    period runs); only the time-weighted mean uses it.
+    """
+    try:
+        result = _compute(how, chunk, end)
+    except OverflowError:  # fsum raises where plain float sums would become infinite
+        return None
+    return result if result is not None and isfinite(result) else None
+
+
+def _compute(how: Aggregation, chunk: Sequence[Measurement], end: datetime) -> float | None:
+    """`aggregate` before the guard against results that are not finite."""
+    match how:
+        case Aggregation.COUNT:
+            return float(len(chunk))
+        case Aggregation.RATIO:
+            # A row missing either side cannot contribute to both sums, so it is left out whole.
+            pairs = [
+                (m.numerator, m.denominator)
+                for m in chunk
+                if m.numerator is not None
+                and m.denominator is not None
+                and isfinite(m.numerator)
+                and isfinite(m.denominator)
+            ]
+            return ratio([n for n, _ in pairs], [d for _, d in pairs]) if pairs else None
+        case Aggregation.TIME_WEIGHTED_MEAN:
+            usable = _finite_rows(chunk)
+            values = list(map(_value, usable))
+            return time_weighted_mean(list(map(_ts, usable)), values, end) if usable else None
+        case _:
+            values = list(map(_value, _finite_rows(chunk)))
+            return _OF_VALUES[how](values) if values else None
+
+
+def _finite_rows(chunk: Sequence[Measurement]) -> Sequence[Measurement]:
+    """The measurements with a finite value; checked in bulk first, as nearly all are."""
+    if all(map(isfinite, map(_value, chunk))):
+        return chunk
+    return [m for m in chunk if isfinite(m.value)]

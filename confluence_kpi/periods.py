@@ -1,0 +1,97 @@
+"""Reporting periods in the catalog's time zone: which period a date is in, its bounds, its label.
+
+Periods are numbered per grain with plain integers (days since 0001-01-01, weeks since the first
+week start, months and quarters counted from year 0, years), so that finding a period is integer
+arithmetic on a local date and consecutive periods have consecutive numbers.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from functools import lru_cache
+from zoneinfo import ZoneInfo
+
+from confluence_kpi.model import Grain, Period
+
+MONDAY = 0
+SUNDAY = 6
+_FIRST_MONDAY = date(1, 1, 1).toordinal()  # 0001-01-01 was a Monday: weeks count from there
+
+
+def check_week_start(week_start: int) -> None:
+    """Rejects a week start that is not a weekday number (0 = Monday ... 6 = Sunday)."""
+    if not MONDAY <= week_start <= SUNDAY:
+        raise ValueError(f"week_start must be 0 (Monday) to 6 (Sunday), not {week_start}")
+
+
+def period_index(day: date, grain: Grain, week_start: int = MONDAY) -> int:
+    """The number of the period of `grain` that contains the local date `day`."""
+    match grain:
+        case Grain.DAY:
+            return day.toordinal()
+        case Grain.WEEK:
+            return (day.toordinal() - _FIRST_MONDAY - week_start) // 7
+        case Grain.MONTH:
+            return day.year * 12 + day.month - 1
+        case Grain.QUARTER:
+            return day.year * 4 + (day.month - 1) // 3
+        case Grain.YEAR:
+            return day.year
+
+
+def period_start(index: int, grain: Grain, week_start: int = MONDAY) -> date:
+    """The first local date of period number `index`: the inverse of `period_index`."""
+    match grain:
+        case Grain.DAY:
+            return date.fromordinal(index)
+        case Grain.WEEK:
+            return date.fromordinal(index * 7 + _FIRST_MONDAY + week_start)
+        case Grain.MONTH:
+            return date(index // 12, index % 12 + 1, 1)
+        case Grain.QUARTER:
+            return date(index // 4, index % 4 * 3 + 1, 1)
+        case Grain.YEAR:
+            return date(index, 1, 1)
+
+
+def period_label(start: date, grain: Grain, week_start: int = MONDAY) -> str:
+    """The display label of the period starting on `start`: 2026-03-01, 2026-W09, 2026-03, ..."""
+    match grain:
+        case Grain.DAY:
+            return start.isoformat()
+        case Grain.WEEK if week_start == MONDAY:
+            # ISO weeks: the ISO year can differ from the calendar year (2026-12-28 is 2026-W53).
+            iso_year, week, _ = start.isocalendar()
+            return f"{iso_year}-W{week:02d}"
+        case Grain.WEEK:
+            return f"week of {start.isoformat()}"
+        case Grain.MONTH:
+            return f"{start.year:04d}-{start.month:02d}"
+        case Grain.QUARTER:
+            return f"{start.year:04d}-Q{(start.month - 1) // 3 + 1}"
+        case Grain.YEAR:
+            return f"{start.year:04d}"
+
+
+@lru_cache(maxsize=4096)
+def period(index: int, grain: Grain, week_start: int = MONDAY) -> Period:
+    """Period number `index` of `grain`: local dates [start, end) and label (immutable: cached)."""
+    start = period_start(index, grain, week_start)
+    return Period(
+        start, period_start(index + 1, grain, week_start), period_label(start, grain, week_start)
+    )
+
+
+@lru_cache(maxsize=8192)
+def day_start(day: date, zone: ZoneInfo) -> datetime:
+    """The first instant of the local date `day` in `zone`, in UTC (cached: every KPI asks).
+
+    Where midnight falls in a DST gap, fold=0 reads it with the offset from before the switch,
+    which is exactly the instant the day begins. UTC keeps comparisons with UTC timestamps cheap.
+    """
+    return datetime(day.year, day.month, day.day, tzinfo=zone).astimezone(UTC)
+
+
+def local_date(instant: datetime, zone: ZoneInfo) -> date:
+    """The date in `zone` at an aware `instant`."""
+    return instant.astimezone(zone).date()

@@ -1,0 +1,100 @@
+"""Each aggregation against hand-computed values."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from confluence_kpi.aggregate import aggregate
+from confluence_kpi.model import Aggregation, Measurement
+
+from .factories import utc
+
+START = utc(2026, 3, 2)
+END = START + timedelta(days=1)
+
+
+def rows(*values: float) -> list[Measurement]:
+    """Measurements one hour apart from START."""
+    return [Measurement(START + timedelta(hours=n), value) for n, value in enumerate(values)]
+
+
+@pytest.mark.parametrize(
+    ("how", "values", "expected"),
+    [
+        (Aggregation.SUM, (1, 2, 3, 4), 10),
+        (Aggregation.MEAN, (1, 2, 3, 4), 2.5),
+        (Aggregation.MEDIAN, (4, 1, 3, 2), 2.5),
+        (Aggregation.MEDIAN, (3, 1, 2), 2),
+        # rank (n − 1)·q = 3 · 0.75 = 2.25: 3 + 0.25 · (4 − 3)
+        (Aggregation.P75, (4, 3, 2, 1), 3.25),
+        # rank 9 · 0.9 = 8.1 over 1..10: 9 + 0.1 · (10 − 9)
+        (Aggregation.P90, tuple(range(10, 0, -1)), 9.1),
+        (Aggregation.P95, tuple(range(1, 11)), 9.55),
+        (Aggregation.P95, (7,), 7),
+        (Aggregation.MIN, (3, -1, 2), -1),
+        (Aggregation.MAX, (3, -1, 2), 3),
+        (Aggregation.COUNT, (5, 5, 5), 3),
+        # A balance: the level at the end of the period, not the sum 530 of the levels.
+        (Aggregation.LAST, (100, 250, 180), 180),
+        # Non-finite input is skipped rather than spreading NaN into the page.
+        (Aggregation.MEAN, (1, float("nan"), 3), 2),
+    ],
+    ids=lambda part: str(part),
+)
+def test_aggregation_matches_hand_computed_value(
+    how: Aggregation, values: tuple[float, ...], expected: float
+) -> None:
+    assert aggregate(how, rows(*values), END) == pytest.approx(expected)
+
+
+def test_time_weighted_mean_weighs_each_value_by_how_long_it_held() -> None:
+    # 10 holds 00:00-06:00, 20 holds 06:00-24:00: (10·6 + 20·18) / 24 = 17.5 (the plain mean is 15).
+    series = [Measurement(START, 10), Measurement(START + timedelta(hours=6), 20)]
+    assert aggregate(Aggregation.TIME_WEIGHTED_MEAN, series, END) == pytest.approx(17.5)
+
+
+def test_time_weighted_mean_of_a_running_period_stops_at_the_given_end() -> None:
+    series = [Measurement(START, 10), Measurement(START + timedelta(hours=6), 20)]
+    # Evaluated at 12:00: 10 held six hours, 20 six hours so far.
+    now = START + timedelta(hours=12)
+    assert aggregate(Aggregation.TIME_WEIGHTED_MEAN, series, now) == pytest.approx(15)
+
+
+def test_time_weighted_mean_with_no_elapsed_time_weighs_values_alike() -> None:
+    series = [Measurement(START, 10), Measurement(START, 20)]
+    assert aggregate(Aggregation.TIME_WEIGHTED_MEAN, series, START) == pytest.approx(15)
+
+
+def test_ratio_divides_the_sums_and_not_the_mean_of_row_ratios() -> None:
+    # Day one: 1 of 1 converted; day two: 50 of 100. Totals 51 / 101 ≈ 0.505; the mean of the
+    # two ratios would claim 0.75.
+    series = [
+        Measurement(START, 1.0, numerator=1, denominator=1),
+        Measurement(START + timedelta(hours=1), 0.5, numerator=50, denominator=100),
+    ]
+    value = aggregate(Aggregation.RATIO, series, END)
+    assert value == pytest.approx(51 / 101)
+    assert value != pytest.approx(0.75)
+
+
+def test_ratio_with_zero_denominator_has_no_value() -> None:
+    series = [Measurement(START, 0, numerator=0, denominator=0)]
+    assert aggregate(Aggregation.RATIO, series, END) is None
+
+
+def test_ratio_leaves_out_rows_missing_a_side() -> None:
+    series = [
+        Measurement(START, 0.5, numerator=1, denominator=2),
+        Measurement(START + timedelta(hours=1), 0.9, numerator=9, denominator=None),
+    ]
+    assert aggregate(Aggregation.RATIO, series, END) == pytest.approx(0.5)
+
+
+def test_result_that_overflows_is_no_value_rather_than_infinity() -> None:
+    assert aggregate(Aggregation.SUM, rows(1e308, 1e308), END) is None
+
+
+def test_only_non_finite_values_give_no_value() -> None:
+    assert aggregate(Aggregation.MAX, rows(float("nan"), float("inf")), END) is None
