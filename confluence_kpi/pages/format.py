@@ -1,0 +1,290 @@
+"""Plain-text formatting of values, dates and verdicts for one locale.
+
+Everything here returns plain text; the templates escape it. Fixed words come from
+`page_templates/strings/<locale>.yaml` (a `Strings`), never from code.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from confluence_kpi.model import (
+    Change,
+    Direction,
+    Evaluation,
+    Grain,
+    KpiDefinition,
+    Note,
+    Period,
+    PeriodValue,
+    Projection,
+    RunRate,
+    Status,
+    Target,
+)
+
+# Characters XML 1.0 forbids (C0 controls but tab/LF/CR, surrogates, U+FFFE/U+FFFF).
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+_LINE_BREAK = re.compile("\r\n?")
+
+# Status lozenge colours: Confluence's status macro knows Grey, Red, Yellow, Green, Blue.
+_COLOURS: Mapping[Status, str] = {
+    Status.ACHIEVED: "Green",
+    Status.ON_TRACK: "Green",
+    Status.NO_TARGET: "Blue",  # informative, neither good nor bad
+    Status.AT_RISK: "Yellow",
+    Status.OFF_TRACK: "Red",
+    Status.MISSED: "Red",
+    Status.STALE: "Grey",
+    Status.NO_DATA: "Grey",
+}
+
+# Values of these notes are ISO dates, shown written out in the page's language.
+_DATE_VALUES = frozenset({"date"})
+_MINUS = "\u2212"  # a real minus sign: "-" next to a number reads as a hyphen
+
+
+def clean_text(text: str) -> str:
+    """Drop what XML 1.0 cannot carry and unify line ends to LF, as an XML parser would."""
+    return _LINE_BREAK.sub("\n", _NOT_XML.sub("", text))
+
+
+def status_colour(status: Status) -> str:
+    """The status lozenge colour of a verdict."""
+    return _COLOURS[status]
+
+
+@dataclass(frozen=True)
+class Strings:
+    """One locale's fixed texts (nested mapping, as in the YAML file) and conventions."""
+
+    locale: str
+    texts: Mapping[str, Any]
+
+    def text(self, path: str) -> str:
+        """The text at a dotted path such as `value.no_data`; KeyError names a missing one."""
+        node: Any = self.texts
+        for key in path.split("."):
+            node = node[key]
+        if not isinstance(node, str):
+            raise KeyError(f"{self.locale}: {path} is not a text")
+        return node
+
+    def say(self, path: str, **values: str) -> str:
+        """The text at `path` with its `{name}` placeholders filled in."""
+        return self.text(path).format_map(values)
+
+
+@dataclass(frozen=True)
+class Formatter:
+    """Formats values of KPIs for pages in one locale and time zone."""
+
+    strings: Strings
+    zone: ZoneInfo
+
+    def number(
+        self, value: float, decimals: int | None, *, grouped: bool = True, signed: bool = False
+    ) -> str:
+        """A number in the locale's style ("1,234.5" / "1.234,5"), minus sign U+2212.
+
+        Without `decimals`, up to two are shown and trailing zeros dropped; `signed` adds "+".
+        """
+        places = 2 if decimals is None else max(decimals, 0)
+        rounded = round(value, places)
+        if rounded == 0:
+            rounded = 0.0  # no "-0"
+        digits = f"{abs(rounded):,.{places}f}"
+        if decimals is None and "." in digits:
+            digits = digits.rstrip("0").rstrip(".")
+        if grouped:
+            numbers = self.strings.texts["number"]
+            digits = digits.translate(
+                str.maketrans({",": numbers["group"], ".": numbers["decimal"]})
+            )
+        else:
+            digits = digits.replace(",", "")
+        sign = _MINUS if rounded < 0 else "+" if signed and rounded > 0 else ""
+        return sign + digits
+
+    def plain_number(self, value: float | None, decimals: int | None) -> str:
+        """A number as the chart macro reads it: "." decimal point, no grouping, "" for none."""
+        if value is None:
+            return ""
+        return self.number(value, decimals, grouped=False).replace(_MINUS, "-")
+
+    def quantity(self, value: float | None, kpi: KpiDefinition) -> str:
+        """A KPI value with its unit ("5.5 h"), or "no data": missing is never zero."""
+        if value is None:
+            return self.strings.text("value.no_data")
+        return self._with_unit(self.number(value, kpi.decimals), kpi.unit)
+
+    def percent(self, fraction: float | None) -> str:
+        """A share such as progress (0.45) as "45 %"; "—" when unknown."""
+        if fraction is None:
+            return self.strings.text("value.none")
+        return self._with_unit(self.number(fraction * 100, 0), "%")
+
+    def written_date(self, day: date) -> str:
+        """A date for reading: "30 June 2027" / "30 juni 2027"."""
+        months = self.strings.texts["months"]
+        return f"{day.day} {months[day.month - 1]} {day.year}"
+
+    def local_date(self, moment: datetime) -> date:
+        """The date of a moment in the catalog's zone; a naive moment is taken to be in it."""
+        if moment.tzinfo is None:
+            return moment.replace(tzinfo=self.zone).date()
+        return moment.astimezone(self.zone).date()
+
+    def status_title(self, status: Status, stale_since: date | None = None) -> str:
+        """The lozenge text of a verdict: "On track", "Stale since 2026-03-01"."""
+        if status is Status.STALE and stale_since is not None:
+            return self.strings.say("status.stale_since", date=stale_since.isoformat())
+        return self.strings.text(f"status.{status.value}")
+
+    def status_count(self, status: Status, count: int) -> str:
+        """A lozenge text counting KPIs in one status: "On track: 3"."""
+        return self.strings.say(
+            "status.counted", status=self.status_title(status), count=self.number(count, 0)
+        )
+
+    def period_label(self, current: Period, kpi: KpiDefinition) -> str:
+        """A period's name: its label, or "week of 1 March 2026" for weeks that are not ISO
+        weeks (those start on Monday and have numbers)."""
+        if kpi.grain is Grain.WEEK and current.start.weekday() != 0:
+            return self.strings.say("value.week_of", date=self.written_date(current.start))
+        return current.label
+
+    def note(self, note: Note) -> str:
+        """A note about an evaluation, in the page's language."""
+        values = {
+            name: self.written_date(date.fromisoformat(value)) if name in _DATE_VALUES else value
+            for name, value in note.values
+        }
+        return self.strings.say(f"note.{note.code.value}", **values)
+
+    def target_value(self, target: Target, kpi: KpiDefinition) -> str:
+        """A target's value as the direction reads it: "2 h", "≥ 95 %", "2–5 h"."""
+        value = self.number(target.value, kpi.decimals)
+        if kpi.direction is Direction.RANGE and target.upper is not None:
+            text = f"{value}–{self.number(target.upper, kpi.decimals)}"
+        elif kpi.direction in (Direction.MAINTAIN_ABOVE, Direction.RANGE):
+            text = f"≥ {value}"
+        elif kpi.direction is Direction.MAINTAIN_BELOW:
+            text = f"≤ {value}"
+        else:
+            text = value
+        return self._with_unit(text, kpi.unit)
+
+    def run_rate(self, rate: RunRate, kpi: KpiDefinition) -> str:
+        """The pace within the running period: "8 leads a day so far, on pace for 56"."""
+        text = self.strings.say(
+            "pace.run_rate",
+            rate=self.quantity(rate.rate, kpi),
+            days=self.number(rate.days_elapsed, 0),
+            projected=self.quantity(rate.projected, kpi),
+        )
+        if rate.required is None or rate.target is None:
+            return text
+        limit = kpi.direction in (Direction.DECREASE, Direction.MAINTAIN_BELOW)
+        if not limit and rate.required <= 0:
+            return self.strings.say("pace.met", text=text)
+        return self.strings.say(
+            "pace.allowed" if limit else "pace.required",
+            text=text,
+            rate=self.quantity(max(rate.required, 0.0), kpi),
+            days=self.number(rate.days_left, 0),
+            target=self.quantity(rate.target, kpi),
+        )
+
+    def projection(self, projection: Projection | None, kpi: KpiDefinition) -> str:
+        """Where the trend line ends at the deadline, and how many points it rests on."""
+        if projection is None:
+            return self.strings.text("pace.too_few")
+        return self.strings.say(
+            "pace.projection",
+            value=self.quantity(projection.value, kpi),
+            date=self.written_date(projection.on),
+            points=self.number(projection.points, 0),
+            slope=self._with_unit(
+                self.number(projection.slope, kpi.decimals, signed=True), kpi.unit
+            ),
+        )
+
+    def period_value(self, value: PeriodValue, kpi: KpiDefinition) -> str:
+        """A period's value with its unit, "(to date)" while the period runs, or "no data"."""
+        text = self.quantity(value.value, kpi)
+        if value.value is not None and not value.complete:
+            text = self.strings.say("value.to_date", value=text)
+        return text
+
+    def current_value(self, ev: Evaluation, kpi: KpiDefinition) -> str:
+        """The current value with its period, "as of" the newest data and any staleness."""
+        if ev.current is None:
+            return self.strings.text("value.no_data")
+        text = self.strings.say(
+            "value.in_period",
+            value=self.period_value(ev.current, kpi),
+            period=self.period_label(ev.current.period, kpi),
+        )
+        if ev.last_data is not None:
+            text = self.strings.say("value.as_of", value=text, date=self.last_data(ev))
+        if ev.stale_since is not None:
+            text = self.strings.say(
+                "value.stale", value=text, date=self.written_date(ev.stale_since)
+            )
+        return text
+
+    def target(self, kpi: KpiDefinition) -> str:
+        """The target value as the direction reads it: "2 h", "≥ 95 %", "2–5 h"; or "not set"."""
+        if kpi.target is None:
+            return self.strings.text("value.not_set")
+        return self.target_value(kpi.target, kpi)
+
+    def baseline(self, kpi: KpiDefinition) -> str:
+        """The baseline value and when it was measured, or "not set"."""
+        if kpi.baseline is None:
+            return self.strings.text("value.not_set")
+        return self.strings.say(
+            "value.on_date",
+            value=self.quantity(kpi.baseline.value, kpi),
+            date=self.written_date(kpi.baseline.date),
+        )
+
+    def expected(self, ev: Evaluation, kpi: KpiDefinition) -> str:
+        """Where the value should be now on the path to the target; "—" when there is no path."""
+        if ev.expected is None:
+            return self.strings.text("value.none")
+        return self.quantity(ev.expected, kpi)
+
+    def last_data(self, ev: Evaluation) -> str:
+        """The date of the newest measurement, or "no data"."""
+        if ev.last_data is None:
+            return self.strings.text("value.no_data")
+        return self.written_date(self.local_date(ev.last_data))
+
+    def trend(self, change: Change | None, kpi: KpiDefinition) -> str:
+        """Arrow and change against the previous period: "▲ +0.4 h (+12.5 %)".
+
+        A KPI in "%" changes in percentage points, and a relative change of a percentage
+        would only confuse, so it is left out there.
+        """
+        if change is None:
+            return self.strings.text("value.none")
+        arrow = "▲" if change.absolute > 0 else "▼" if change.absolute < 0 else "►"
+        absolute = self.number(change.absolute, kpi.decimals, signed=True)
+        if kpi.unit == "%":
+            return f"{arrow} {self._with_unit(absolute, self.strings.text('value.points'))}"
+        text = f"{arrow} {self._with_unit(absolute, kpi.unit)}"
+        if change.relative is not None:
+            relative = self._with_unit(self.number(change.relative * 100, 1, signed=True), "%")
+            text = f"{text} ({relative})"
+        return text
+
+    @staticmethod
+    def _with_unit(number: str, unit: str) -> str:
+        return f"{number} {unit}" if unit else number

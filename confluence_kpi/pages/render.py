@@ -1,0 +1,178 @@
+"""Renders KPI, goal, team and root pages to Confluence storage format from Jinja2 templates.
+
+The templates live in `page_templates/` at the repository root, next to `confluence_kpi/`
+(packaging them into the wheel is left to the build). Rendering is a pure function of its
+arguments: no clock, no I/O beyond reading the templates, stable order, so an unchanged
+input renders byte-identical pages.
+
+Escaping: autoescape is on and `_finalize` strips what XML 1.0 forbids from every printed
+string. Values from catalogs, sources or pages must therefore reach the output through
+`{{ ... }}` or a macro argument, never through filters that build markup themselves
+(`join`, `format`, `xmlattr`), which bypass `_finalize`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import jinja2
+import yaml
+from markupsafe import Markup, escape
+
+from confluence_kpi.model import (
+    Evaluation,
+    Goal,
+    GoalEvaluation,
+    KpiDefinition,
+    Status,
+    Team,
+    TeamEvaluation,
+)
+from confluence_kpi.pages.format import Formatter, Strings, clean_text, status_colour
+
+TEMPLATE_DIR = Path(__file__).resolve().parents[2] / "page_templates"
+LOCALES = ("en", "nl")
+MAX_TITLE = 255  # Confluence's limit on page titles
+
+_WHITESPACE = re.compile(r"\s+")
+# Attribute values lose tabs and line breaks to XML's attribute normalisation unless they
+# are written as character references.
+_ATTRIBUTE_BREAKS = str.maketrans({"\t": "&#9;", "\n": "&#10;"})
+
+
+@dataclass(frozen=True)
+class PageContext:
+    """What a page needs beyond its own data: where it lives, its language, and link targets.
+
+    The title mappings (id -> current page title) come from the sync, which knows the pages'
+    titles as they are now; an id missing from them is shown as plain text, not a link.
+    """
+
+    space_key: str
+    locale: str
+    zone: ZoneInfo
+    kpi_titles: Mapping[str, str]
+    goal_titles: Mapping[str, str]
+    team_titles: Mapping[str, str]
+    root_title: str
+
+
+def kpi_title(kpi: KpiDefinition, locale: str = "en") -> str:
+    """The title of a KPI's page, "KPI: First response time"."""
+    return _title("title.kpi", kpi.name, locale)
+
+
+def goal_title(goal: Goal, locale: str = "en") -> str:
+    """The title of a goal's page, "Goal: Answer within 2 hours ..."."""
+    return _title("title.goal", goal.title, locale)
+
+
+def team_title(team: Team, locale: str = "en") -> str:
+    """The title of a team's overview page, "Team: Customer service"."""
+    return _title("title.team", team.name, locale)
+
+
+def render_kpi_page(
+    kpi: KpiDefinition, ev: Evaluation, team: Team, goals: Sequence[Goal], ctx: PageContext
+) -> str:
+    """A KPI's page; `goals` may hold any goals, the page shows those that list this KPI."""
+    served = [goal for goal in goals if kpi.id in goal.kpis]
+    return _render("kpi.xml.j2", ctx, kpi=kpi, ev=ev, team=team, goals=served)
+
+
+def render_goal_page(
+    goal: Goal,
+    gev: GoalEvaluation,
+    kpis: Mapping[str, KpiDefinition],
+    team: Team,
+    ctx: PageContext,
+) -> str:
+    """A SMART goal's page; `kpis` must define every KPI in `gev.kpis`."""
+    return _render("goal.xml.j2", ctx, goal=goal, gev=gev, kpis=kpis, team=team)
+
+
+def render_team_page(
+    team_id: str,
+    team: Team,
+    tev: TeamEvaluation,
+    kpis: Mapping[str, KpiDefinition],
+    goals: Sequence[Goal],
+    ctx: PageContext,
+) -> str:
+    """A team's overview page; `kpis` and `goals` must define all that `tev` evaluates."""
+    if tev.team_id != team_id:
+        raise ValueError(f"evaluation of team {tev.team_id!r} given for team {team_id!r}")
+    goals_by_id = {goal.id: goal for goal in goals}
+    return _render("team.xml.j2", ctx, team=team, tev=tev, kpis=kpis, goals=goals_by_id)
+
+
+def render_root_page(
+    teams: Mapping[str, Team], tevs: Sequence[TeamEvaluation], ctx: PageContext
+) -> str:
+    """The space's root page: every team at a glance and a Page Properties Report of all KPIs."""
+    return _render("root.xml.j2", ctx, teams=teams, tevs=tevs)
+
+
+def _render(template: str, ctx: PageContext, **values: object) -> str:
+    strings = load_strings(ctx.locale)
+    return (
+        _environment()
+        .get_template(template)
+        .render(ctx=ctx, t=strings.texts, fmt=Formatter(strings, ctx.zone), **values)
+    )
+
+
+def _title(path: str, name: str, locale: str) -> str:
+    """A page title: one line of clean text, cut to Confluence's length limit."""
+    title = load_strings(locale).say(path, name=_WHITESPACE.sub(" ", clean_text(name)).strip())
+    return title if len(title) <= MAX_TITLE else title[: MAX_TITLE - 1] + "…"
+
+
+@lru_cache(maxsize=len(LOCALES))
+def load_strings(locale: str) -> Strings:
+    """The fixed texts of a locale, read once from `page_templates/strings/<locale>.yaml`."""
+    if locale not in LOCALES:
+        raise ValueError(f"unknown page locale {locale!r}; known: {', '.join(LOCALES)}")
+    path = TEMPLATE_DIR / "strings" / f"{locale}.yaml"
+    with path.open(encoding="utf-8") as file:
+        return Strings(locale, yaml.safe_load(file))
+
+
+@lru_cache(maxsize=1)
+def _environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATE_DIR),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        finalize=_finalize,
+    )
+    env.filters["xml_attr"] = _xml_attribute
+    env.filters["say"] = _say
+    env.globals["status_colour"] = status_colour
+    env.globals["statuses"] = tuple(Status)
+    return env
+
+
+def _finalize(value: Any) -> Any:
+    """Clean every printed string; markup built by the templates passes untouched."""
+    if isinstance(value, str) and not isinstance(value, Markup):
+        return clean_text(value)
+    return value
+
+
+def _xml_attribute(value: str) -> Markup:
+    """An attribute value that reads back exactly, tabs and line breaks included."""
+    return Markup(str(escape(clean_text(value))).translate(_ATTRIBUTE_BREAKS))
+
+
+def _say(template: str, **values: str) -> str:
+    """A localised sentence with its placeholders filled in; plain text, escaped on output."""
+    return template.format_map(values)

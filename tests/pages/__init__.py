@@ -1,0 +1,1 @@
+"""Tests of page rendering, formatting and canonical form."""

@@ -1,0 +1,80 @@
+"""Locales: Dutch pages in Dutch with Dutch numbers; both string files complete."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date
+from typing import Any
+
+import pytest
+import yaml
+
+from confluence_kpi.evaluate import note
+from confluence_kpi.model import Change, NoteCode, Period
+from confluence_kpi.pages import render_kpi_page
+from confluence_kpi.pages.render import TEMPLATE_DIR, load_strings
+
+from .factories import (
+    TEAM,
+    details_cell,
+    find,
+    macros,
+    make_context,
+    make_evaluation,
+    make_goal,
+    make_kpi,
+    parse,
+    text,
+    values,
+)
+
+
+def keys(node: Any, prefix: str = "") -> set[str]:
+    """Every dotted key of a nested mapping."""
+    if not isinstance(node, dict):
+        return {prefix}
+    return {key for name, child in node.items() for key in keys(child, f"{prefix}.{name}")}
+
+
+def test_every_locale_has_every_string() -> None:
+    files = sorted((TEMPLATE_DIR / "strings").glob("*.yaml"))
+    assert [path.stem for path in files] == ["en", "nl"]
+    english, dutch = (yaml.safe_load(path.read_text(encoding="utf-8")) for path in files)
+    assert keys(dutch) == keys(english)
+    assert len(dutch["months"]) == len(english["months"]) == 12
+
+
+def test_dutch_page_uses_dutch_strings_and_number_format() -> None:
+    kpi = make_kpi(unit="EUR", decimals=1, name="Kosten per ticket")
+    ev = make_evaluation(change=Change(absolute=-1234.5, relative=-0.25, good=True))
+    page = parse(render_kpi_page(kpi, ev, TEAM, [make_goal()], make_context("nl")))
+    headings = [text(h2) for h2 in find(page, "/page/h2")]
+    assert headings == ["Wat deze KPI meet", "SMART-doel", "Verloop", "Notities", "Acties"]
+    assert text(details_cell(page, "Huidige waarde")) == (
+        "3,6 EUR (tot nu toe) in 2027-W03, stand 20 januari 2027"
+    )
+    assert text(details_cell(page, "Trend")) == "▼ −1.234,5 EUR (−25,0 %)"
+    assert text(details_cell(page, "Streefwaarde")) == "2,0 EUR uiterlijk "
+    assert text(details_cell(page, "Nulmeting")) == "5,5 EUR op 1 januari 2026"
+    assert text(details_cell(page, "Richting")) == "Lager is beter"
+    # The chart reads machine numbers whatever the page's language.
+    [chart] = macros(page, "chart")
+    assert values(chart, ".//tr[td][1]/td[2]/p/text()") == ["3.9"]
+
+
+def test_unknown_locale_is_a_clear_error() -> None:
+    with pytest.raises(ValueError, match="unknown page locale 'fr'; known: en, nl"):
+        load_strings("fr")
+
+
+def test_notes_and_non_iso_week_labels_are_worded_in_the_page_language() -> None:
+    sunday_week = Period(date(2027, 1, 17), date(2027, 1, 24), "week of 2027-01-17")
+    ev = make_evaluation(notes=(note(NoteCode.STALE_SINCE, date="2027-01-20"),))
+    assert ev.current is not None
+    ev = replace(ev, current=replace(ev.current, period=sunday_week))
+    page = parse(render_kpi_page(make_kpi(), ev, TEAM, [make_goal()], make_context(locale="nl")))
+    [remarks] = macros(page, "note")
+    assert values(remarks, ".//li/text()") == [
+        "Geen nieuwe gegevens sinds 20 januari 2027: de getoonde waarde is de laatst gemeten."
+    ]
+    assert "week van 17 januari 2027" in text(details_cell(page, "Huidige waarde"))
