@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TypeVar
 
@@ -20,6 +22,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"confluence-kpi {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    _add_sync(commands)
+    _add_validate(commands)
+    _add_demo(commands)
     _add_sandbox(commands)
     return parser
 
@@ -79,6 +84,145 @@ def _sandbox(args: argparse.Namespace) -> int:
         seed=args.seed,
     )
     return run(config)
+
+
+def _add_sync(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    sync = commands.add_parser(
+        "sync",
+        help="one reconcile pass: measure, evaluate and write the pages that changed",
+        description="Measures every KPI, evaluates it and writes the Confluence pages whose "
+        "content changed; nothing else is written. Exit 0 when everything synced, 1 when some "
+        "KPI or page failed (the rest still synced), 2 on a configuration, authentication or "
+        "connection error before anything was written.",
+    )
+    _add_config_option(sync)
+    sync.add_argument("--dry-run", action="store_true", help="plan only: write nothing")
+    sync.add_argument("--diff", action="store_true", help="show what changes on each page")
+    sync.add_argument(
+        "--only",
+        nargs="+",
+        default=[],
+        metavar="ID",
+        help="sync only the pages of these KPI, goal or team ids",
+    )
+    sync.add_argument("--report", choices=("text", "json"), default="text")
+    sync.add_argument(
+        "--as-of",
+        type=_parsed(_moment),
+        metavar="WHEN",
+        help="evaluate as of this moment (ISO date or date-time) instead of now",
+    )
+    sync.set_defaults(handler=_sync)
+
+
+def _sync(args: argparse.Namespace) -> int:
+    """One pass with the settings from the environment; prints the report."""
+    from confluence_kpi.report import print_report
+    from confluence_kpi.runner import SetupError, load_setup, sync_once
+
+    try:
+        setup = load_setup(args.config)
+        report = sync_once(
+            setup,
+            now=args.as_of or datetime.now(UTC),
+            dry_run=args.dry_run,
+            show_diff=args.diff,
+            only=args.only,
+        )
+    except SetupError as exc:
+        print(f"confluence-kpi sync: {exc}", file=sys.stderr)
+        return 2
+    print_report(report, args.report, sys.stdout)
+    return report.exit_code
+
+
+def _add_demo(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    demo = commands.add_parser(
+        "demo",
+        help="sync the example catalog into a local sandbox and show where to look",
+        description="Starts a sandbox, syncs the example catalog (config/catalog.yaml) with "
+        "its demo data into it and prints a summary; needs no settings.",
+    )
+    demo.add_argument("--port", type=int, default=8090, help="the sandbox's port (0: any free)")
+    demo.add_argument(
+        "--keep-running", action="store_true", help="leave the sandbox up until Ctrl-C"
+    )
+    demo.set_defaults(handler=_demo)
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from confluence_kpi.demo import run_demo
+    from confluence_kpi.runner import SetupError
+
+    try:
+        return run_demo(port=args.port, keep_running=args.keep_running, out=sys.stdout)
+    except OSError as exc:
+        print(f"confluence-kpi demo: cannot start the sandbox: {exc}", file=sys.stderr)
+    except SetupError as exc:
+        print(f"confluence-kpi demo: {exc}", file=sys.stderr)
+    return 2
+
+
+def _add_config_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--config",
+        type=Path,
+        metavar="FILE",
+        help="the catalog (default: KPI_CONFIG, else config/catalog.yaml)",
+    )
+
+
+def _moment(text: str) -> datetime:
+    """An aware moment from an ISO date or date-time; a date or naive time is read as UTC."""
+    moment = datetime.fromisoformat(text)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _add_validate(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    validate = commands.add_parser(
+        "validate",
+        help="check the catalog and settings without writing anything",
+        description="Checks the catalog and the settings without contacting Confluence and "
+        "reports every problem at once: exit 0 when there are no errors (warnings allowed), "
+        "2 otherwise.",
+    )
+    _add_config_option(validate)
+    validate.set_defaults(handler=_validate)
+
+
+def _validate(args: argparse.Namespace) -> int:
+    """Prints every settings and catalog problem, then a one-line summary; 2 if any is an error."""
+    from confluence_kpi.catalog import check_catalog
+    from confluence_kpi.settings import SettingsError, catalog_path, load_settings
+
+    report: list[tuple[bool, str]] = []  # (is an error, the line to print), in reading order
+    try:
+        if load_settings().url is None:  # a catalog can be checked before there is a wiki
+            report.append((False, "settings: warning: CONFLUENCE_URL is not set (sync needs it)"))
+    except SettingsError as invalid:
+        report += [(True, f"settings: {problem}") for problem in invalid.problems]
+    catalog, problems = check_catalog(args.config or catalog_path())
+    report += [(problem.severity == "error", str(problem)) for problem in problems]
+    for _, line in report:
+        print(line)
+    errors = sum(is_error for is_error, _ in report)
+    warnings = len(report) - errors
+    if catalog is None or errors:
+        print(f"{_counted(errors, 'error')}, {_counted(warnings, 'warning')}")
+        return 2
+    counts = [
+        _counted(len(catalog.kpis), "KPI"),
+        _counted(len(catalog.goals), "goal"),
+        _counted(len(catalog.teams), "team"),
+    ]
+    if warnings:
+        counts.append(_counted(warnings, "warning"))
+    print("catalog OK: " + ", ".join(counts))
+    return 0
+
+
+def _counted(number: int, noun: str) -> str:
+    return f"{number} {noun}" + ("" if number == 1 else "s")
 
 
 def _parsed(parse: Callable[[str], T]) -> Callable[[str], T]:

@@ -1,0 +1,96 @@
+"""Wires settings, catalog and gateway into one sync pass; shared by `sync`, `demo` and `run`.
+
+Everything that can be wrong before the first write (settings, catalog, connection, credentials,
+space) surfaces here as a `SetupError`, which the commands turn into exit code 2.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from confluence_kpi.catalog import Catalog, CatalogError, load_catalog
+from confluence_kpi.confluence import ConfluenceError, Gateway
+from confluence_kpi.settings import Settings, SettingsError, load_settings
+from confluence_kpi.sync import PageResult, SyncReport, run_sync
+
+
+class SetupError(Exception):
+    """Nothing was written: the configuration, the credentials or the connection is wrong."""
+
+
+@dataclass(frozen=True)
+class Setup:
+    """A loaded catalog and a gateway ready to use it."""
+
+    catalog: Catalog
+    gateway: Gateway
+
+
+def load_setup(config: Path | None, settings: Settings | None = None) -> Setup:
+    """Settings from the environment (unless given) and the catalog; SetupError if unusable."""
+    try:
+        settings = settings or load_settings()
+    except SettingsError as exc:
+        raise SetupError(f"settings:\n{exc}") from None
+    try:
+        catalog = load_catalog(config or settings.catalog_path)
+    except CatalogError as exc:
+        raise SetupError(f"catalog:\n{exc}") from None
+    if settings.space:
+        catalog = catalog.model_copy(update={"space": settings.space})
+    if settings.url is None:
+        raise SetupError("settings: CONFLUENCE_URL is not set")
+    return Setup(catalog=catalog, gateway=gateway_for(settings, settings.url))
+
+
+def gateway_for(settings: Settings, url: str) -> Gateway:
+    """A gateway to `url` with the credentials and knobs of `settings`."""
+    try:
+        return Gateway(
+            url,
+            username=settings.username,
+            api_token=settings.api_token.get_secret_value() if settings.api_token else None,
+            pat=settings.pat.get_secret_value() if settings.pat else None,
+            timeout=settings.timeout,
+            verify_tls=settings.verify_tls,
+            max_retries=settings.max_retries + 1,  # the setting counts retries, not attempts
+        )
+    except ConfluenceError as exc:
+        raise SetupError(f"settings: {exc}") from None
+
+
+def sync_once(
+    setup: Setup,
+    *,
+    now: datetime,
+    dry_run: bool = False,
+    show_diff: bool = False,
+    only: Iterable[str] = (),
+    progress: Callable[[PageResult], None] = lambda _result: None,
+) -> SyncReport:
+    """One pass; SetupError when Confluence cannot be used at all (before anything is written)."""
+    unknown = sorted(set(only) - _ids(setup.catalog))
+    if unknown:
+        raise SetupError(f"--only: no KPI, goal or team with id {', '.join(unknown)}")
+    try:
+        return run_sync(
+            setup.catalog,
+            setup.gateway,
+            now=now,
+            dry_run=dry_run,
+            show_diff=show_diff,
+            only=only,
+            progress=progress,
+        )
+    except ConfluenceError as exc:
+        raise SetupError(str(exc)) from None
+
+
+def _ids(catalog: Catalog) -> set[str]:
+    """Every id `--only` may name."""
+    return (
+        {k.id for k in catalog.kpis} | {g.id for g in catalog.goals} | set(catalog.teams) | {"root"}
+    )

@@ -1,0 +1,92 @@
+"""End-to-end fixtures: a sandbox of each flavour, the `confluence-kpi` CLI pointed at it, the
+wiki as a person (or a script) sees it through the REST API, and the small test catalog.
+
+Everything goes over real HTTP: the CLI talks to the sandbox with the product's gateway, the
+tests look at the result and make people's edits with plain `requests`, the way an editor's
+browser or a script would.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from confluence_kpi.sandbox import SandboxServer
+
+from .helpers import ADMIN, Cli, Wiki
+
+CATALOGS = Path(__file__).parent / "catalogs"
+# Every variable the settings read: a developer's own environment must not leak into a test.
+SETTINGS_VARIABLES = (
+    "CONFLUENCE_URL",
+    "CONFLUENCE_USERNAME",
+    "CONFLUENCE_API_TOKEN",
+    "CONFLUENCE_PAT",
+    "CONFLUENCE_SPACE",
+    "KPI_CONFIG",
+    "CONFLUENCE_TIMEOUT",
+    "CONFLUENCE_VERIFY_TLS",
+    "CONFLUENCE_MAX_RETRIES",
+)
+
+SandboxFactory = Callable[..., SandboxServer]  # the shape of tests/conftest.py's fixture
+
+
+@pytest.fixture(params=["dc", "cloud"])
+def flavour(request: pytest.FixtureRequest) -> str:
+    """Both flavours: Data Center at the root, Cloud under /wiki."""
+    return str(request.param)
+
+
+@pytest.fixture
+def sandbox(sandbox_factory: SandboxFactory, flavour: str) -> SandboxServer:
+    """A fresh sandbox of the test's flavour."""
+    return sandbox_factory(flavour=flavour)
+
+
+@pytest.fixture
+def wiki(sandbox: SandboxServer) -> Iterator[Wiki]:
+    """The test's sandbox through its REST API and control surface."""
+    seen = Wiki(sandbox)
+    yield seen
+    seen.session.close()
+
+
+@pytest.fixture
+def catalog_dir(tmp_path: Path) -> Path:
+    """A private copy of tests/e2e/catalogs, so a test may change its data files."""
+    return Path(shutil.copytree(CATALOGS, tmp_path / "catalog"))
+
+
+@pytest.fixture
+def catalog(catalog_dir: Path) -> Path:
+    """The small catalog: teams ops and sales, goals reliable-platform and more-deals, KPIs
+    uptime and tickets (ops.csv) and deals-won (static)."""
+    return catalog_dir / "small.yaml"
+
+
+@pytest.fixture
+def cli(
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    sandbox: SandboxServer,
+    catalog: Path,
+) -> Cli:
+    """The CLI logged in to the test's sandbox as admin with an API token (basic auth)."""
+    # A working directory without a .env, and no secrets directory: only what the test sets.
+    monkeypatch.chdir(tmp_path)
+    secrets = tmp_path / "no-secrets"
+    secrets.mkdir()
+    monkeypatch.setenv("CONFLUENCE_KPI_SECRETS_DIR", str(secrets))
+    command = Cli(monkeypatch, capsys, catalog)
+    command.env(**dict.fromkeys(SETTINGS_VARIABLES))
+    command.env(
+        CONFLUENCE_URL=sandbox.base_url,
+        CONFLUENCE_USERNAME=ADMIN[0],
+        CONFLUENCE_API_TOKEN=ADMIN[1],
+    )
+    return command

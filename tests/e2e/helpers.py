@@ -1,0 +1,226 @@
+"""What the end-to-end tests drive and look through: the wiki seen over its REST API and
+control surface, the `confluence-kpi` CLI run in-process, and a CSV cell changed in place."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+
+from confluence_kpi.cli import main
+from confluence_kpi.sandbox import SandboxServer
+
+AS_OF = "2026-11-28T07:00"  # the small catalog's data ends in November 2026
+SPACE = "KPI"
+ADMIN = ("admin", "admin")
+PROPERTY = "confluence-kpi"
+WRITE_METHODS = ("POST", "PUT", "DELETE")
+
+
+@dataclass(frozen=True)
+class Expected:
+    """A page the small catalog calls for: its title, kind label and parent ("kind id")."""
+
+    title: str
+    label: str
+    parent: str | None  # None: the space's home page
+
+
+# tests/e2e/catalogs/small.yaml's pages, by "kind id" as the JSON report names them.
+SMALL_PAGES = {
+    "root root": Expected("E2E KPI handbook", "kpi-root", None),
+    "team ops": Expected("Team: Operations", "kpi-team", "root root"),
+    "team sales": Expected("Team: Sales", "kpi-team", "root root"),
+    "goal reliable-platform": Expected(
+        "Goal: Keep monthly uptime at 99.5 % or more through 2027", "kpi-goal", "team ops"
+    ),
+    "goal more-deals": Expected(
+        "Goal: Win 30 deals a month by the end of 2027", "kpi-goal", "team sales"
+    ),
+    "kpi uptime": Expected("KPI: Uptime", "kpi", "team ops"),
+    "kpi tickets": Expected("KPI: Support tickets", "kpi", "team ops"),
+    "kpi deals-won": Expected("KPI: Deals won", "kpi", "team sales"),
+}
+# What a lower November uptime (99.9 -> 97.0: on track -> at risk) touches: the KPI, the goal
+# and team that show it, and the root page, whose status counts per team change.
+UPTIME_DEPENDENTS = {"kpi uptime", "goal reliable-platform", "team ops", "root root"}
+
+
+class Wiki:
+    """One sandbox seen through its REST API (as admin) and its `/_sandbox` control surface."""
+
+    def __init__(self, server: SandboxServer) -> None:
+        self.server = server
+        self.session = requests.Session()
+        self.session.auth = ADMIN
+
+    # -- the REST API, as people and scripts use it -------------------------------------------
+
+    def get(self, path: str, **params: Any) -> Any:
+        """GET `path` (relative to the base URL) and return its JSON; fails on an error."""
+        response = self.session.get(self.server.base_url + path, params=params, timeout=10)
+        assert response.status_code == 200, f"GET {path}: {response.status_code} {response.text}"
+        return response.json()
+
+    def pages(self) -> list[dict[str, Any]]:
+        """Every current page of the space, with version, ancestors, labels and the bot's
+        property; the content listing, not CQL, so nothing written a moment ago is missed."""
+        answer = self.get(
+            "/rest/api/content",
+            spaceKey=SPACE,
+            type="page",
+            limit=200,
+            expand=f"version,ancestors,metadata.labels,metadata.properties.{PROPERTY}",
+        )
+        assert "next" not in answer["_links"], "more pages than one listing holds"
+        found: list[dict[str, Any]] = answer["results"]
+        return found
+
+    def titles(self) -> Counter[str]:
+        """How many pages carry each title (a duplicate shows as a count above one)."""
+        return Counter(page["title"] for page in self.pages())
+
+    def versions(self) -> dict[str, int]:
+        """Each page's version number, by title."""
+        return {page["title"]: page["version"]["number"] for page in self.pages()}
+
+    def page_id(self, title: str) -> str:
+        """The id of the one page with this title."""
+        (page,) = self.get("/rest/api/content", spaceKey=SPACE, title=title)["results"]
+        return str(page["id"])
+
+    def body(self, title: str) -> str:
+        """The storage-format body of the page with this title."""
+        page = self.get(f"/rest/api/content/{self.page_id(title)}", expand="body.storage")
+        return str(page["body"]["storage"]["value"])
+
+    def edit(self, title: str, change: Callable[[str], str]) -> None:
+        """Save a new version of a page as an editor does: read body and version, PUT + 1."""
+        page_id = self.page_id(title)
+        page = self.get(f"/rest/api/content/{page_id}", expand="body.storage,version")
+        response = self.session.put(
+            f"{self.server.base_url}/rest/api/content/{page_id}",
+            json={
+                "id": page_id,
+                "type": "page",
+                "title": page["title"],
+                "version": {"number": page["version"]["number"] + 1},
+                "body": {
+                    "storage": {
+                        "value": change(page["body"]["storage"]["value"]),
+                        "representation": "storage",
+                    }
+                },
+            },
+            timeout=10,
+        )
+        assert response.status_code == 200, response.text
+
+    # -- the control surface --------------------------------------------------------------------
+
+    def _control(self, method: str, path: str, payload: Any = None) -> Any:
+        response = requests.request(
+            method, f"{self.server.url}/_sandbox{path}", json=payload, timeout=10
+        )
+        assert response.ok, f"{method} /_sandbox{path}: {response.status_code} {response.text}"
+        return response.json() if response.content else None
+
+    def stats(self) -> dict[str, Any]:
+        """`{"total", "by_method", "by_route"}` since the last reset."""
+        return dict(self._control("GET", "/stats"))
+
+    def reset_stats(self) -> None:
+        self._control("POST", "/stats/reset")
+
+    def writes(self) -> dict[str, int]:
+        """POST, PUT and DELETE requests since the last reset (only those that happened)."""
+        by_method: dict[str, int] = self.stats()["by_method"]
+        return {method: n for method, n in by_method.items() if method in WRITE_METHODS}
+
+    def inject(self, *rules: dict[str, Any]) -> None:
+        """Install fault rules (replacing any before)."""
+        self._control("POST", "/faults", {"rules": list(rules)})
+
+    def clear_faults(self) -> None:
+        self._control("DELETE", "/faults")
+
+    def active_faults(self) -> list[dict[str, Any]]:
+        """The rules still installed (a rule with a count is gone once it has fired that often)."""
+        rules: list[dict[str, Any]] = self._control("GET", "/faults")["rules"]
+        return rules
+
+
+@dataclass(frozen=True)
+class Run:
+    """One CLI invocation's exit code and output."""
+
+    code: int
+    out: str
+    err: str
+
+    def json(self) -> dict[str, Any]:
+        """The `--report json` output."""
+        data: dict[str, Any] = json.loads(self.out)
+        return data
+
+    def actions(self) -> dict[str, str]:
+        """Each page's action in the JSON report, by "kind id"."""
+        return {f"{p['kind']} {p['id']}": p["action"] for p in self.json()["pages"]}
+
+
+class Cli:
+    """`confluence-kpi` run in-process with a controlled environment; `catalog` is what
+    `sync` syncs (a test may point it elsewhere)."""
+
+    def __init__(
+        self, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], catalog: Path
+    ) -> None:
+        self._monkeypatch = monkeypatch
+        self._capsys = capsys
+        self.catalog = catalog
+
+    def env(self, **variables: str | None) -> None:
+        """Set (or, with None, remove) environment variables for the following runs."""
+        for name, value in variables.items():
+            if value is None:
+                self._monkeypatch.delenv(name, raising=False)
+            else:
+                self._monkeypatch.setenv(name, value)
+
+    def __call__(self, *argv: str) -> Run:
+        """Run the CLI with these arguments, exactly."""
+        self._capsys.readouterr()  # drop output from before this run
+        code = main(list(argv))
+        captured = self._capsys.readouterr()
+        return Run(code, captured.out, captured.err)
+
+    def sync(self, *options: str) -> Run:
+        """`sync` of the test's catalog as of AS_OF, with extra options."""
+        return self("sync", "--config", str(self.catalog), "--as-of", AS_OF, *options)
+
+
+def lower_november_uptime(csv_file: Path) -> None:
+    """Make the uptime KPI's current month 97.0 %: on track becomes at risk."""
+    set_csv_value(csv_file, "2026-11-01", "uptime", "97.0")
+
+
+def set_csv_value(csv_file: Path, month: str, column: str, value: str) -> None:
+    """Change one cell of a CSV source: the row whose first cell is `month`, in `column`."""
+    lines = csv_file.read_text(encoding="utf-8").splitlines()
+    header = lines[0].split(",")
+    at = header.index(column)
+    for index, line in enumerate(lines):
+        cells = line.split(",")
+        if cells[0] == month:
+            cells[at] = value
+            lines[index] = ",".join(cells)
+            break
+    else:
+        raise AssertionError(f"{csv_file} has no row for {month}")
+    csv_file.write_text("\n".join(lines) + "\n", encoding="utf-8")
