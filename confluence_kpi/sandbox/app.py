@@ -30,6 +30,7 @@ from confluence_kpi.sandbox.services import Services
 from confluence_kpi.sandbox.space_api import add_space
 from confluence_kpi.sandbox.stats import Stats
 from confluence_kpi.sandbox.store import Store
+from confluence_kpi.sandbox.viewer import Viewer
 
 MAX_BODY = 5 * 1024 * 1024
 MAX_ATTACHMENT_BODY = 100 * 1024 * 1024
@@ -66,8 +67,10 @@ class SandboxApp:
             if config.control_enabled
             else None
         )
-        # The one place a read-only HTML viewer plugs in; until then, everything else is 404.
-        self.viewer: Callable[[Request], Response] | None = None
+        # The read-only HTML viewer: a local preview, so only where the control surface is on.
+        self.viewer: Callable[[Request], Response] | None = (
+            Viewer(config, self.services) if config.control_enabled else None
+        )
         self._create_spaces()
 
     def handle(self, request: Request) -> Outcome:

@@ -137,6 +137,6 @@ def test_control_surface_can_be_turned_off(sandbox_factory: Callable[..., Sandbo
     assert requests.get(server.url + "/_sandbox/stats", timeout=10).status_code == 404
 
 
-def test_paths_outside_the_api_are_404(api: Api) -> None:
-    assert requests.get(api.server.url + "/", timeout=10).status_code == 404
+def test_paths_outside_the_api_and_the_viewer_are_404(api: Api) -> None:
+    assert requests.get(api.server.url + "/", timeout=10).status_code == 200  # the viewer
     assert requests.get(api.server.url + "/anything", timeout=10).status_code == 404
