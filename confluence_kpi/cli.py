@@ -107,6 +107,12 @@ def _add_sync(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
     )
     sync.add_argument("--report", choices=("text", "json"), default="text")
     sync.add_argument(
+        "--prefer",
+        choices=("page", "catalog"),
+        default="page",
+        help="when a field changed both on its page and in the catalog: which wins this run",
+    )
+    sync.add_argument(
         "--as-of",
         type=_parsed(_moment),
         metavar="WHEN",
@@ -128,6 +134,7 @@ def _sync(args: argparse.Namespace) -> int:
             dry_run=args.dry_run,
             show_diff=args.diff,
             only=args.only,
+            prefer=args.prefer,
         )
     except SetupError as exc:
         print(f"confluence-kpi sync: {exc}", file=sys.stderr)

@@ -234,6 +234,21 @@ class Gateway:
             if link is not None:
                 followed.add(link)
 
+    def find_page(self, space: str, title: str, *, expand: Sequence[str] = ()) -> Page | None:
+        """The page titled exactly `title` in the space, or None.
+
+        The content endpoint, not CQL: CQL trails writes on Cloud by up to a minute, and this
+        is asked right after another writer may have created the page.
+        """
+        found = self._call(
+            "GET",
+            "rest/api/content",
+            params={"spaceKey": space, "title": title, "type": "page", "expand": _expand(expand)},
+            target=_Target("read", f"page {title!r} in space {space}"),
+        )
+        results = _results(found)[0]
+        return _page(results[0]) if results else None
+
     def get_page(
         self, page_id: str, *, expand: Sequence[str] = ("body.storage", "version")
     ) -> Page:

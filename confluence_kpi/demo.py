@@ -6,7 +6,6 @@ demo data shipped beside it, prints what it wrote and where to look.
 
 from __future__ import annotations
 
-import os
 import signal
 from collections import Counter
 from datetime import datetime
@@ -41,7 +40,7 @@ def run_demo(*, port: int, keep_running: bool, out: TextIO) -> int:
             gateway=gateway_for(settings, server.base_url),
         )
         console.print(
-            f"Syncing {os.path.relpath(DEMO_CATALOG)} into a sandbox at {server.base_url} "
+            f"Syncing {_shown(DEMO_CATALOG)} into a sandbox at {server.base_url} "
             f"(as of {DEMO_AS_OF:%Y-%m-%d %H:%M %Z})"
         )
         report = sync_once(setup, now=DEMO_AS_OF)
@@ -76,3 +75,8 @@ def _wait_for_interrupt() -> None:
         pass
     finally:
         signal.signal(signal.SIGTERM, previous)
+
+
+def _shown(path: Path) -> Path:
+    """The path relative to the working directory when it lies under it, else as it is."""
+    return path.relative_to(Path.cwd()) if path.is_relative_to(Path.cwd()) else path

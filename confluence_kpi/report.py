@@ -42,6 +42,19 @@ def print_report(report: SyncReport, fmt: str, out: TextIO) -> None:
     for page in report.pages:
         if page.diff:
             console.print(page.diff, markup=False)
+    for edit in report.edits:
+        change = edit.change
+        console.print(
+            f"{edit.title}: {change.field} {change.origin.value}: "
+            f"{_shown(change.old)} -> {_shown(change.new)}",
+            markup=False,
+        )
+    for key, unreadable in report.unreadable:
+        console.print(
+            f"[bold yellow]{key}: could not read the {unreadable.field}[/] "
+            f"{unreadable.text!r} ({unreadable.reason}); the last valid value is used",
+            markup=True,
+        )
     for kpi_id, error in sorted(report.kpi_errors.items()):
         console.print(f"[bold red]KPI {kpi_id} could not be evaluated:[/] {error}", markup=True)
     console.print(summary(report))
@@ -56,3 +69,15 @@ def summary(report: SyncReport) -> str:
     )
     failures = f"; {len(report.kpi_errors)} KPI(s) failed" if report.kpi_errors else ""
     return f"pages: {counts}{failures}; {report.requests} requests to Confluence"
+
+
+def _shown(value: object) -> str:
+    """A merged value in words: a target or baseline as "value by date", else as is."""
+    if isinstance(value, dict):
+        parts = [str(value.get("value"))]
+        if value.get("upper") is not None:
+            parts.append(f"to {value['upper']}")
+        if value.get("date"):
+            parts.append(f"by {value['date']}")
+        return " ".join(parts)
+    return "(none)" if value is None else str(value)

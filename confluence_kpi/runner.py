@@ -13,6 +13,7 @@ from pathlib import Path
 
 from confluence_kpi.catalog import Catalog, CatalogError, load_catalog
 from confluence_kpi.confluence import ConfluenceError, Gateway
+from confluence_kpi.pages.merge import Prefer
 from confluence_kpi.settings import Settings, SettingsError, load_settings
 from confluence_kpi.sync import PageResult, SyncReport, run_sync
 
@@ -69,6 +70,7 @@ def sync_once(
     dry_run: bool = False,
     show_diff: bool = False,
     only: Iterable[str] = (),
+    prefer: Prefer = "page",
     progress: Callable[[PageResult], None] = lambda _result: None,
 ) -> SyncReport:
     """One pass; SetupError when Confluence cannot be used at all (before anything is written)."""
@@ -83,6 +85,7 @@ def sync_once(
             dry_run=dry_run,
             show_diff=show_diff,
             only=only,
+            prefer=prefer,
             progress=progress,
         )
     except ConfluenceError as exc:

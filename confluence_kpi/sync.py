@@ -1,20 +1,20 @@
-"""One reconcile pass: observe the bot's pages, compute what they should say, write the difference.
+"""One reconcile pass: observe the bot's pages, take in people's edits, write the difference.
 
 This is the only module that decides what gets written. The pass is
 
-    observe -> measure -> evaluate -> render -> plan -> apply
+    observe -> read back -> measure -> evaluate -> render -> plan -> apply
 
 Observation is one paged CQL listing of the pages carrying the bot's label, with the bot's
-content property expanded but no bodies: a page whose version is still the one the bot wrote
-and whose rendered digest has not changed is left alone without reading its body. A body is
-read only when the page must be written, or when someone saved the page since the bot did.
+content property expanded but no bodies. A page is read in full only when its version moved
+since the bot wrote it (someone edited it: their edits are merged in) or when the bot has
+something to write to it. Identity comes from the content property, never from the title.
 """
 
 from __future__ import annotations
 
 import difflib
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
@@ -27,31 +27,35 @@ from confluence_kpi.confluence import (
     Page,
     Property,
     SpaceInfo,
+    TitleTakenError,
 )
-from confluence_kpi.derived import evaluate_derived, evaluation_order
-from confluence_kpi.evaluate import evaluate_goal, evaluate_kpi, evaluate_team, failed_evaluation
-from confluence_kpi.model import Evaluation, GoalEvaluation, Status, TeamEvaluation
-from confluence_kpi.pages.canonical import canonical, digest
-from confluence_kpi.pages.layout import human_part, with_human_part
-from confluence_kpi.pages.render import (
-    PageContext,
-    goal_title,
-    kpi_title,
-    render_goal_page,
-    render_kpi_page,
-    render_root_page,
-    render_team_page,
-    team_title,
+from confluence_kpi.memory import PROPERTY_KEY, PageKey, PageMemory, read_memory
+from confluence_kpi.model import Status
+from confluence_kpi.pages.canonical import canonical
+from confluence_kpi.pages.cells import keep_cells
+from confluence_kpi.pages.layout import compose, managed_signatures
+from confluence_kpi.pages.merge import FieldChange, Prefer
+from confluence_kpi.pages.parse import Unreadable
+from confluence_kpi.pages.render import UnreadableEdit, render_retired_panel
+from confluence_kpi.pipeline import (
+    BOT_LABEL,
+    RETIRED_LABEL,
+    DesiredPage,
+    Evaluations,
+    Measured,
+    desired_pages,
+    evaluate_catalog,
+    measure_catalog,
 )
-from confluence_kpi.sources import Fetcher, SourceError, measure
+from confluence_kpi.readback import read_back
 
-PROPERTY_KEY = "confluence-kpi"
-SCHEMA_VERSION = 1
-BOT_LABEL = "confluence-kpi"
-KIND_LABELS = {"root": "kpi-root", "team": "kpi-team", "goal": "kpi-goal", "kpi": "kpi"}
 MAX_CONFLICT_RETRIES = 3
 # Parents come before children, so a page created in this run has its parent's id.
 KIND_ORDER = ("root", "team", "goal", "kpi")
+_LISTING = ("version", "metadata.labels", f"metadata.properties.{PROPERTY_KEY}")
+_ROWS = {"target_date": "target", "baseline_date": "baseline"}
+_EDITABLE_ROWS = frozenset({"owner", "target", "baseline", "cadence", "deadline"})
+_ROOT = PageKey("root", "root")
 
 
 class Action(StrEnum):
@@ -60,33 +64,8 @@ class Action(StrEnum):
     CREATE = "created"
     UPDATE = "updated"
     UNCHANGED = "unchanged"
+    RETIRED = "retired"
     FAILED = "failed"
-
-
-@dataclass(frozen=True, order=True)
-class PageKey:
-    """A managed page's identity, kept in its content property: never its title."""
-
-    kind: str
-    id: str
-
-    def __str__(self) -> str:
-        return f"{self.kind} {self.id}"
-
-
-@dataclass(frozen=True)
-class DesiredPage:
-    """A page as this pass wants it: title, place, labels, and its bot-managed body."""
-
-    key: PageKey
-    title: str
-    parent: PageKey | None
-    labels: frozenset[str]
-    body: str
-
-    @property
-    def digest(self) -> str:
-        return digest(self.body)
 
 
 @dataclass(frozen=True)
@@ -101,6 +80,15 @@ class PageResult:
     diff: str | None = None
 
 
+@dataclass(frozen=True)
+class Edit:
+    """A team-editable field whose value this run took from the page or the catalog."""
+
+    key: PageKey
+    title: str
+    change: FieldChange
+
+
 @dataclass
 class SyncReport:
     """Everything the pass did, for the text or JSON report and the exit code."""
@@ -109,6 +97,8 @@ class SyncReport:
     pages: list[PageResult] = field(default_factory=list)
     kpi_errors: dict[str, str] = field(default_factory=dict)
     kpi_status: dict[str, Status] = field(default_factory=dict)
+    edits: list[Edit] = field(default_factory=list)
+    unreadable: list[tuple[PageKey, Unreadable]] = field(default_factory=list)
     requests: int = 0
 
     @property
@@ -133,6 +123,21 @@ class SyncReport:
             "requests": self.requests,
             "kpi_errors": self.kpi_errors,
             "kpi_status": {kpi_id: status.value for kpi_id, status in self.kpi_status.items()},
+            "edits": [
+                {
+                    "kind": e.key.kind,
+                    "id": e.key.id,
+                    "field": e.change.field,
+                    "old": e.change.old,
+                    "new": e.change.new,
+                    "origin": e.change.origin.value,
+                }
+                for e in self.edits
+            ],
+            "unreadable": [
+                {"kind": k.kind, "id": k.id, "field": u.field, "text": u.text, "reason": u.reason}
+                for k, u in self.unreadable
+            ],
             "pages": [
                 {
                     "kind": p.key.kind,
@@ -149,139 +154,104 @@ class SyncReport:
 
 
 @dataclass(frozen=True)
-class Evaluations:
-    """The evaluate stage's output for the whole catalog."""
+class Observed:
+    """A page of the bot's as the listing showed it, with the memory its property holds."""
 
-    kpis: Mapping[str, Evaluation]
-    goals: Mapping[str, GoalEvaluation]
-    teams: Mapping[str, TeamEvaluation]
-    errors: Mapping[str, str]
+    page: Page
+    memory: PageMemory
 
 
-def evaluate_catalog(catalog: Catalog, *, now: datetime) -> Evaluations:
-    """Measure and evaluate every KPI (derived ones after their inputs), then roll up goals and
-    teams; a failing source is noted."""
-    zone = catalog.zone
-    kpis: dict[str, Evaluation] = {}
-    errors: dict[str, str] = {}
-    with Fetcher(catalog.sources) as fetcher:
-        for kpi in evaluation_order(catalog.kpis):
-            bands = kpi.bands or catalog.defaults.bands
-            if kpi.formula is not None:
-                kpis[kpi.id] = evaluate_derived(
-                    kpi, kpis, now=now, zone=zone, week_start=catalog.week_start_index, bands=bands
-                )
-                continue
-            try:
-                series = measure(kpi, fetcher, zone=zone)
-            except SourceError as exc:
-                errors[kpi.id] = str(exc)
-                kpis[kpi.id] = failed_evaluation(kpi, str(exc), now=now)
-                continue
-            kpis[kpi.id] = evaluate_kpi(
-                kpi, series, now=now, zone=zone, week_start=catalog.week_start_index, bands=bands
-            )
-    goals = {
-        goal.id: evaluate_goal(
-            goal, [kpis[k] for k in goal.kpis], now=now, rollup=catalog.defaults.rollup
-        )
-        for goal in catalog.goals
-    }
-    teams = {
-        team_id: evaluate_team(
-            team_id,
-            [kpis[k.id] for k in catalog.kpis if k.team == team_id],
-            [goals[g.id] for g in catalog.goals if g.team == team_id],
-        )
-        for team_id in catalog.teams
-    }
-    return Evaluations(kpis=kpis, goals=goals, teams=teams, errors=errors)
-
-
-def desired_pages(catalog: Catalog, evaluations: Evaluations) -> list[DesiredPage]:
-    """Render every page the catalog calls for, parents before children."""
-    locale = catalog.locale
-    kpi_titles = {k.id: kpi_title(k, locale) for k in catalog.kpis}
-    goal_titles = {g.id: goal_title(g, locale) for g in catalog.goals}
-    team_titles = {t: team_title(team, locale) for t, team in catalog.teams.items()}
-    ctx = PageContext(
-        space_key=catalog.space,
-        locale=locale,
-        zone=catalog.zone,
-        kpi_titles=kpi_titles,
-        goal_titles=goal_titles,
-        team_titles=team_titles,
-        root_title=catalog.root_page,
-    )
-    kpis = {k.id: k for k in catalog.kpis}
-    root = PageKey("root", "root")
-    pages = [
-        DesiredPage(
-            key=root,
-            title=catalog.root_page,
-            parent=None,
-            labels=_labels("root"),
-            body=render_root_page(
-                catalog.teams, [evaluations.teams[t] for t in catalog.teams], ctx
-            ),
-        )
-    ]
-    for team_id, team in catalog.teams.items():
-        pages.append(
-            DesiredPage(
-                key=PageKey("team", team_id),
-                title=team_titles[team_id],
-                parent=root,
-                labels=_labels("team"),
-                body=render_team_page(
-                    team_id, team, evaluations.teams[team_id], kpis, catalog.goals, ctx
-                ),
-            )
-        )
-    for goal in catalog.goals:
-        pages.append(
-            DesiredPage(
-                key=PageKey("goal", goal.id),
-                title=goal_titles[goal.id],
-                parent=PageKey("team", goal.team),
-                labels=_labels("goal"),
-                body=render_goal_page(
-                    goal, evaluations.goals[goal.id], kpis, catalog.teams[goal.team], ctx
-                ),
-            )
-        )
-    for kpi in catalog.kpis:
-        extra = {f"kpi-{kpi.kind.value}", f"kpi-{kpi.horizon.value}"}
-        if kpi.category:
-            extra.add(f"kpi-{_label_safe(kpi.category)}")
-        pages.append(
-            DesiredPage(
-                key=PageKey("kpi", kpi.id),
-                title=kpi_titles[kpi.id],
-                parent=PageKey("team", kpi.team),
-                labels=_labels("kpi") | extra,
-                body=render_kpi_page(
-                    kpi, evaluations.kpis[kpi.id], catalog.teams[kpi.team], catalog.goals, ctx
-                ),
-            )
-        )
-    return pages
-
-
-def observe(gateway: Gateway, space: str) -> dict[PageKey, Page]:
+def observe(gateway: Gateway, space: str) -> dict[PageKey, Observed]:
     """The bot's pages in the space, by the identity in their content property (no bodies)."""
     cql = f'space = "{space}" and type = page and label = "{BOT_LABEL}"'
-    found: dict[PageKey, Page] = {}
-    for page in gateway.search(
-        cql,
-        expand=("version", "metadata.labels", f"metadata.properties.{PROPERTY_KEY}"),
-    ):
-        key = _key_of(page)
-        # Two pages claiming one identity (a copy made in Confluence keeps the property):
-        # the older one, the lower id, is the bot's.
-        if key is not None and (key not in found or int(page.id) < int(found[key].id)):
-            found[key] = page
-    return found
+    return _ours(gateway.search(cql, expand=_LISTING))
+
+
+def recover(
+    gateway: Gateway, space: str, observed: dict[PageKey, Observed], wanted: Iterable[PageKey]
+) -> set[PageKey]:
+    """Finds pages the label listing missed (a person removed the label) by the root's index,
+    or by a scan of the whole space when the root itself is missing; adds them to `observed`.
+
+    Returns the keys the index knew but no page holds any more: pages deleted in Confluence.
+    """
+    missing = [key for key in wanted if key not in observed]
+    if not missing:
+        return set()
+    root = observed.get(_ROOT)
+    if root is None:
+        # No root to ask: it is a first run, or someone took the root's label away.
+        cql = f'space = "{space}" and type = page'
+        observed.update(_ours(gateway.search(cql, expand=_LISTING)))
+        return set()
+    index = root.memory.index
+    ids = [index[str(key)] for key in missing if str(key) in index]
+    if ids:
+        cql = f"id in ({','.join(ids)}) and type = page"
+        found = _ours(gateway.search(cql, expand=_LISTING))
+        observed.update({k: v for k, v in found.items() if k not in observed})
+    return {key for key in missing if str(key) in index and key not in observed}
+
+
+def read_moved(gateway: Gateway, observed: Mapping[PageKey, Observed]) -> dict[PageKey, Page]:
+    """Bodies of the KPI and goal pages someone saved since the bot wrote them, or that hold
+    a value people typed the bot could not read (kept as typed until someone corrects it)."""
+    return {
+        key: gateway.get_page(obs.page.id, expand=("body.storage",))
+        for key, obs in observed.items()
+        if key.kind in ("kpi", "goal")
+        and (obs.page.version != obs.memory.page_version or obs.memory.kept_rows)
+    }
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What this pass wants the pages to say, and what the read-back decided on the way."""
+
+    pages: Mapping[PageKey, DesiredPage]
+    evaluations: Evaluations
+    edits: Sequence[Edit]
+    unreadable: Sequence[tuple[PageKey, Unreadable]]
+
+
+def plan(
+    catalog: Catalog,
+    measured: Measured,
+    memories: Mapping[PageKey, PageMemory],
+    bodies: Mapping[PageKey, str],
+    *,
+    now: datetime,
+    prefer: Prefer,
+) -> Plan:
+    """Merge people's edits into the catalog, evaluate and render every page (pure)."""
+    back = read_back(catalog, memories, bodies, prefer=prefer)
+    evaluations = evaluate_catalog(back.catalog, measured, now=now)
+    edits_shown = {
+        key: tuple(
+            UnreadableEdit(row=_ROWS.get(u.field, u.field), text=u.text, reason=u.reason)
+            for u in found
+            if _ROWS.get(u.field, u.field) in _EDITABLE_ROWS
+        )
+        for key, found in back.unreadable.items()
+    }
+    pages = desired_pages(
+        back.catalog,
+        evaluations,
+        fields={key: result.values for key, result in back.merges.items()},
+        seen=back.catalog_values,
+        unreadable=edits_shown,
+    )
+    by_key = {page.key: page for page in pages}
+    return Plan(
+        pages=by_key,
+        evaluations=evaluations,
+        edits=[
+            Edit(key, by_key[key].title, change)
+            for key, result in back.merges.items()
+            for change in result.changes
+        ],
+        unreadable=[(key, u) for key, found in back.unreadable.items() for u in found],
+    )
 
 
 @dataclass
@@ -290,84 +260,140 @@ class Syncer:
 
     gateway: Gateway
     space: SpaceInfo
-    observed: dict[PageKey, Page]
+    observed: dict[PageKey, Observed]
+    bodies: dict[PageKey, Page]
+    replan: Callable[[PageKey, str], DesiredPage]
+    deleted: set[PageKey] = field(default_factory=set)
+    locale: str = "en"
     dry_run: bool = False
     show_diff: bool = False
     ids: dict[PageKey, str] = field(default_factory=dict)
+    props: dict[PageKey, Property | None] = field(default_factory=dict)
+    memories: dict[PageKey, PageMemory] = field(default_factory=dict)
 
     def sync_page(self, want: DesiredPage) -> PageResult:
         """Create, update or leave one page; errors become a failed result, never an abort."""
         try:
-            page = self.observed.get(want.key)
-            if page is None:
+            found = self.observed.get(want.key)
+            if found is None:
                 return self._create(want)
-            self.ids[want.key] = page.id
-            return self._update(want, page)
+            self.ids[want.key] = found.page.id
+            return self._update(want, found)
         except ConfluenceError as exc:
             return PageResult(want.key, want.title, Action.FAILED, reason=str(exc))
 
+    def retire(self, key: PageKey, found: Observed) -> PageResult:
+        """Mark a page whose KPI, goal or team left the catalog; never delete it (rule 1)."""
+        page, memory = found.page, found.memory
+        if memory.retired:
+            self._add_labels(page, {RETIRED_LABEL})
+            return PageResult(key, page.title, Action.UNCHANGED, "retired earlier", page.id)
+        if self.dry_run:
+            return PageResult(key, page.title, Action.RETIRED, "no longer in the catalog", page.id)
+        try:
+            current = self.gateway.get_page(page.id, expand=("body.storage",))
+            panel = render_retired_panel(self.locale)
+            updated = self.gateway.update_page(
+                current,
+                current.title,
+                panel + (current.body or ""),
+                version_message="confluence-kpi: retired",
+            )
+            # The panel becomes one of the bot's blocks: should the page come back to the
+            # catalog, the next render drops it again.
+            self._remember(
+                key,
+                replace(
+                    memory,
+                    page_version=updated.version,
+                    retired=True,
+                    blocks=(*managed_signatures(panel), *memory.blocks),
+                ),
+            )
+            self._add_labels(page, {RETIRED_LABEL})
+        except ConfluenceError as exc:
+            return PageResult(key, page.title, Action.FAILED, str(exc), page.id)
+        return PageResult(key, page.title, Action.RETIRED, "no longer in the catalog", page.id)
+
     def _create(self, want: DesiredPage) -> PageResult:
         parent_id = self._parent_id(want)
+        reason = "deleted in Confluence; created again" if want.key in self.deleted else "new page"
         if self.dry_run:
-            return PageResult(want.key, want.title, Action.CREATE, reason="new page")
-        body = with_human_part(want.body, None)
-        created = self.gateway.create_page(
-            self.space.key,
-            want.title,
-            body,
-            parent_id=parent_id,
-            labels=want.labels,
-            properties={PROPERTY_KEY: _memory(want, version=1)},
-        )
-        self.ids[want.key] = created.id
-        return PageResult(want.key, want.title, Action.CREATE, "new page", page_id=created.id)
+            return PageResult(want.key, want.title, Action.CREATE, reason=reason)
+        # A title taken by a person's page is left alone: ours gets a free variant of it.
+        for title in (want.title, *(f"{want.title} ({n})" for n in range(2, 10))):
+            try:
+                created = self.gateway.create_page(
+                    self.space.key,
+                    title,
+                    want.body,
+                    parent_id=parent_id,
+                    labels=want.labels,
+                    properties={PROPERTY_KEY: _memory(want, 1, title).to_json()},
+                )
+            except TitleTakenError:
+                mine = self._made_by_another_run(want, title)
+                if mine is not None:
+                    return self._update(want, mine)
+                reason = f"the title {want.title!r} belongs to another page; created as"
+                continue
+            if title != want.title:
+                reason = f"{reason} {title!r}"
+            self.ids[want.key] = created.id
+            self.props[want.key] = created.properties.get(PROPERTY_KEY)
+            self.memories[want.key] = _memory(want, 1, title)
+            return PageResult(want.key, title, Action.CREATE, reason, page_id=created.id)
+        raise ConfluenceError(f"no free title like {want.title!r} in space {self.space.key}")
 
-    def _update(self, want: DesiredPage, page: Page) -> PageResult:
-        memory = page.properties.get(PROPERTY_KEY)
-        remembered = memory.value if memory and isinstance(memory.value, dict) else {}
-        wrote_last = remembered.get("page_version") == page.version
-        if wrote_last and remembered.get("digest") == want.digest:
+    def _made_by_another_run(self, want: DesiredPage, title: str) -> Observed | None:
+        """The page holding `title` when it is this very page, created by another run of the
+        bot at the same moment (two containers started by mistake): then it is adopted."""
+        existing = self.gateway.find_page(self.space.key, title, expand=_LISTING)
+        mine = _ours([existing] if existing else []).get(want.key)
+        if mine is not None:
+            self.observed[want.key] = mine
+            self.ids[want.key] = mine.page.id
+            self.props[want.key] = mine.page.properties.get(PROPERTY_KEY)
+        return mine
+
+    def _update(self, want: DesiredPage, found: Observed) -> PageResult:
+        page, memory = found.page, found.memory
+        title = _title(want, page, memory)
+        if page.version == memory.page_version and title == page.title and _same(memory, want):
             return self._labels_only(want, page)
         for _attempt in range(MAX_CONFLICT_RETRIES):
-            current = self.gateway.get_page(page.id, expand=("body.storage", "version"))
+            current = self.bodies.get(want.key) or self.gateway.get_page(
+                page.id, expand=("body.storage",)
+            )
             stored = current.body or ""
-            body = with_human_part(want.body, human_part(stored))
-            if canonical(stored) == canonical(body):
-                # Someone saved the page without changing what it says (or only its human
-                # part): remember their version, so the next run need not read it again.
-                if not self.dry_run:
-                    self.gateway.set_property(
-                        page.id, PROPERTY_KEY, _memory(want, current.version), current=memory
-                    )
-                # `page` (from the listing) carries the labels; the re-read does not.
-                return self._labels_only(want, page, reason="edited in Confluence; kept")
+            body = compose(stored, memory.blocks, want.body)
+            if want.kept_rows:
+                body = keep_cells(body, stored, want.kept_rows, locale=self.locale)
+            new_memory = _memory(want, current.version, title, memory.index)
+            if canonical(stored) == canonical(body) and title == current.title:
+                if new_memory != memory and not self.dry_run:
+                    self._remember(want.key, new_memory)
+                edited = current.version != memory.page_version
+                return self._labels_only(want, page, "edited in Confluence; kept" if edited else "")
+            diff = _diff(stored, body, current.title) if self.show_diff else None
+            reason = (
+                "content changed" if title == current.title else f"renamed from {current.title!r}"
+            )
             if self.dry_run:
-                return PageResult(
-                    want.key,
-                    want.title,
-                    Action.UPDATE,
-                    reason="content changed",
-                    page_id=page.id,
-                    diff=_diff(stored, body, want.title) if self.show_diff else None,
-                )
+                return PageResult(want.key, title, Action.UPDATE, reason, page.id, diff)
             try:
                 updated = self.gateway.update_page(
-                    current, current.title, body, version_message="confluence-kpi sync"
+                    current, title, body, version_message="confluence-kpi sync"
                 )
             except ConflictError:
-                continue  # someone saved between our read and our write: read again
-            self.gateway.set_property(
-                page.id, PROPERTY_KEY, _memory(want, updated.version), current=memory
-            )
-            self._add_missing_labels(want, page)
-            return PageResult(
-                want.key,
-                want.title,
-                Action.UPDATE,
-                reason="content changed",
-                page_id=page.id,
-                diff=_diff(stored, body, want.title) if self.show_diff else None,
-            )
+                # Someone saved between our read and our write: read again, merge their edit
+                # in again, render again, and try again.
+                self.bodies[want.key] = self.gateway.get_page(page.id, expand=("body.storage",))
+                want = self.replan(want.key, self.bodies[want.key].body or "")
+                continue
+            self._remember(want.key, _memory(want, updated.version, title, memory.index))
+            self._add_labels(page, want.labels)
+            return PageResult(want.key, title, Action.UPDATE, reason, page.id, diff)
         return PageResult(
             want.key,
             want.title,
@@ -377,20 +403,28 @@ class Syncer:
         )
 
     def _labels_only(self, want: DesiredPage, page: Page, reason: str = "") -> PageResult:
-        added = self._add_missing_labels(want, page)
+        added = self._add_labels(page, want.labels)
         return PageResult(
             want.key,
-            want.title,
+            page.title,
             Action.UNCHANGED,
             reason=reason or ("labels restored" if added else ""),
             page_id=page.id,
         )
 
-    def _add_missing_labels(self, want: DesiredPage, page: Page) -> bool:
-        missing = want.labels - page.labels
+    def _add_labels(self, page: Page, labels: frozenset[str] | set[str]) -> bool:
+        """Put back labels the page lacks (people may remove them); whether any was missing."""
+        missing = set(labels) - page.labels
         if missing and not self.dry_run:
             self.gateway.add_labels(page.id, missing)
         return bool(missing)
+
+    def _remember(self, key: PageKey, memory: PageMemory) -> None:
+        """Write the page's memory, tracking the property's version for the next write."""
+        self.props[key] = self.gateway.set_property(
+            self.ids[key], PROPERTY_KEY, memory.to_json(), current=self.props.get(key)
+        )
+        self.memories[key] = memory
 
     def _parent_id(self, want: DesiredPage) -> str | None:
         if want.parent is None:
@@ -411,65 +445,138 @@ def run_sync(
     dry_run: bool = False,
     show_diff: bool = False,
     only: Iterable[str] = (),
+    prefer: Prefer = "page",
     progress: Callable[[PageResult], None] = lambda _result: None,
 ) -> SyncReport:
     """One reconcile pass; connection, auth and space errors propagate before any write."""
     space = gateway.check_space(catalog.space)
     observed = observe(gateway, catalog.space)
-    evaluations = evaluate_catalog(catalog, now=now)
-    wanted = _only(desired_pages(catalog, evaluations), set(only))
-    syncer = Syncer(gateway, space, observed, dry_run=dry_run, show_diff=show_diff)
+    measured = measure_catalog(catalog)
+    memories = {key: obs.memory for key, obs in observed.items()}
+    wanted_keys = _keys(catalog)
+    deleted = recover(gateway, catalog.space, observed, wanted_keys)
+    memories = {key: obs.memory for key, obs in observed.items()}
+    bodies = read_moved(gateway, observed)
+    texts = {key: page.body or "" for key, page in bodies.items()}
+    first = plan(catalog, measured, memories, texts, now=now, prefer=prefer)
+
+    def replan(key: PageKey, body: str) -> DesiredPage:
+        texts[key] = body
+        return plan(catalog, measured, memories, texts, now=now, prefer=prefer).pages[key]
+
+    syncer = Syncer(
+        gateway,
+        space,
+        observed,
+        bodies,
+        replan,
+        deleted=deleted,
+        locale=catalog.locale,
+        dry_run=dry_run,
+        show_diff=show_diff,
+    )
     # Pages not being synced this pass still serve as parents.
-    syncer.ids.update({key: page.id for key, page in observed.items()})
+    syncer.ids.update({key: obs.page.id for key, obs in observed.items()})
+    syncer.props.update(
+        {key: obs.page.properties.get(PROPERTY_KEY) for key, obs in observed.items()}
+    )
+    syncer.memories.update(memories)
     report = SyncReport(
         dry_run=dry_run,
-        kpi_errors=dict(evaluations.errors),
-        kpi_status={kpi_id: ev.status for kpi_id, ev in evaluations.kpis.items()},
+        kpi_errors=dict(first.evaluations.errors),
+        kpi_status={kpi_id: ev.status for kpi_id, ev in first.evaluations.kpis.items()},
+        edits=list(first.edits),
+        unreadable=list(first.unreadable),
     )
-    for want in sorted(wanted, key=lambda w: KIND_ORDER.index(w.key.kind)):
+    chosen = set(only)
+    for want in sorted(first.pages.values(), key=lambda w: KIND_ORDER.index(w.key.kind)):
+        if chosen and want.key.id not in chosen:
+            continue
         result = syncer.sync_page(want)
         report.pages.append(result)
         progress(result)
+    if not chosen:
+        for key in sorted(set(observed) - set(first.pages)):
+            result = syncer.retire(key, observed[key])
+            report.pages.append(result)
+            progress(result)
+        _update_index(syncer)
     report.requests = gateway.request_count
     return report
 
 
-def _only(pages: Sequence[DesiredPage], ids: set[str]) -> list[DesiredPage]:
-    """The pages whose KPI, goal or team id is in `ids` (all pages when `ids` is empty)."""
-    if not ids:
-        return list(pages)
-    return [p for p in pages if p.key.id in ids]
+def _update_index(syncer: Syncer) -> None:
+    """Keep every managed page's id in the root's memory, so a page whose label a person
+    removed is still found (one property write, only when pages came or went)."""
+    memory = syncer.memories.get(_ROOT)
+    if syncer.dry_run or memory is None or _ROOT not in syncer.ids:
+        return
+    index = {str(key): page_id for key, page_id in sorted(syncer.ids.items()) if key != _ROOT}
+    if dict(memory.index) != index:
+        syncer._remember(_ROOT, replace(memory, index=index))
 
 
-def _labels(kind: str) -> frozenset[str]:
-    return frozenset({BOT_LABEL, KIND_LABELS[kind]})
+def _keys(catalog: Catalog) -> list[PageKey]:
+    """Every page the catalog calls for."""
+    return [
+        _ROOT,
+        *(PageKey("team", t) for t in catalog.teams),
+        *(PageKey("goal", g.id) for g in catalog.goals),
+        *(PageKey("kpi", k.id) for k in catalog.kpis),
+    ]
 
 
-def _label_safe(text: str) -> str:
-    """A label from free text: lower case, no spaces (Confluence labels cannot hold them)."""
-    return "-".join(text.lower().split())
+def _ours(pages: Iterable[Page]) -> dict[PageKey, Observed]:
+    """The pages whose content property is the bot's memory, by the identity it claims."""
+    found: dict[PageKey, Observed] = {}
+    for page in pages:
+        prop = page.properties.get(PROPERTY_KEY)
+        memory = read_memory(prop.value if prop else None)
+        if memory is None:
+            continue
+        # Two pages claiming one identity (a copy made in Confluence keeps the property):
+        # the older one, the lower id, is the bot's.
+        known = found.get(memory.key)
+        if known is None or int(page.id) < int(known.page.id):
+            found[memory.key] = Observed(page, memory)
+    return found
 
 
-def _memory(want: DesiredPage, version: int) -> dict[str, Any]:
-    """The bot's memory of a page, kept in its content property."""
-    return {
-        "schema": SCHEMA_VERSION,
-        "kind": want.key.kind,
-        "id": want.key.id,
-        "page_version": version,
-        "digest": want.digest,
-    }
+def _title(want: DesiredPage, page: Page, memory: PageMemory) -> str:
+    """The title to write: a catalog rename is applied, unless people renamed the page."""
+    renamed_in_catalog = memory.wanted_title and memory.wanted_title != want.title
+    renamed_by_people = memory.title and page.title != memory.title
+    return want.title if renamed_in_catalog and not renamed_by_people else page.title
 
 
-def _key_of(page: Page) -> PageKey | None:
-    """The identity a page's content property claims, or None for a page that is not ours."""
-    prop: Property | None = page.properties.get(PROPERTY_KEY)
-    if prop is None or not isinstance(prop.value, dict):
-        return None
-    kind, ident = prop.value.get("kind"), prop.value.get("id")
-    if kind in KIND_LABELS and isinstance(ident, str):
-        return PageKey(kind, ident)
-    return None
+def _same(memory: PageMemory, want: DesiredPage) -> bool:
+    """Whether the memory already says what writing `want` would make it say."""
+    return (
+        memory.digest == want.digest
+        and memory.fields == want.fields
+        and memory.catalog == want.catalog
+        and memory.wanted_title == want.title
+        and memory.kept_rows == want.kept_rows
+        and not memory.retired
+    )
+
+
+def _memory(
+    want: DesiredPage, version: int, title: str, index: Mapping[str, str] | None = None
+) -> PageMemory:
+    """What the bot remembers of a page it wrote (or confirmed) at `version`."""
+    return PageMemory(
+        key=want.key,
+        page_version=version,
+        digest=want.digest,
+        title=title,
+        wanted_title=want.title,
+        fields=want.fields,
+        catalog=want.catalog,
+        blocks=managed_signatures(want.body),
+        kept_rows=want.kept_rows,
+        index=index or {},
+    )
 
 
 def _diff(stored: str, wanted: str, title: str) -> str:

@@ -1,13 +1,17 @@
 """Where a page's bot-managed part ends and the part that belongs to people begins.
 
 Every page ends with a Notes heading (and on KPI pages an Actions list); from that heading to
-the end, the page is people's: the sync carries it over from the stored page unchanged.
+the end, the page is people's: the sync carries it over from the stored page unchanged. Above
+it, people may still add blocks of their own (a paragraph, a section, a macro): those are kept
+where they were put, between the bot's blocks (see `blocks.carry_over`).
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
+from confluence_kpi.pages.blocks import carry_over, signature, split_blocks
 from confluence_kpi.pages.render import LOCALES, load_strings
 
 # The Notes heading in any page language, however an editor decorated it: attributes such as
@@ -19,16 +23,23 @@ _NOTES_HEADING = re.compile(
 )
 
 
-def human_part(storage: str) -> str | None:
-    """The stored page's human part, from its Notes heading on; None when it has none."""
+def split_at_notes(storage: str) -> tuple[str, str | None]:
+    """(the managed part, the human part from the Notes heading on; None without a heading)."""
     match = _NOTES_HEADING.search(storage)
-    return storage[match.start() :] if match else None
+    if match is None:
+        return storage, None
+    return storage[: match.start()], storage[match.start() :]
 
 
-def with_human_part(rendered: str, human: str | None) -> str:
-    """The rendered page with its human part replaced by the stored one (when there is one)."""
-    if human is None:
-        return rendered
-    match = _NOTES_HEADING.search(rendered)
-    managed = rendered[: match.start()] if match else rendered
-    return managed + human
+def managed_signatures(rendered: str) -> tuple[str, ...]:
+    """The signatures of the bot's blocks above Notes, remembered for the next carry-over."""
+    return tuple(signature(block) for block in split_blocks(split_at_notes(rendered)[0]))
+
+
+def compose(stored: str, previous: Sequence[str], rendered: str) -> str:
+    """The new body: the rendered managed part with people's blocks kept in place, then the
+    stored human part (or the rendered one, when the stored page has no Notes heading)."""
+    stored_managed, stored_human = split_at_notes(stored)
+    managed, rendered_human = split_at_notes(rendered)
+    body = carry_over(stored_managed, previous, managed)
+    return body + (stored_human if stored_human is not None else rendered_human or "")

@@ -78,12 +78,28 @@ def team_title(team: Team, locale: str = "en") -> str:
     return _title("title.team", team.name, locale)
 
 
+@dataclass(frozen=True)
+class UnreadableEdit:
+    """What people typed in a team-editable row that could not be read, for a warning panel."""
+
+    row: str  # the row's field name in the strings: target, baseline, cadence, owner, deadline
+    text: str
+    reason: str
+
+
 def render_kpi_page(
-    kpi: KpiDefinition, ev: Evaluation, team: Team, goals: Sequence[Goal], ctx: PageContext
+    kpi: KpiDefinition,
+    ev: Evaluation,
+    team: Team,
+    goals: Sequence[Goal],
+    ctx: PageContext,
+    unreadable: Sequence[UnreadableEdit] = (),
 ) -> str:
     """A KPI's page; `goals` may hold any goals, the page shows those that list this KPI."""
     served = [goal for goal in goals if kpi.id in goal.kpis]
-    return _render("kpi.xml.j2", ctx, kpi=kpi, ev=ev, team=team, goals=served)
+    return _render(
+        "kpi.xml.j2", ctx, kpi=kpi, ev=ev, team=team, goals=served, unreadable=unreadable
+    )
 
 
 def render_goal_page(
@@ -92,9 +108,12 @@ def render_goal_page(
     kpis: Mapping[str, KpiDefinition],
     team: Team,
     ctx: PageContext,
+    unreadable: Sequence[UnreadableEdit] = (),
 ) -> str:
     """A SMART goal's page; `kpis` must define every KPI in `gev.kpis`."""
-    return _render("goal.xml.j2", ctx, goal=goal, gev=gev, kpis=kpis, team=team)
+    return _render(
+        "goal.xml.j2", ctx, goal=goal, gev=gev, kpis=kpis, team=team, unreadable=unreadable
+    )
 
 
 def render_team_page(
@@ -117,6 +136,13 @@ def render_root_page(
 ) -> str:
     """The space's root page: every team at a glance and a Page Properties Report of all KPIs."""
     return _render("root.xml.j2", ctx, teams=teams, tevs=tevs)
+
+
+def render_retired_panel(locale: str) -> str:
+    """The warning panel put on top of a page that left the catalog (its body stays below)."""
+    strings = load_strings(locale)
+    template = _environment().get_template("retired.xml.j2")
+    return template.render(t=strings.texts).strip() + "\n"
 
 
 def _render(template: str, ctx: PageContext, **values: object) -> str:

@@ -35,7 +35,7 @@ def test_demo_command_runs(tmp_path: Path) -> None:
     )
 
     assert done.returncode == 0, done.stdout + done.stderr
-    assert f"pages: {pages} created, 0 updated, 0 unchanged, 0 failed" in done.stdout
+    assert f"pages: {pages} created, 0 updated, 0 unchanged, 0 retired, 0 failed" in done.stdout
     assert re.search(r"Look at the pages: http://127\.0\.0\.1:\d+/", done.stdout)
     for team in catalog["teams"].values():
         # The summary table has a row per team (a long name wraps inside its cell).

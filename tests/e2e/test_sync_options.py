@@ -94,7 +94,13 @@ def test_report_json_lists_every_page_with_its_action(cli: Cli, wiki: Wiki) -> N
     run = cli.sync("--report", "json")
 
     report = run.json()
-    assert report["summary"] == {"created": 8, "updated": 0, "unchanged": 0, "failed": 0}
+    assert report["summary"] == {
+        "created": 8,
+        "updated": 0,
+        "unchanged": 0,
+        "retired": 0,
+        "failed": 0,
+    }
     assert report["kpi_errors"] == {}
     assert report["requests"] > 0
     ids = {page["title"]: page["id"] for page in wiki.pages()}
@@ -111,4 +117,4 @@ def test_text_report_summarises_a_quiet_pass(cli: Cli) -> None:
     run = cli.sync()
 
     assert run.code == 0
-    assert "pages: 0 created, 0 updated, 8 unchanged, 0 failed" in run.out
+    assert "pages: 0 created, 0 updated, 8 unchanged, 0 retired, 0 failed" in run.out

@@ -1,0 +1,261 @@
+"""A page body as a sequence of top-level blocks, and the merge that keeps people's blocks.
+
+The bot knows which blocks it wrote last time by their signatures (kept in the page's content
+property). Every stored block that is not one of them is a person's: it is carried over
+byte-for-byte into the new body, after the new version of the bot block it followed.
+
+Decisions: the bot's order wins (a bot block a person moved goes back to its place, and what
+the person wrote after it goes along); a bot block a person edited no longer matches, so it is
+kept as theirs and the bot's comes back; editor noise between bot blocks is dropped.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections import defaultdict, deque
+from collections.abc import Iterator, Sequence
+from difflib import SequenceMatcher
+from typing import Final
+
+from lxml import etree
+
+from confluence_kpi.pages.canonical import AC, RI, StorageFormatError, _parse, canonical
+from confluence_kpi.pages.comments import inline_comments, reapply_comments
+
+# Markup tokens of a well-formed body. Attribute values may hold `>`, so they are matched
+# whole; comments, CDATA and processing instructions may hold anything but their terminator.
+_TOKEN: Final = re.compile(
+    r"<!--.*?-->|<!\[CDATA\[.*?\]\]>|<\?.*?\?>"
+    r"|<(/?)[^\s/>]+(?:[^>\"']|\"[^\"]*\"|'[^']*')*?(/?)>",
+    re.DOTALL,
+)
+_MACRO: Final = f"{{{AC}}}structured-macro"
+_PARAMETER: Final = f"{{{AC}}}parameter"
+_HEADINGS: Final = frozenset(f"h{level}" for level in range(1, 7))
+_WHITESPACE: Final = re.compile(r"\s+")
+# The signatures live in the content property, whose size is limited: 64 bits tell a page's
+# blocks apart.
+_SHA_LENGTH: Final = 16
+_NOTHING: Final = canonical("")
+
+
+def split_blocks(storage: str) -> list[str]:
+    """The body's top-level blocks, each exactly as it is spelled in `storage`.
+
+    Whitespace between blocks is not a block; other top-level text is one block per run,
+    without its surrounding whitespace. Raises StorageFormatError on a body that is not
+    well-formed.
+    """
+    return [storage[start:end] for start, end in _spans(storage)]
+
+
+def signature(block: str) -> str:
+    """The identity of a block that survives Confluence's normalisation and an editor's save.
+
+    `macro:<name>:<id or title parameter>`, `h2:<text>`, `table:<text of the first row>`, and
+    `<tag>:<digest of the canonical block>` for the rest (`text` for stray text).
+    """
+    root = _parse(block)
+    element = next((child for child in root if isinstance(child.tag, str)), None)
+    if element is None or (root.text or "").strip():
+        return f"text:{_digest(block)}"
+    if element.tag == _MACRO:
+        parameters = {
+            item.get(f"{{{AC}}}name"): _reader_text(item) for item in element.findall(_PARAMETER)
+        }
+        key = parameters.get("id") or parameters.get("title") or ""
+        return f"macro:{element.get(f'{{{AC}}}name', '')}:{key}"
+    if element.tag in _HEADINGS:
+        return f"{element.tag}:{_reader_text(element)}"
+    if element.tag == "table":
+        row = next(element.iter("tr"), None)
+        cells = [] if row is None else [cell for cell in row if cell.tag in ("th", "td")]
+        return "table:" + " | ".join(_reader_text(cell) for cell in cells)
+    name = etree.QName(element)
+    tag = name.localname if element.prefix is None else f"{element.prefix}:{name.localname}"
+    return f"{tag}:{_digest(block)}"
+
+
+def carry_over(stored: str, previous: Sequence[str], rendered: str) -> str:
+    """The rendered body with every person's block of the stored body where the person put it.
+
+    `previous` holds the signatures of the blocks the bot wrote last time. A person's block
+    follows the new version of the bot block it followed (or of the one before, when that one
+    is gone; the start when there is none). Inline comments on bot blocks are anchored again.
+    When either body is not well-formed, the rendered body is returned unchanged: the caller
+    finds out with `split_blocks(stored)`, which raises.
+    """
+    try:
+        return _carry_over(stored, previous, rendered)
+    except StorageFormatError:
+        return rendered
+
+
+def _carry_over(stored: str, previous: Sequence[str], rendered: str) -> str:
+    # Editor noise (empty cursor-target paragraphs, comments) is no one's content: dropped
+    # between bot blocks, kept inside a run of a person's blocks (see _human_runs).
+    old_spans = [
+        (start, end) for start, end in _spans(stored) if canonical(stored[start:end]) != _NOTHING
+    ]
+    old = [stored[start:end] for start, end in old_spans]
+    new_spans = _spans(rendered)
+    new = [rendered[start:end] for start, end in new_spans]
+    bot, images = _bot_blocks(old, previous, new)
+
+    attached: defaultdict[int, list[str]] = defaultdict(list)  # rendered index, -1: the start
+    for anchor, run in _human_runs(stored, old_spans, bot, images):
+        attached[anchor].append(run)
+    versions = {image: _bot_version(old[index], new[image]) for index, image in images.items()}
+
+    first = new_spans[0][0] if new_spans else len(rendered)
+    pieces = [rendered[:first]]
+    for run in attached[-1]:
+        pieces += [run, "\n"]
+    for index, (_, end) in enumerate(new_spans):
+        pieces.append(versions.get(index, new[index]))
+        for run in attached[index]:
+            pieces += ["\n", run]
+        following = new_spans[index + 1][0] if index + 1 < len(new_spans) else len(rendered)
+        pieces.append(rendered[end:following])
+    return "".join(pieces)
+
+
+def _bot_blocks(
+    old: Sequence[str], previous: Sequence[str], new: Sequence[str]
+) -> tuple[set[int], dict[int, int]]:
+    """The stored blocks that are the bot's, and for those still rendered, their new version.
+
+    Blocks are given by index; the stored blocks not in the set are people's.
+    """
+    old_signatures = [signature(block) for block in old]
+    new_signatures = [signature(block) for block in new]
+    to_previous = _align(old_signatures, previous)
+    to_new = _align(previous, new_signatures, pair_replaced=True)
+    bot = set(to_previous)
+    images = {index: to_new[was] for index, was in to_previous.items() if was in to_new}
+    # A stored block that no bot block of last time claims, but that the bot renders now: the
+    # bot's when there is no memory (an older bot wrote the page), else only when it is exactly
+    # what the bot now writes, so that nothing of a person's is replaced.
+    rest = [index for index in range(len(old)) if index not in bot]
+    free = sorted(set(range(len(new))) - set(images.values()))
+    taken = _align([old_signatures[i] for i in rest], [new_signatures[j] for j in free])
+    for i, j in taken.items():
+        index, image = rest[i], free[j]
+        if not previous or canonical(old[index]) == canonical(new[image]):
+            bot.add(index)
+            images[index] = image
+    return bot, images
+
+
+def _human_runs(
+    stored: str, spans: Sequence[tuple[int, int]], bot: set[int], images: dict[int, int]
+) -> Iterator[tuple[int, str]]:
+    """Each run of consecutive people's blocks, as stored, with the rendered block it follows.
+
+    A run is one slice of the stored body, so the spacing between a person's blocks is kept.
+    """
+    anchor, start, end = -1, -1, -1
+    for index, (block_start, block_end) in enumerate(spans):
+        if index not in bot:
+            start = block_start if start < 0 else start
+            end = block_end
+            continue
+        if start >= 0:
+            yield anchor, stored[start:end]
+            start = -1
+        anchor = images.get(index, anchor)  # a bot block no longer rendered: the one before
+    if start >= 0:
+        yield anchor, stored[start:end]
+
+
+def _bot_version(stored_block: str, rendered_block: str) -> str:
+    """The stored block when the bot would write the same (it keeps the editor's spelling,
+    column widths and comments), else the rendered one with the stored comments re-applied."""
+    if canonical(stored_block) == canonical(rendered_block):
+        return stored_block
+    return reapply_comments(rendered_block, inline_comments(stored_block))
+
+
+def _align(
+    first: Sequence[str], second: Sequence[str], *, pair_replaced: bool = False
+) -> dict[int, int]:
+    """Pairs blocks of two signature sequences one to one: index in `first` -> in `second`.
+
+    In-order matches come from difflib's SequenceMatcher, which grows the longest contiguous
+    runs first: when a signature repeats (`<p/>`, two tables with the same first row), a whole
+    section matching is better evidence than a scattered LCS pick. Blocks left over are then
+    paired by equal signature in any order (a moved block); with `pair_replaced`, a block that
+    changed pairs with the block that took its place.
+    """
+    matcher = SequenceMatcher(None, first, second, autojunk=False)
+    pairs: dict[int, int] = {}
+    replaced: list[tuple[int, int]] = []
+    for tag, first_start, first_end, second_start, second_end in matcher.get_opcodes():
+        spans = zip(range(first_start, first_end), range(second_start, second_end), strict=False)
+        if tag == "equal":
+            pairs.update(spans)
+        elif tag == "replace":
+            replaced.extend(spans)
+    unpaired: defaultdict[str, deque[int]] = defaultdict(deque)
+    taken = set(pairs.values())
+    for index, item in enumerate(second):
+        if index not in taken:
+            unpaired[item].append(index)
+    for index, item in enumerate(first):
+        if index not in pairs and unpaired[item]:
+            pairs[index] = unpaired[item].popleft()
+    if pair_replaced:
+        taken = set(pairs.values())
+        pairs.update((i, j) for i, j in replaced if i not in pairs and j not in taken)
+    return pairs
+
+
+def _spans(storage: str) -> list[tuple[int, int]]:
+    """Start and end offsets of the top-level blocks; see split_blocks."""
+    _parse(storage)  # the tokens below are only meaningful in a well-formed body
+    spans: list[tuple[int, int]] = []
+    depth, start, position = 0, 0, 0
+    for match in _TOKEN.finditer(storage):
+        if depth == 0:
+            spans.extend(_text_span(storage, position, match.start()))
+        closing, empty = match.group(1), match.group(2)
+        if closing is None or empty:  # comment, CDATA, PI or empty element: whole in itself
+            if depth == 0:
+                spans.append(match.span())
+        elif closing:
+            depth -= 1
+            if depth < 0:  # a body such as "</page><page>" fits the parser's wrapper
+                raise StorageFormatError("storage format closes an element it never opened")
+            if depth == 0:
+                spans.append((start, match.end()))
+        else:
+            start = match.start() if depth == 0 else start
+            depth += 1
+        position = match.end()
+    spans.extend(_text_span(storage, position, len(storage)))
+    return spans
+
+
+def _text_span(storage: str, start: int, end: int) -> list[tuple[int, int]]:
+    """The span of top-level text without its surrounding whitespace; none when it is blank."""
+    text = storage[start:end]
+    stripped = text.lstrip()
+    if not stripped.strip():
+        return []
+    begin = start + len(text) - len(stripped)
+    return [(begin, begin + len(stripped.rstrip()))]
+
+
+def _reader_text(element: etree._Element) -> str:
+    """The text as a reader sees it, whitespace collapsed; a link reads as its target's title."""
+    pieces = [element.text or "", element.get(f"{{{RI}}}content-title", "")]
+    for child in element:
+        if isinstance(child.tag, str):
+            pieces.append(_reader_text(child))
+        pieces.append(child.tail or "")
+    return _WHITESPACE.sub(" ", "".join(pieces)).strip()
+
+
+def _digest(block: str) -> str:
+    return hashlib.sha256(canonical(block).encode()).hexdigest()[:_SHA_LENGTH]

@@ -1,0 +1,228 @@
+"""What the pages should say: measure every KPI once, evaluate, render every page.
+
+Measuring reads the sources (each distinct query once per run); evaluating and rendering are
+pure, so the sync can evaluate and render again cheaply (after a version conflict brought a
+person's edit in) without measuring again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from confluence_kpi.catalog import Catalog
+from confluence_kpi.derived import evaluate_derived, evaluation_order
+from confluence_kpi.evaluate import evaluate_goal, evaluate_kpi, evaluate_team, failed_evaluation
+from confluence_kpi.memory import PageKey
+from confluence_kpi.model import Evaluation, GoalEvaluation, Measurement, TeamEvaluation
+from confluence_kpi.pages.canonical import digest
+from confluence_kpi.pages.merge import Values
+from confluence_kpi.pages.render import (
+    PageContext,
+    UnreadableEdit,
+    goal_title,
+    kpi_title,
+    render_goal_page,
+    render_kpi_page,
+    render_root_page,
+    render_team_page,
+    team_title,
+)
+from confluence_kpi.sources import Fetcher, SourceError, measure
+
+BOT_LABEL = "confluence-kpi"
+KIND_LABELS = {"root": "kpi-root", "team": "kpi-team", "goal": "kpi-goal", "kpi": "kpi"}
+RETIRED_LABEL = "kpi-retired"
+
+
+@dataclass(frozen=True)
+class Measured:
+    """Every KPI's series, or why its source failed."""
+
+    series: Mapping[str, Sequence[Measurement]]
+    errors: Mapping[str, str]
+
+
+@dataclass(frozen=True)
+class Evaluations:
+    """The evaluate stage's output for the whole catalog."""
+
+    kpis: Mapping[str, Evaluation]
+    goals: Mapping[str, GoalEvaluation]
+    teams: Mapping[str, TeamEvaluation]
+    errors: Mapping[str, str]
+
+
+@dataclass(frozen=True)
+class DesiredPage:
+    """A page as this pass wants it: title, place, labels, the bot's body, and the values the
+    bot's memory keeps for the next merge."""
+
+    key: PageKey
+    title: str
+    parent: PageKey | None
+    labels: frozenset[str]
+    body: str
+    fields: Values = field(default_factory=dict)
+    catalog: Values = field(default_factory=dict)
+    kept_rows: tuple[str, ...] = ()  # rows whose stored cell stays as a person typed it
+
+    @property
+    def digest(self) -> str:
+        """The digest of the rendered body, in the canonical form change detection compares."""
+        return digest(self.body)
+
+
+def measure_catalog(catalog: Catalog) -> Measured:
+    """Every source-backed KPI's series; a failing source is noted, never fatal."""
+    series: dict[str, Sequence[Measurement]] = {}
+    errors: dict[str, str] = {}
+    with Fetcher(catalog.sources) as fetcher:
+        for kpi in catalog.kpis:
+            if kpi.formula is not None:
+                continue
+            try:
+                series[kpi.id] = measure(kpi, fetcher, zone=catalog.zone)
+            except SourceError as exc:
+                errors[kpi.id] = str(exc)
+    return Measured(series, errors)
+
+
+def evaluate_catalog(catalog: Catalog, measured: Measured, *, now: datetime) -> Evaluations:
+    """Evaluate every KPI (derived ones after their inputs), then roll up goals and teams."""
+    zone, week_start = catalog.zone, catalog.week_start_index
+    kpis: dict[str, Evaluation] = {}
+    for kpi in evaluation_order(catalog.kpis):
+        bands = kpi.bands or catalog.defaults.bands
+        if kpi.formula is not None:
+            kpis[kpi.id] = evaluate_derived(
+                kpi, kpis, now=now, zone=zone, week_start=week_start, bands=bands
+            )
+        elif kpi.id in measured.errors:
+            kpis[kpi.id] = failed_evaluation(kpi, measured.errors[kpi.id], now=now)
+        else:
+            kpis[kpi.id] = evaluate_kpi(
+                kpi, measured.series[kpi.id], now=now, zone=zone, week_start=week_start, bands=bands
+            )
+    goals = {
+        goal.id: evaluate_goal(
+            goal, [kpis[k] for k in goal.kpis], now=now, rollup=catalog.defaults.rollup
+        )
+        for goal in catalog.goals
+    }
+    teams = {
+        team_id: evaluate_team(
+            team_id,
+            [kpis[k.id] for k in catalog.kpis if k.team == team_id],
+            [goals[g.id] for g in catalog.goals if g.team == team_id],
+        )
+        for team_id in catalog.teams
+    }
+    return Evaluations(kpis=kpis, goals=goals, teams=teams, errors=measured.errors)
+
+
+def desired_pages(
+    catalog: Catalog,
+    evaluations: Evaluations,
+    *,
+    fields: Mapping[PageKey, Values],
+    seen: Mapping[PageKey, Values],
+    unreadable: Mapping[PageKey, Sequence[UnreadableEdit]],
+) -> list[DesiredPage]:
+    """Render every page the catalog calls for, parents before children.
+
+    `fields` and `seen` are the merged team-editable values and the catalog's values, kept in
+    each page's memory; `unreadable` lists what people typed that could not be read.
+    """
+    locale = catalog.locale
+    kpi_titles = {k.id: kpi_title(k, locale) for k in catalog.kpis}
+    goal_titles = {g.id: goal_title(g, locale) for g in catalog.goals}
+    team_titles = {t: team_title(team, locale) for t, team in catalog.teams.items()}
+    ctx = PageContext(
+        space_key=catalog.space,
+        locale=locale,
+        zone=catalog.zone,
+        kpi_titles=kpi_titles,
+        goal_titles=goal_titles,
+        team_titles=team_titles,
+        root_title=catalog.root_page,
+    )
+    kpis = {k.id: k for k in catalog.kpis}
+    root = PageKey("root", "root")
+    pages = [
+        DesiredPage(
+            key=root,
+            title=catalog.root_page,
+            parent=None,
+            labels=labels_of("root"),
+            body=render_root_page(
+                catalog.teams, [evaluations.teams[t] for t in catalog.teams], ctx
+            ),
+        )
+    ]
+    for team_id, team in catalog.teams.items():
+        pages.append(
+            DesiredPage(
+                key=PageKey("team", team_id),
+                title=team_titles[team_id],
+                parent=root,
+                labels=labels_of("team"),
+                body=render_team_page(
+                    team_id, team, evaluations.teams[team_id], kpis, catalog.goals, ctx
+                ),
+            )
+        )
+    for goal in catalog.goals:
+        key = PageKey("goal", goal.id)
+        edits = unreadable.get(key, ())
+        pages.append(
+            DesiredPage(
+                key=key,
+                title=goal_titles[goal.id],
+                parent=PageKey("team", goal.team),
+                labels=labels_of("goal"),
+                body=render_goal_page(
+                    goal, evaluations.goals[goal.id], kpis, catalog.teams[goal.team], ctx, edits
+                ),
+                fields=dict(fields.get(key, {})),
+                catalog=dict(seen.get(key, {})),
+                kept_rows=tuple(sorted({e.row for e in edits})),
+            )
+        )
+    for kpi in catalog.kpis:
+        key = PageKey("kpi", kpi.id)
+        edits = unreadable.get(key, ())
+        extra = {f"kpi-{kpi.kind.value}", f"kpi-{kpi.horizon.value}"}
+        if kpi.category:
+            extra.add(f"kpi-{label_safe(kpi.category)}")
+        pages.append(
+            DesiredPage(
+                key=key,
+                title=kpi_titles[kpi.id],
+                parent=PageKey("team", kpi.team),
+                labels=labels_of("kpi") | extra,
+                body=render_kpi_page(
+                    kpi,
+                    evaluations.kpis[kpi.id],
+                    catalog.teams[kpi.team],
+                    catalog.goals,
+                    ctx,
+                    edits,
+                ),
+                fields=dict(fields.get(key, {})),
+                catalog=dict(seen.get(key, {})),
+                kept_rows=tuple(sorted({e.row for e in edits})),
+            )
+        )
+    return pages
+
+
+def labels_of(kind: str) -> frozenset[str]:
+    """The labels every page of a kind carries: the bot's and the kind's."""
+    return frozenset({BOT_LABEL, KIND_LABELS[kind]})
+
+
+def label_safe(text: str) -> str:
+    """A label from free text: lower case, no spaces (Confluence labels cannot hold them)."""
+    return "-".join(text.lower().split())

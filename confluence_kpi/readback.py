@@ -1,0 +1,91 @@
+"""Takes over what teams edited on their pages: the definitions this run evaluates and renders.
+
+Pure: given the catalog, the bot's memory of each page and the bodies of the pages read this
+run (those whose version moved since the bot wrote them), it merges every team-editable field
+three ways and reports what it took from where, and what it could not read.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from confluence_kpi.catalog import Catalog
+from confluence_kpi.memory import PageKey, PageMemory
+from confluence_kpi.pages.merge import (
+    MergeResult,
+    Prefer,
+    Value,
+    Values,
+    apply_goal_values,
+    apply_kpi_values,
+    goal_catalog_values,
+    goal_page_values,
+    kpi_catalog_values,
+    kpi_page_values,
+    merge,
+)
+from confluence_kpi.pages.parse import Unreadable, parse_goal_page, parse_kpi_page
+
+
+@dataclass(frozen=True)
+class ReadBack:
+    """The catalog with the teams' edits in it, and per page what the merge decided."""
+
+    catalog: Catalog
+    merges: Mapping[PageKey, MergeResult]
+    catalog_values: Mapping[PageKey, Values]  # what to remember as "seen"
+    unreadable: Mapping[PageKey, tuple[Unreadable, ...]]
+
+
+def read_back(
+    catalog: Catalog,
+    memories: Mapping[PageKey, PageMemory],
+    bodies: Mapping[PageKey, str],
+    *,
+    prefer: Prefer = "page",
+) -> ReadBack:
+    """Merges each KPI's and goal's fields from its page (when read), memory and the catalog."""
+    merges: dict[PageKey, MergeResult] = {}
+    seen: dict[PageKey, Values] = {}
+    unreadable: dict[PageKey, tuple[Unreadable, ...]] = {}
+    kpis = []
+    for kpi in catalog.kpis:
+        key = PageKey("kpi", kpi.id)
+        now = kpi_catalog_values(kpi)
+        page_values: Values = {}
+        cannot: frozenset[str] = frozenset()
+        if key in bodies:
+            fields = parse_kpi_page(bodies[key], locale=catalog.locale, unit=kpi.unit)
+            page_values, cannot = kpi_page_values(fields)
+            unreadable[key] = fields.unreadable
+        result = _merge(page_values, memories.get(key), now, prefer, cannot)
+        merges[key], seen[key] = result, dict(now)
+        kpis.append(apply_kpi_values(kpi, result.values))
+    goals = []
+    for goal in catalog.goals:
+        key = PageKey("goal", goal.id)
+        now = goal_catalog_values(goal)
+        page_values, cannot = {}, frozenset()
+        if key in bodies:
+            goal_fields = parse_goal_page(bodies[key], locale=catalog.locale)
+            page_values, cannot = goal_page_values(goal_fields)
+            unreadable[key] = goal_fields.unreadable
+        result = _merge(page_values, memories.get(key), now, prefer, cannot)
+        merges[key], seen[key] = result, dict(now)
+        goals.append(apply_goal_values(goal, result.values))
+    merged = catalog.model_copy(update={"kpis": tuple(kpis), "goals": tuple(goals)})
+    return ReadBack(merged, merges, seen, {k: v for k, v in unreadable.items() if v})
+
+
+def _merge(
+    page: Mapping[str, Value],
+    memory: PageMemory | None,
+    now: Mapping[str, Value],
+    prefer: Prefer,
+    unreadable: frozenset[str],
+) -> MergeResult:
+    """One page's merge; a page the bot never wrote (no memory) takes the catalog's values."""
+    written = memory.fields if memory else {}
+    seen = memory.catalog if memory else {}
+    return merge(page, written, now, seen, prefer=prefer, unreadable=unreadable)
