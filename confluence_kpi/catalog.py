@@ -642,6 +642,8 @@ def _kpi_problems(
     if kpi.formula is not None:
         yield from _formula_problems(document, at, kpi, kpi.formula, parts)
         return
+    if kpi.manual:
+        return  # its measurements come from its own page: nothing to check here
     yield from _reference(document, (*at, "source"), kpi.source, parts.source_names, "sources")
     source = parts.sources.get(kpi.source)
     if isinstance(source, SqlSourceConfig) and not kpi.query:

@@ -13,11 +13,10 @@ from pathlib import Path
 from typing import TextIO
 from zoneinfo import ZoneInfo
 
-from rich.console import Console
 from rich.table import Table
 
 from confluence_kpi.model import Status
-from confluence_kpi.report import summary
+from confluence_kpi.report import console_for, summary
 from confluence_kpi.runner import Setup, gateway_for, load_setup, sync_once
 from confluence_kpi.sandbox import SandboxConfig, SandboxServer
 from confluence_kpi.settings import load_settings
@@ -32,7 +31,7 @@ _SANDBOX_USER = {"CONFLUENCE_USERNAME": "admin", "CONFLUENCE_API_TOKEN": "admin"
 
 def run_demo(*, port: int, keep_running: bool, out: TextIO) -> int:
     """Starts a sandbox on `port`, syncs the example catalog into it and reports; the exit code."""
-    console = Console(file=out, highlight=False, soft_wrap=True)
+    console = console_for(out)
     with SandboxServer(SandboxConfig(port=port)) as server:
         settings = load_settings({"CONFLUENCE_URL": server.base_url, **_SANDBOX_USER})
         setup = Setup(

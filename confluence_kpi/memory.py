@@ -9,8 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from datetime import date
 from typing import Any
 
+from confluence_kpi.model import ManualRow
 from confluence_kpi.pages.merge import Values
 
 PROPERTY_KEY = "confluence-kpi"
@@ -44,6 +46,7 @@ class PageMemory:
     # Rows kept as a person typed them because they could not be read: the page is read again
     # on every run until they are corrected.
     kept_rows: tuple[str, ...] = ()
+    rows: tuple[ManualRow, ...] = ()  # manual KPIs: the measurements people typed
     retired: bool = False
     index: Mapping[str, str] = field(default_factory=dict)  # root only: page ids by key
 
@@ -63,6 +66,17 @@ class PageMemory:
         }
         if self.kept_rows:
             value["kept_rows"] = list(self.kept_rows)
+        if self.rows:
+            value["rows"] = [
+                {
+                    "label": row.label,
+                    "day": row.day.isoformat() if row.day else None,
+                    "value": row.value,
+                    "comment": row.comment,
+                    "text": row.text,
+                }
+                for row in self.rows
+            ]
         if self.retired:
             value["retired"] = True
         if self.index:
@@ -95,6 +109,7 @@ def read_memory(value: object) -> PageMemory | None:
         catalog=_mapping(value.get("catalog")),
         blocks=_texts(value.get("blocks")),
         kept_rows=_texts(value.get("kept_rows")),
+        rows=tuple(row for row in map(_row, value.get("rows") or ()) if row is not None),
         retired=value.get("retired") is True,
         index={
             k: v
@@ -102,6 +117,23 @@ def read_memory(value: object) -> PageMemory | None:
             if isinstance(k, str) and isinstance(v, str)
         },
     )
+
+
+def _row(value: object) -> ManualRow | None:
+    """A remembered manual measurement, or None when the entry is damaged."""
+    if not isinstance(value, Mapping):
+        return None
+    day, amount = value.get("day"), value.get("value")
+    try:
+        return ManualRow(
+            label=_text(value.get("label")),
+            day=date.fromisoformat(day) if isinstance(day, str) else None,
+            value=float(amount) if isinstance(amount, int | float) else None,
+            comment=_text(value.get("comment")),
+            text=_text(value.get("text")),
+        )
+    except ValueError:
+        return None
 
 
 def _texts(value: object) -> tuple[str, ...]:

@@ -136,6 +136,10 @@ class StaticValue(Definition):
     value: float
 
 
+# The source of a manual KPI: people type its measurements into its own page's table.
+PAGE_SOURCE = "page"
+
+
 class KpiDefinition(Definition):
     """One KPI as the catalog defines it."""
 
@@ -197,6 +201,11 @@ class KpiDefinition(Definition):
         return self.formula is None and summed and finer
 
     @property
+    def manual(self) -> bool:
+        """Whether people type this KPI's measurements into its page (`source: page`)."""
+        return self.source == PAGE_SOURCE
+
+    @property
     def targets(self) -> tuple[Target, ...]:
         """The milestones and then the final target, in the order they fall due."""
         return self.milestones if self.target is None else (*self.milestones, self.target)
@@ -224,6 +233,21 @@ class Team(Definition):
 
     name: str
     description: str = ""
+
+
+@dataclass(frozen=True)
+class ManualRow:
+    """A measurement people typed into a manual KPI's page: its period as shown, the first day
+    of that period (None when it could not be read), the value and a comment.
+
+    `text` holds what was typed in the value cell when it could not be read, so the page keeps
+    it as typed."""
+
+    label: str
+    day: date | None
+    value: float | None
+    comment: str = ""
+    text: str = ""
 
 
 @dataclass(frozen=True)

@@ -10,13 +10,21 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cached_property
 
 from confluence_kpi.catalog import Catalog
 from confluence_kpi.derived import evaluate_derived, evaluation_order
 from confluence_kpi.evaluate import evaluate_goal, evaluate_kpi, evaluate_team, failed_evaluation
 from confluence_kpi.memory import PageKey
-from confluence_kpi.model import Evaluation, GoalEvaluation, Measurement, TeamEvaluation
+from confluence_kpi.model import (
+    Evaluation,
+    GoalEvaluation,
+    ManualRow,
+    Measurement,
+    TeamEvaluation,
+)
 from confluence_kpi.pages.canonical import digest
+from confluence_kpi.pages.layout import managed_signatures
 from confluence_kpi.pages.merge import Values
 from confluence_kpi.pages.render import (
     PageContext,
@@ -67,11 +75,18 @@ class DesiredPage:
     fields: Values = field(default_factory=dict)
     catalog: Values = field(default_factory=dict)
     kept_rows: tuple[str, ...] = ()  # rows whose stored cell stays as a person typed it
+    rows: tuple[ManualRow, ...] = ()  # a manual KPI's typed measurements, remembered
 
-    @property
+    # cached_property: canonicalising a body parses it, and the sync asks several times.
+    @cached_property
     def digest(self) -> str:
         """The digest of the rendered body, in the canonical form change detection compares."""
         return digest(self.body)
+
+    @cached_property
+    def blocks(self) -> tuple[str, ...]:
+        """The signatures of the bot's blocks, remembered for the next carry-over."""
+        return managed_signatures(self.body)
 
 
 def measure_catalog(catalog: Catalog) -> Measured:
@@ -80,8 +95,8 @@ def measure_catalog(catalog: Catalog) -> Measured:
     errors: dict[str, str] = {}
     with Fetcher(catalog.sources) as fetcher:
         for kpi in catalog.kpis:
-            if kpi.formula is not None:
-                continue
+            if kpi.formula is not None or kpi.manual:
+                continue  # computed from other KPIs, or typed into its page (see readback)
             try:
                 series[kpi.id] = measure(kpi, fetcher, zone=catalog.zone)
             except SourceError as exc:
@@ -129,11 +144,13 @@ def desired_pages(
     fields: Mapping[PageKey, Values],
     seen: Mapping[PageKey, Values],
     unreadable: Mapping[PageKey, Sequence[UnreadableEdit]],
+    rows: Mapping[str, Sequence[ManualRow]],
 ) -> list[DesiredPage]:
     """Render every page the catalog calls for, parents before children.
 
     `fields` and `seen` are the merged team-editable values and the catalog's values, kept in
-    each page's memory; `unreadable` lists what people typed that could not be read.
+    each page's memory; `unreadable` lists what people typed that could not be read; `rows`
+    the measurements people typed into manual KPIs' pages.
     """
     locale = catalog.locale
     kpi_titles = {k.id: kpi_title(k, locale) for k in catalog.kpis}
@@ -209,10 +226,12 @@ def desired_pages(
                     catalog.goals,
                     ctx,
                     edits,
+                    rows.get(kpi.id, ()),
                 ),
                 fields=dict(fields.get(key, {})),
                 catalog=dict(seen.get(key, {})),
                 kept_rows=tuple(sorted({e.row for e in edits})),
+                rows=tuple(rows.get(kpi.id, ())),
             )
         )
     return pages

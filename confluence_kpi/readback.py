@@ -9,9 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import date, datetime, time
+from zoneinfo import ZoneInfo
 
 from confluence_kpi.catalog import Catalog
 from confluence_kpi.memory import PageKey, PageMemory
+from confluence_kpi.model import KpiDefinition, ManualRow, Measurement
 from confluence_kpi.pages.merge import (
     MergeResult,
     Prefer,
@@ -25,7 +28,14 @@ from confluence_kpi.pages.merge import (
     kpi_page_values,
     merge,
 )
-from confluence_kpi.pages.parse import Unreadable, parse_goal_page, parse_kpi_page
+from confluence_kpi.pages.parse import (
+    KpiPageFields,
+    Unreadable,
+    parse_goal_page,
+    parse_kpi_page,
+)
+from confluence_kpi.pages.values import parse_period
+from confluence_kpi.periods import period_index, period_label, period_start
 
 
 @dataclass(frozen=True)
@@ -36,6 +46,18 @@ class ReadBack:
     merges: Mapping[PageKey, MergeResult]
     catalog_values: Mapping[PageKey, Values]  # what to remember as "seen"
     unreadable: Mapping[PageKey, tuple[Unreadable, ...]]
+    rows: Mapping[str, tuple[ManualRow, ...]]  # manual KPIs: the measurements people typed
+
+    def manual_series(self, zone: ZoneInfo) -> dict[str, tuple[Measurement, ...]]:
+        """Each manual KPI's readable rows as measurements at the start of their day."""
+        return {
+            kpi_id: tuple(
+                Measurement(ts=datetime.combine(row.day, time(), zone), value=row.value)
+                for row in sorted(rows, key=lambda r: r.day or date.min)
+                if row.day is not None and row.value is not None
+            )
+            for kpi_id, rows in self.rows.items()
+        }
 
 
 def read_back(
@@ -49,15 +71,21 @@ def read_back(
     merges: dict[PageKey, MergeResult] = {}
     seen: dict[PageKey, Values] = {}
     unreadable: dict[PageKey, tuple[Unreadable, ...]] = {}
+    rows: dict[str, tuple[ManualRow, ...]] = {}
     kpis = []
     for kpi in catalog.kpis:
         key = PageKey("kpi", kpi.id)
         now = kpi_catalog_values(kpi)
         page_values: Values = {}
         cannot: frozenset[str] = frozenset()
+        if kpi.manual:
+            memory = memories.get(key)
+            rows[kpi.id] = memory.rows if memory else ()
         if key in bodies:
             fields = parse_kpi_page(bodies[key], locale=catalog.locale, unit=kpi.unit)
             page_values, cannot = kpi_page_values(fields)
+            if kpi.manual and "history" in fields.found:
+                rows[kpi.id] = manual_rows(fields, catalog, kpi)
             unreadable[key] = fields.unreadable
         result = _merge(page_values, memories.get(key), now, prefer, cannot)
         merges[key], seen[key] = result, dict(now)
@@ -75,7 +103,39 @@ def read_back(
         merges[key], seen[key] = result, dict(now)
         goals.append(apply_goal_values(goal, result.values))
     merged = catalog.model_copy(update={"kpis": tuple(kpis), "goals": tuple(goals)})
-    return ReadBack(merged, merges, seen, {k: v for k, v in unreadable.items() if v})
+    return ReadBack(merged, merges, seen, {k: v for k, v in unreadable.items() if v}, rows)
+
+
+def manual_rows(
+    fields: KpiPageFields, catalog: Catalog, kpi: KpiDefinition
+) -> tuple[ManualRow, ...]:
+    """The measurements people typed into a manual KPI's table, labelled by its periods.
+
+    A row whose period or value cannot be read stays as typed (and is not evaluated), so the
+    page never loses it; the parser reports the value, the period is reported here.
+    """
+    typed = {u.field.removeprefix("history "): u.text for u in fields.unreadable}
+    result = []
+    for row in fields.history_rows:
+        try:
+            day: date | None = parse_period(row.period, locale=catalog.locale)
+        except ValueError:
+            day = None
+        label = row.period
+        if day is not None:
+            index = period_index(day, kpi.grain, catalog.week_start_index)
+            day = period_start(index, kpi.grain, catalog.week_start_index)
+            label = period_label(day, kpi.grain, catalog.week_start_index)
+        result.append(
+            ManualRow(
+                label=label,
+                day=day,
+                value=row.value,
+                comment=row.comment or "",
+                text=typed.get(row.period, "") if row.value is None else "",
+            )
+        )
+    return tuple(result)
 
 
 def _merge(

@@ -24,7 +24,7 @@ def print_report(report: SyncReport, fmt: str, out: TextIO) -> None:
         json.dump(report.as_json(), out, indent=2, ensure_ascii=False)
         out.write("\n")
         return
-    console = Console(file=out, highlight=False, soft_wrap=True)
+    console = console_for(out)
     table = Table(title="dry run: nothing was written" if report.dry_run else None)
     for heading in ("page", "kind", "result", "why"):
         table.add_column(heading)
@@ -58,6 +58,12 @@ def print_report(report: SyncReport, fmt: str, out: TextIO) -> None:
     for kpi_id, error in sorted(report.kpi_errors.items()):
         console.print(f"[bold red]KPI {kpi_id} could not be evaluated:[/] {error}", markup=True)
     console.print(summary(report))
+
+
+def console_for(out: TextIO) -> Console:
+    """A console on `out`: the terminal's width there, else wide enough for a log or a pipe
+    (rich assumes 80 columns, which cuts team names in tables)."""
+    return Console(file=out, highlight=False, soft_wrap=True, width=None if out.isatty() else 120)
 
 
 def summary(report: SyncReport) -> str:

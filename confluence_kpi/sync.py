@@ -225,6 +225,8 @@ def plan(
 ) -> Plan:
     """Merge people's edits into the catalog, evaluate and render every page (pure)."""
     back = read_back(catalog, memories, bodies, prefer=prefer)
+    typed = back.manual_series(catalog.zone)
+    measured = Measured({**measured.series, **typed}, measured.errors)
     evaluations = evaluate_catalog(back.catalog, measured, now=now)
     edits_shown = {
         key: tuple(
@@ -240,6 +242,7 @@ def plan(
         fields={key: result.values for key, result in back.merges.items()},
         seen=back.catalog_values,
         unreadable=edits_shown,
+        rows=back.rows,
     )
     by_key = {page.key: page for page in pages}
     return Plan(
@@ -557,6 +560,7 @@ def _same(memory: PageMemory, want: DesiredPage) -> bool:
         and memory.catalog == want.catalog
         and memory.wanted_title == want.title
         and memory.kept_rows == want.kept_rows
+        and memory.rows == want.rows
         and not memory.retired
     )
 
@@ -573,8 +577,9 @@ def _memory(
         wanted_title=want.title,
         fields=want.fields,
         catalog=want.catalog,
-        blocks=managed_signatures(want.body),
+        blocks=want.blocks,
         kept_rows=want.kept_rows,
+        rows=want.rows,
         index=index or {},
     )
 

@@ -13,6 +13,8 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from markupsafe import Markup, escape
+
 from confluence_kpi.model import (
     Change,
     Direction,
@@ -80,6 +82,24 @@ class Strings:
         return self.text(path).format_map(values)
 
 
+_LOZENGE = Markup(
+    '<ac:structured-macro ac:name="status"><ac:parameter ac:name="colour">{}</ac:parameter>'
+    '<ac:parameter ac:name="title">{}</ac:parameter></ac:structured-macro>'
+)
+
+
+@dataclass(frozen=True)
+class HistoryLine:
+    """One period in the history table and the chart: display texts, and plain chart numbers."""
+
+    label: str
+    value: str
+    target: str
+    verdict: Markup
+    chart_value: str
+    chart_target: str
+
+
 @dataclass(frozen=True)
 class Formatter:
     """Formats values of KPIs for pages in one locale and time zone."""
@@ -139,6 +159,33 @@ class Formatter:
         if moment.tzinfo is None:
             return moment.replace(tzinfo=self.zone).date()
         return moment.astimezone(self.zone).date()
+
+    def lozenge(
+        self, status: Status, stale_since: date | None = None, title: str | None = None
+    ) -> Markup:
+        """A status lozenge macro; the title defaults to the verdict's name ("Stale since ...").
+
+        Built here rather than in a template macro: pages hold hundreds of lozenges, and a
+        template macro call costs ten times a Python call. Markup.format escapes the texts.
+        """
+        return _LOZENGE.format(
+            status_colour(status), clean_text(title or self.status_title(status, stale_since))
+        )
+
+    def history(self, ev: Evaluation, kpi: KpiDefinition) -> list[HistoryLine]:
+        """The history table's and the chart's lines, every text formatted once."""
+        none = self.strings.text("value.none")
+        return [
+            HistoryLine(
+                label=self.period_label(pv.period, kpi),
+                value=self.period_value(pv, kpi),
+                target=self.quantity(pv.target, kpi) if pv.target is not None else none,
+                verdict=self.lozenge(pv.status) if pv.status is not None else Markup(escape(none)),
+                chart_value=self.plain_number(pv.value, kpi.decimals),
+                chart_target=self.plain_number(pv.target, kpi.decimals),
+            )
+            for pv in ev.history
+        ]
 
     def status_title(self, status: Status, stale_since: date | None = None) -> str:
         """The lozenge text of a verdict: "On track", "Stale since 2026-03-01"."""

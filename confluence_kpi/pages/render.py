@@ -30,6 +30,7 @@ from confluence_kpi.model import (
     Goal,
     GoalEvaluation,
     KpiDefinition,
+    ManualRow,
     Status,
     Team,
     TeamEvaluation,
@@ -94,11 +95,21 @@ def render_kpi_page(
     goals: Sequence[Goal],
     ctx: PageContext,
     unreadable: Sequence[UnreadableEdit] = (),
+    rows: Sequence[ManualRow] = (),
 ) -> str:
-    """A KPI's page; `goals` may hold any goals, the page shows those that list this KPI."""
+    """A KPI's page; `goals` may hold any goals, the page shows those that list this KPI.
+
+    A manual KPI's page shows `rows`, the measurements people typed, in a table they edit."""
     served = [goal for goal in goals if kpi.id in goal.kpis]
     return _render(
-        "kpi.xml.j2", ctx, kpi=kpi, ev=ev, team=team, goals=served, unreadable=unreadable
+        "kpi.xml.j2",
+        ctx,
+        kpi=kpi,
+        ev=ev,
+        team=team,
+        goals=served,
+        unreadable=unreadable,
+        rows=rows,
     )
 
 

@@ -106,6 +106,32 @@ def parse_date(text: str, *, locale: str) -> date:
         raise ValueError(f"{value!r} is not a day in the calendar") from None
 
 
+_WEEK = re.compile(r"^([0-9]{4})-?W([0-9]{1,2})$", re.IGNORECASE)
+_QUARTER = re.compile(r"^([0-9]{4})-?Q([1-4])$", re.IGNORECASE)
+_MONTH = re.compile(r"^([0-9]{4})-([0-9]{1,2})$")
+_YEAR = re.compile(r"^([0-9]{4})$")
+
+
+def parse_period(text: str, *, locale: str) -> date:
+    """The first day of a period as the pages label it (2026-W38, 2026-Q3, 2026-09, 2026) or
+    of a date people type ("15 September 2026"): where a manual measurement belongs."""
+    value = _bounded(text)
+    try:
+        if match := _WEEK.match(value):
+            return date.fromisocalendar(int(match[1]), int(match[2]), 1)
+        if match := _QUARTER.match(value):
+            return date(int(match[1]), 3 * int(match[2]) - 2, 1)
+        if match := _MONTH.match(value):
+            return date(int(match[1]), int(match[2]), 1)
+        if match := _YEAR.match(value):
+            return date(int(match[1]), 1, 1)
+    except ValueError:
+        raise ValueError(
+            f"{value!r} is not a period (like 2026-09-15, 2026-W38, 2026-09, 2026-Q3)"
+        ) from None
+    return parse_date(value, locale=locale)
+
+
 def _month(name: str, text: str) -> int:
     """A month's number from its name or first three letters, in any page language."""
     folded = name.casefold()

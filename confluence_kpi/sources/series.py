@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from operator import attrgetter
 from zoneinfo import ZoneInfo
 
@@ -44,6 +45,10 @@ def extract_series(kpi: KpiDefinition, table: Table, *, zone: ZoneInfo) -> tuple
     return tuple(measurements)
 
 
+# Many KPIs share one table (a team's sheet) and so its time column: each distinct cell is
+# read once per process, not once per KPI. read_time is pure, so caching it is safe.
+_read_time = lru_cache(maxsize=1 << 16)(read_time)
+
 # The two loops below are the hot path (every row of every KPI, every run): plain loops with
 # local names, and the cell being read kept in `at` so that an error can say where it is.
 
@@ -53,7 +58,7 @@ def _values(table: Table, time_at: int, value_at: int, zone: ZoneInfo) -> list[M
     try:
         for row, cells in enumerate(table.rows):  # noqa: B007 (`row` is read on error)
             at = time_at
-            ts = read_time(cells[time_at], zone)
+            ts = _read_time(cells[time_at], zone)
             at = value_at
             value = number(cells[value_at])
             if ts is not None and value is not None:  # missing data is not zero: skip the row
@@ -68,7 +73,7 @@ def _ratios(table: Table, time_at: int, top: int, bottom: int, zone: ZoneInfo) -
     try:
         for row, cells in enumerate(table.rows):  # noqa: B007 (`row` is read on error)
             at = time_at
-            ts = read_time(cells[time_at], zone)
+            ts = _read_time(cells[time_at], zone)
             at = top
             num = number(cells[top])
             at = bottom
