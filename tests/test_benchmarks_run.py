@@ -1,0 +1,45 @@
+"""The sync benchmark still runs: a tiny `--quick` run, so the script cannot rot unnoticed."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SCRIPT = ROOT / "tests" / "benchmarks" / "bench_sync.py"
+# Every figure the issue asks for, by the start of its result line.
+EXPECTED = (
+    "evaluate + render 20 KPIs",
+    "evaluate + render: peak memory",
+    "ours, first run: requests per page created",
+    "ours, no-change run: requests",
+    "ours, no-change run: writes",
+    "ours, changed run: pages that really changed",
+    "ours, changed run: requests",
+    "naive, first run:",
+    "naive, no-change run:",
+    "naive, no-change run: ratio naive/ours",
+)
+CHECKED = re.compile(r"^[^:]+: .+ \(limit: [^)]+\) (OK|OVER)$")
+
+
+def test_quick_benchmark_runs_and_prints_its_results() -> None:
+    result = subprocess.run(
+        [sys.executable, str(SCRIPT), "--kpis", "20", "--latency-ms", "0", "--quick"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("== bench_sync: 20 KPIs"), result.stdout
+    assert lines[-1].startswith("== "), result.stdout
+    for start in EXPECTED:
+        assert any(line.startswith(start) for line in lines), f"no {start!r} line:\n{result.stdout}"
+    checked = [line for line in lines if "(limit: " in line]
+    assert len(checked) >= 7, result.stdout
+    assert all(CHECKED.match(line) for line in checked), result.stdout
