@@ -110,6 +110,9 @@ class SandboxApp:
         delay_ms = self.config.latency_ms + plan.latency_ms
         if delay_ms:
             time.sleep(delay_ms / 1000)
+        if plan.edits and matched is not None and "id" in matched[1]:
+            for edit in plan.edits:
+                content_api.save_edit(self.services, matched[1]["id"], edit.apply)
         if plan.drop == "before":
             return DROP
         if plan.status is not None:

@@ -1,6 +1,9 @@
 """Injected faults: rules matching requests by method and path glob, triggered for the next N
 matches or a random share, answering with a status (429 + Retry-After, 5xx), adding latency,
-or dropping the connection before or after the write is applied.
+dropping the connection before or after the write is applied, or saving a person's edit to
+the request's page just before the request is handled (`"edit": {"find": ..., "replace": ...}`:
+the request then meets the version that edit made, as when someone saves between a client's
+read and its write).
 
 `retry_after` is sent verbatim ("2", "1.5", "9223372036854775807", or an HTTP date written
 out), except `"http-date:N"`, which sends the HTTP date N seconds from the moment of sending."""
@@ -15,7 +18,17 @@ from email.utils import formatdate
 from fnmatch import fnmatchcase
 from typing import Any
 
-_KEYS = {"method", "path", "count", "probability", "status", "retry_after", "latency_ms", "drop"}
+_KEYS = {
+    "method",
+    "path",
+    "count",
+    "probability",
+    "status",
+    "retry_after",
+    "latency_ms",
+    "drop",
+    "edit",
+}
 _HTTP_DATE = "http-date:"
 MAX_LATENCY_MS = 60_000
 
@@ -32,6 +45,7 @@ class FaultRule:
     retry_after: str | None = None
     latency_ms: int = 0
     drop: str | None = None
+    edit: Edit | None = None
 
     @classmethod
     def parse(cls, raw: Any) -> FaultRule:
@@ -50,6 +64,7 @@ class FaultRule:
             retry_after=_retry_after(raw.get("retry_after")),
             latency_ms=_opt(raw, "latency_ms", int) or 0,
             drop=_opt(raw, "drop", str),
+            edit=Edit.parse(raw["edit"]) if raw.get("edit") is not None else None,
         )
         rule.method = rule.method.upper() if rule.method else None
         rule.check()
@@ -57,8 +72,8 @@ class FaultRule:
 
     def check(self) -> None:
         """Refuses rules that would do nothing or cannot be applied."""
-        if self.status is None and not self.latency_ms and self.drop is None:
-            raise ValueError("a rule needs an effect: status, latency_ms or drop")
+        if self.status is None and not self.latency_ms and self.drop is None and not self.edit:
+            raise ValueError("a rule needs an effect: status, latency_ms, drop or edit")
         if self.status is not None and not 400 <= self.status <= 599:
             raise ValueError("status must be between 400 and 599")
         if self.drop not in (None, "before", "after"):
@@ -89,17 +104,47 @@ class FaultRule:
             "retry_after": self.retry_after,
             "latency_ms": self.latency_ms,
             "drop": self.drop,
+            "edit": self.edit.describe() if self.edit else None,
         }
 
 
 @dataclass(frozen=True)
+class Edit:
+    """A person's edit to save before a request is handled: the first `find` in the page's
+    stored body becomes `replace`."""
+
+    find: str
+    replace: str
+
+    @classmethod
+    def parse(cls, raw: Any) -> Edit:
+        """Reads `{"find": "...", "replace": "..."}`; ValueError says what is wrong."""
+        if not isinstance(raw, dict) or set(raw) != {"find", "replace"}:
+            raise ValueError('edit must be {"find": "...", "replace": "..."}')
+        find, replacement = raw["find"], raw["replace"]
+        if not isinstance(find, str) or not isinstance(replacement, str) or not find:
+            raise ValueError("edit.find must be a non-empty string and edit.replace a string")
+        return cls(find, replacement)
+
+    def apply(self, body: str) -> str | None:
+        """The edited body, or None when `find` is not in it (then nothing is saved)."""
+        return body.replace(self.find, self.replace, 1) if self.find in body else None
+
+    def describe(self) -> dict[str, str]:
+        """The edit as JSON."""
+        return {"find": self.find, "replace": self.replace}
+
+
+@dataclass(frozen=True)
 class FaultPlan:
-    """What to do to one request: the sum of the latencies, the first status and drop."""
+    """What to do to one request: the sum of the latencies, the first status and drop, and
+    the edits to save first, in rule order."""
 
     latency_ms: int = 0
     status: int | None = None
     retry_after: str | None = None
     drop: str | None = None
+    edits: tuple[Edit, ...] = ()
 
 
 class Faults:
@@ -132,6 +177,7 @@ class Faults:
     def plan(self, method: str, path: str) -> FaultPlan:
         """Fires the rules matching a request and says what they do to it."""
         latency, status, retry_after, drop = 0, None, None, None
+        edits: list[Edit] = []
         with self._lock:
             for rule in self._rules:
                 if not rule.matches(method, path) or not self._fires(rule):
@@ -140,8 +186,10 @@ class Faults:
                 if status is None and rule.status is not None:
                     status, retry_after = rule.status, rule.retry_after
                 drop = drop or rule.drop
+                if rule.edit is not None:
+                    edits.append(rule.edit)
             self._rules = [r for r in self._rules if r.remaining != 0]
-        return FaultPlan(latency, status, _header_value(retry_after), drop)
+        return FaultPlan(latency, status, _header_value(retry_after), drop, tuple(edits))
 
     def _fires(self, rule: FaultRule) -> bool:
         if rule.probability is not None and self._rng.random() >= rule.probability:

@@ -4,6 +4,10 @@ control surface, the `confluence-kpi` CLI run in-process, and a CSV cell changed
 from __future__ import annotations
 
 import json
+import os
+import re
+import subprocess
+import sys
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -13,6 +17,7 @@ from typing import Any
 import pytest
 import requests
 
+import confluence_kpi
 from confluence_kpi.cli import main
 from confluence_kpi.sandbox import SandboxServer
 
@@ -100,27 +105,88 @@ class Wiki:
         page = self.get(f"/rest/api/content/{self.page_id(title)}", expand="body.storage")
         return str(page["body"]["storage"]["value"])
 
-    def edit(self, title: str, change: Callable[[str], str]) -> None:
-        """Save a new version of a page as an editor does: read body and version, PUT + 1."""
+    def page(self, title: str) -> dict[str, Any]:
+        """The page with this title: body, version, ancestors, labels and the bot's property."""
+        return dict(
+            self.get(
+                f"/rest/api/content/{self.page_id(title)}",
+                expand="body.storage,version,ancestors,metadata.labels,"
+                f"metadata.properties.{PROPERTY}",
+            )
+        )
+
+    def labels(self, title: str) -> set[str]:
+        """The labels of the page with this title."""
+        return {label["name"] for label in self.page(title)["metadata"]["labels"]["results"]}
+
+    def memory(self, title: str) -> dict[str, Any]:
+        """The bot's memory of the page with this title (its content property's value)."""
+        value: dict[str, Any] = self.page(title)["metadata"]["properties"][PROPERTY]["value"]
+        return value
+
+    def parent_title(self, title: str) -> str:
+        """The title of the page's parent."""
+        return str(self.page(title)["ancestors"][-1]["title"])
+
+    def edit(
+        self,
+        title: str,
+        change: Callable[[str], str] = lambda body: body,
+        *,
+        new_title: str | None = None,
+        parent: str | None = None,
+    ) -> None:
+        """Save a new version of a page as an editor does: read body and version, PUT + 1;
+        optionally renamed to `new_title` and moved under the page titled `parent`."""
         page_id = self.page_id(title)
         page = self.get(f"/rest/api/content/{page_id}", expand="body.storage,version")
-        response = self.session.put(
-            f"{self.server.base_url}/rest/api/content/{page_id}",
-            json={
-                "id": page_id,
-                "type": "page",
-                "title": page["title"],
-                "version": {"number": page["version"]["number"] + 1},
-                "body": {
-                    "storage": {
-                        "value": change(page["body"]["storage"]["value"]),
-                        "representation": "storage",
-                    }
-                },
+        payload: dict[str, Any] = {
+            "id": page_id,
+            "type": "page",
+            "title": new_title or page["title"],
+            "version": {"number": page["version"]["number"] + 1},
+            "body": {
+                "storage": {
+                    "value": change(page["body"]["storage"]["value"]),
+                    "representation": "storage",
+                }
             },
-            timeout=10,
+        }
+        if parent is not None:
+            payload["ancestors"] = [{"id": self.page_id(parent)}]
+        response = self.session.put(
+            f"{self.server.base_url}/rest/api/content/{page_id}", json=payload, timeout=10
         )
         assert response.status_code == 200, response.text
+
+    def create(self, title: str, body: str, parent: str | None = None) -> dict[str, Any]:
+        """A page a person makes in the space (under the home page, or the page `parent`)."""
+        payload: dict[str, Any] = {
+            "type": "page",
+            "title": title,
+            "space": {"key": SPACE},
+            "body": {"storage": {"value": body, "representation": "storage"}},
+        }
+        if parent is not None:
+            payload["ancestors"] = [{"id": self.page_id(parent)}]
+        response = self.session.post(
+            f"{self.server.base_url}/rest/api/content", json=payload, timeout=10
+        )
+        assert response.status_code == 200, response.text
+        created: dict[str, Any] = response.json()
+        return created
+
+    def remove_label(self, title: str, label: str) -> None:
+        """Take a label off a page, as a person does in the labels dialog."""
+        url = f"{self.server.base_url}/rest/api/content/{self.page_id(title)}/label/{label}"
+        response = self.session.delete(url, timeout=10)
+        assert response.status_code == 204, response.text
+
+    def delete(self, title: str) -> None:
+        """Delete a page (Confluence moves it to the space's trash)."""
+        url = f"{self.server.base_url}/rest/api/content/{self.page_id(title)}"
+        response = self.session.delete(url, timeout=10)
+        assert response.status_code == 204, response.text
 
     # -- the control surface --------------------------------------------------------------------
 
@@ -137,6 +203,11 @@ class Wiki:
 
     def reset_stats(self) -> None:
         self._control("POST", "/stats/reset")
+
+    def routes(self) -> dict[str, int]:
+        """Requests since the last reset by "METHOD /route/{template}"."""
+        by_route: dict[str, int] = self.stats()["by_route"]
+        return by_route
 
     def writes(self) -> dict[str, int]:
         """POST, PUT and DELETE requests since the last reset (only those that happened)."""
@@ -173,6 +244,14 @@ class Run:
         """Each page's action in the JSON report, by "kind id"."""
         return {f"{p['kind']} {p['id']}": p["action"] for p in self.json()["pages"]}
 
+    def reasons(self) -> dict[str, str]:
+        """Each page's reason in the JSON report, by "kind id"."""
+        return {f"{p['kind']} {p['id']}": p["reason"] for p in self.json()["pages"]}
+
+    def edits(self) -> dict[tuple[str, str], str]:
+        """The report's taken-over edits: origin by ("kind id", field)."""
+        return {(f"{e['kind']} {e['id']}", e["field"]): e["origin"] for e in self.json()["edits"]}
+
 
 class Cli:
     """`confluence-kpi` run in-process with a controlled environment; `catalog` is what
@@ -202,7 +281,29 @@ class Cli:
 
     def sync(self, *options: str) -> Run:
         """`sync` of the test's catalog as of AS_OF, with extra options."""
-        return self("sync", "--config", str(self.catalog), "--as-of", AS_OF, *options)
+        return self("sync", *self._sync_arguments(options))
+
+    def spawn(self, *options: str) -> subprocess.Popen[str]:
+        """`sync` as its own process (`python -m confluence_kpi`), as a container runs it, with
+        the environment set so far; `finish` waits for it."""
+        package_root = Path(confluence_kpi.__file__).resolve().parent.parent
+        environment = dict(os.environ, PYTHONPATH=str(package_root))
+        return subprocess.Popen(
+            [sys.executable, "-m", "confluence_kpi", "sync", *self._sync_arguments(options)],
+            env=environment,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+
+    def _sync_arguments(self, options: tuple[str, ...]) -> list[str]:
+        return ["--config", str(self.catalog), "--as-of", AS_OF, *options]
+
+
+def finish(process: subprocess.Popen[str], timeout: float = 60) -> Run:
+    """Wait for a spawned `sync` and collect its exit code and output."""
+    out, err = process.communicate(timeout=timeout)
+    return Run(process.returncode, out, err)
 
 
 def lower_november_uptime(csv_file: Path) -> None:
@@ -224,3 +325,30 @@ def set_csv_value(csv_file: Path, month: str, column: str, value: str) -> None:
     else:
         raise AssertionError(f"{csv_file} has no row for {month}")
     csv_file.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def replace_once(body: str, old: str, new: str) -> str:
+    """`body` with its one occurrence of `old` replaced: an editor's change to one spot."""
+    assert body.count(old) == 1, f"{old!r} occurs {body.count(old)} times"
+    return body.replace(old, new)
+
+
+def set_row(body: str, header: str, cell: str) -> str:
+    """`body` with the value cell of the Page Properties row headed `header` holding `cell`
+    (markup) in a paragraph, as a person types over it."""
+    row = re.compile(r"(<tr><th><p>" + re.escape(header) + r"</p></th>)<td>.*?</td>", re.S)
+    edited, found = row.subn(lambda m: f"{m.group(1)}<td><p>{cell}</p></td>", body, count=1)
+    assert found == 1, f"no row {header!r}"
+    return edited
+
+
+def row(body: str, header: str) -> str:
+    """The markup inside the value cell of the first row headed `header`."""
+    found = re.search(r"<tr><th><p>" + re.escape(header) + r"</p></th><td>(.*?)</td>", body, re.S)
+    assert found is not None, f"no row {header!r}"
+    return found.group(1)
+
+
+def edit_catalog(catalog: Path, old: str, new: str) -> None:
+    """Change one spot of the catalog YAML, as an admin does in the file."""
+    catalog.write_text(replace_once(catalog.read_text(encoding="utf-8"), old, new), "utf-8")

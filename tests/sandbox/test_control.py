@@ -140,3 +140,47 @@ def test_control_surface_can_be_turned_off(sandbox_factory: Callable[..., Sandbo
 def test_paths_outside_the_api_and_the_viewer_are_404(api: Api) -> None:
     assert requests.get(api.server.url + "/", timeout=10).status_code == 200  # the viewer
     assert requests.get(api.server.url + "/anything", timeout=10).status_code == 404
+
+
+def test_edit_fault_saves_a_persons_edit_before_the_request_meets_it(api: Api) -> None:
+    page = api.create_page("Edited under us", body="<p>draft</p>")
+    _faults(
+        api,
+        {
+            "method": "PUT",
+            "path": "/rest/api/content/*",
+            "count": 1,
+            "edit": {"find": "draft", "replace": "final"},
+        },
+    )
+
+    # The client read version 1 and writes version 2: the edit took 2 first.
+    late = api.update_page(page, 2, body="<p>mine</p>")
+
+    assert late.status_code == 409
+    stored = api.get(f"/rest/api/content/{page['id']}", params={"expand": "body.storage,version"})
+    version = stored.json()["version"]
+    assert (version["number"], version["by"]["displayName"]) == (2, "sandbox-editor")
+    assert "<p>final</p>" in stored.json()["body"]["storage"]["value"]
+    assert api.control("GET", "/faults").json()["rules"] == []  # count 1: fired once
+    assert api.update_page(page, 3, body="<p>mine</p>").status_code == 200
+
+
+def test_edit_fault_without_its_text_on_the_page_saves_nothing(api: Api) -> None:
+    page = api.create_page("Not edited", body="<p>draft</p>")
+    _faults(api, {"method": "PUT", "count": 1, "edit": {"find": "absent", "replace": "x"}})
+
+    assert api.update_page(page, 2, body="<p>mine</p>").status_code == 200
+
+    stored = api.get(f"/rest/api/content/{page['id']}", params={"expand": "body.storage,version"})
+    assert stored.json()["version"]["number"] == 2
+    assert "<p>mine</p>" in stored.json()["body"]["storage"]["value"]
+
+
+@pytest.mark.parametrize(
+    "edit", [{"find": "", "replace": "x"}, {"find": "a"}, "a->b", {"find": "a", "replace": 1}]
+)
+def test_malformed_edit_rules_are_400(api: Api, edit: Any) -> None:
+    response = api.control("POST", "/faults", json={"rules": [{"method": "PUT", "edit": edit}]})
+    assert response.status_code == 400
+    assert "edit" in response.json()["error"]
