@@ -418,6 +418,11 @@ class Gateway:
         found = self._property_or_none(page_id, key)
         return found is not None and _property(found).value == value
 
+    def get_property(self, page_id: str, key: str) -> Property | None:
+        """A content property of a page, or None when the page has none by that key."""
+        data = self._property_or_none(page_id, key)
+        return None if data is None else _property(data)
+
     def _property_or_none(self, page_id: str, key: str) -> Any:
         try:
             return self._call(

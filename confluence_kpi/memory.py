@@ -43,6 +43,7 @@ class PageMemory:
     fields: Values = field(default_factory=dict)  # team-editable values the bot wrote
     catalog: Values = field(default_factory=dict)  # the catalog's values it saw then
     blocks: tuple[str, ...] = ()  # signatures of the top-level blocks the bot wrote
+    block_digests: tuple[str, ...] = ()  # and short digests of their canonical form
     # Rows kept as a person typed them because they could not be read: the page is read again
     # on every run until they are corrected.
     kept_rows: tuple[str, ...] = ()
@@ -63,6 +64,7 @@ class PageMemory:
             "fields": self.fields,
             "catalog": self.catalog,
             "blocks": list(self.blocks),
+            "block_digests": list(self.block_digests),
         }
         if self.kept_rows:
             value["kept_rows"] = list(self.kept_rows)
@@ -108,6 +110,7 @@ def read_memory(value: object) -> PageMemory | None:
         fields=_mapping(value.get("fields")),
         catalog=_mapping(value.get("catalog")),
         blocks=_texts(value.get("blocks")),
+        block_digests=_texts(value.get("block_digests")),
         kept_rows=_texts(value.get("kept_rows")),
         rows=tuple(row for row in map(_row, value.get("rows") or ()) if row is not None),
         retired=value.get("retired") is True,

@@ -7,6 +7,7 @@ person's edit in) without measuring again.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -23,8 +24,8 @@ from confluence_kpi.model import (
     Measurement,
     TeamEvaluation,
 )
-from confluence_kpi.pages.canonical import digest
-from confluence_kpi.pages.layout import managed_signatures
+from confluence_kpi.pages.canonical import RENDER_VERSION
+from confluence_kpi.pages.layout import managed_digests, managed_signatures
 from confluence_kpi.pages.merge import Values
 from confluence_kpi.pages.render import (
     PageContext,
@@ -77,16 +78,22 @@ class DesiredPage:
     kept_rows: tuple[str, ...] = ()  # rows whose stored cell stays as a person typed it
     rows: tuple[ManualRow, ...] = ()  # a manual KPI's typed measurements, remembered
 
-    # cached_property: canonicalising a body parses it, and the sync asks several times.
     @cached_property
     def digest(self) -> str:
-        """The digest of the rendered body, in the canonical form change detection compares."""
-        return digest(self.body)
+        """The digest of the rendered body and the template version. Rendering is deterministic,
+        so comparing it with the digest of the last render needs no canonical form (which
+        costs a parse of the body): only bodies read back from Confluence need one."""
+        return hashlib.sha256(f"{RENDER_VERSION}\n{self.body}".encode()).hexdigest()
 
     @cached_property
     def blocks(self) -> tuple[str, ...]:
         """The signatures of the bot's blocks, remembered for the next carry-over."""
         return managed_signatures(self.body)
+
+    @cached_property
+    def block_digests(self) -> tuple[str, ...]:
+        """Digests of the bot's blocks, remembered to tell a person's edit of one of them."""
+        return managed_digests(self.body)
 
 
 def measure_catalog(catalog: Catalog) -> Measured:

@@ -33,7 +33,7 @@ from confluence_kpi.memory import PROPERTY_KEY, PageKey, PageMemory, read_memory
 from confluence_kpi.model import Status
 from confluence_kpi.pages.canonical import canonical
 from confluence_kpi.pages.cells import keep_cells
-from confluence_kpi.pages.layout import compose, managed_signatures
+from confluence_kpi.pages.layout import compose, edited_bot_blocks, managed_signatures
 from confluence_kpi.pages.merge import FieldChange, Prefer
 from confluence_kpi.pages.parse import Unreadable
 from confluence_kpi.pages.render import UnreadableEdit, render_retired_panel
@@ -265,7 +265,7 @@ class Syncer:
     space: SpaceInfo
     observed: dict[PageKey, Observed]
     bodies: dict[PageKey, Page]
-    replan: Callable[[PageKey, str], DesiredPage]
+    replan: Callable[[PageKey, str], tuple[DesiredPage, list[Edit]]]
     deleted: set[PageKey] = field(default_factory=set)
     locale: str = "en"
     dry_run: bool = False
@@ -273,6 +273,8 @@ class Syncer:
     ids: dict[PageKey, str] = field(default_factory=dict)
     props: dict[PageKey, Property | None] = field(default_factory=dict)
     memories: dict[PageKey, PageMemory] = field(default_factory=dict)
+    edits: list[Edit] = field(default_factory=list)  # edits taken over on a retry after a 409
+    taken: set[PageKey] = field(default_factory=set)  # pages whose team edits this run takes
 
     def sync_page(self, want: DesiredPage) -> PageResult:
         """Create, update or leave one page; errors become a failed result, never an abort."""
@@ -379,9 +381,7 @@ class Syncer:
                 edited = current.version != memory.page_version
                 return self._labels_only(want, page, "edited in Confluence; kept" if edited else "")
             diff = _diff(stored, body, current.title) if self.show_diff else None
-            reason = (
-                "content changed" if title == current.title else f"renamed from {current.title!r}"
-            )
+            reason = self._why(want, current, memory, title, stored)
             if self.dry_run:
                 return PageResult(want.key, title, Action.UPDATE, reason, page.id, diff)
             try:
@@ -392,7 +392,8 @@ class Syncer:
                 # Someone saved between our read and our write: read again, merge their edit
                 # in again, render again, and try again.
                 self.bodies[want.key] = self.gateway.get_page(page.id, expand=("body.storage",))
-                want = self.replan(want.key, self.bodies[want.key].body or "")
+                want, edits = self.replan(want.key, self.bodies[want.key].body or "")
+                self.edits.extend(edit for edit in edits if edit not in self.edits)
                 continue
             self._remember(want.key, _memory(want, updated.version, title, memory.index))
             self._add_labels(page, want.labels)
@@ -404,6 +405,18 @@ class Syncer:
             reason=f"page kept changing under us ({MAX_CONFLICT_RETRIES} version conflicts)",
             page_id=page.id,
         )
+
+    def _why(
+        self, want: DesiredPage, current: Page, memory: PageMemory, title: str, stored: str
+    ) -> str:
+        """Why a page is written: a rename, a person's edit of what the bot computes (replaced,
+        and said so), or changed content."""
+        if title != current.title:
+            return f"renamed from {current.title!r}"
+        edited = current.version != memory.page_version and want.key not in self.taken
+        if edited and edited_bot_blocks(stored, memory.blocks, memory.block_digests):
+            return "a person's edit of values the bot computes was replaced"
+        return "content changed"
 
     def _labels_only(self, want: DesiredPage, page: Page, reason: str = "") -> PageResult:
         added = self._add_labels(page, want.labels)
@@ -424,9 +437,21 @@ class Syncer:
 
     def _remember(self, key: PageKey, memory: PageMemory) -> None:
         """Write the page's memory, tracking the property's version for the next write."""
-        self.props[key] = self.gateway.set_property(
-            self.ids[key], PROPERTY_KEY, memory.to_json(), current=self.props.get(key)
-        )
+        value = memory.to_json()
+        try:
+            self.props[key] = self.gateway.set_property(
+                self.ids[key], PROPERTY_KEY, value, current=self.props.get(key)
+            )
+        except ConflictError:
+            # Another run of the bot wrote the memory first (two started by mistake): when it
+            # wrote what we would, all is well; else ours goes on top of its version.
+            current = self.gateway.get_property(self.ids[key], PROPERTY_KEY)
+            if current is None or current.value != value:
+                self.props[key] = self.gateway.set_property(
+                    self.ids[key], PROPERTY_KEY, value, current=current
+                )
+            else:
+                self.props[key] = current
         self.memories[key] = memory
 
     def _parent_id(self, want: DesiredPage) -> str | None:
@@ -463,9 +488,10 @@ def run_sync(
     texts = {key: page.body or "" for key, page in bodies.items()}
     first = plan(catalog, measured, memories, texts, now=now, prefer=prefer)
 
-    def replan(key: PageKey, body: str) -> DesiredPage:
+    def replan(key: PageKey, body: str) -> tuple[DesiredPage, list[Edit]]:
         texts[key] = body
-        return plan(catalog, measured, memories, texts, now=now, prefer=prefer).pages[key]
+        again = plan(catalog, measured, memories, texts, now=now, prefer=prefer)
+        return again.pages[key], [edit for edit in again.edits if edit.key == key]
 
     syncer = Syncer(
         gateway,
@@ -484,6 +510,8 @@ def run_sync(
         {key: obs.page.properties.get(PROPERTY_KEY) for key, obs in observed.items()}
     )
     syncer.memories.update(memories)
+    syncer.taken.update(edit.key for edit in first.edits)
+    syncer.taken.update(key for key, _ in first.unreadable)
     report = SyncReport(
         dry_run=dry_run,
         kpi_errors=dict(first.evaluations.errors),
@@ -504,6 +532,7 @@ def run_sync(
             report.pages.append(result)
             progress(result)
         _update_index(syncer)
+    report.edits.extend(edit for edit in syncer.edits if edit not in report.edits)
     report.requests = gateway.request_count
     return report
 
@@ -578,6 +607,7 @@ def _memory(
         fields=want.fields,
         catalog=want.catalog,
         blocks=want.blocks,
+        block_digests=want.block_digests,
         kept_rows=want.kept_rows,
         rows=want.rows,
         index=index or {},

@@ -8,12 +8,16 @@ where they were put, between the bot's blocks (see `blocks.carry_over`).
 
 from __future__ import annotations
 
+import hashlib
+import html
 import re
 from collections.abc import Sequence
 
 from confluence_kpi.pages.blocks import carry_over, signature, split_blocks
+from confluence_kpi.pages.canonical import StorageFormatError, canonical
 from confluence_kpi.pages.render import LOCALES, load_strings
 
+_TAG = re.compile(r"<[^>]*>")
 # The Notes heading in any page language, however an editor decorated it: attributes such as
 # local-id, and inline markup or whitespace around the word.
 _NOTES_HEADING = re.compile(
@@ -36,10 +40,63 @@ def managed_signatures(rendered: str) -> tuple[str, ...]:
     return tuple(signature(block) for block in split_blocks(split_at_notes(rendered)[0]))
 
 
+def managed_digests(rendered: str) -> tuple[str, ...]:
+    """Short digests of the canonical form of the bot's blocks above Notes, remembered so a
+    person's edit of one of them (a value the bot computes) can be told and reported."""
+    return tuple(_short(canonical(block)) for block in split_blocks(split_at_notes(rendered)[0]))
+
+
+def edited_bot_blocks(stored: str, signatures: Sequence[str], digests: Sequence[str]) -> int:
+    """How many of the bot's blocks on the stored page differ from what the bot wrote."""
+    try:
+        blocks = split_blocks(split_at_notes(stored)[0])
+    except StorageFormatError:
+        return 0
+    ours, written = set(signatures), set(digests)
+    return sum(
+        1
+        for block in blocks
+        if signature(block) in ours and _short(canonical(block)) not in written
+    )
+
+
+def _short(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
 def compose(stored: str, previous: Sequence[str], rendered: str) -> str:
     """The new body: the rendered managed part with people's blocks kept in place, then the
     stored human part (or the rendered one, when the stored page has no Notes heading)."""
     stored_managed, stored_human = split_at_notes(stored)
     managed, rendered_human = split_at_notes(rendered)
+    managed, previous = _adopt_reworded(stored_managed, previous, managed)
     body = carry_over(stored_managed, previous, managed)
     return body + (stored_human if stored_human is not None else rendered_human or "")
+
+
+def _adopt_reworded(
+    stored: str, previous: Sequence[str], managed: str
+) -> tuple[str, tuple[str, ...]]:
+    """A bot text block a person re-worded (the description, a SMART text) is taken over by
+    the merge, so the bot now renders the same words, without the person's formatting. That
+    stored block is the bot's block, as the person formatted it: it takes the rendered one's
+    place, instead of standing next to it as a person's block."""
+    try:
+        stored_blocks, rendered_blocks = split_blocks(stored), split_blocks(managed)
+    except StorageFormatError:
+        return managed, tuple(previous)
+    known = set(previous)
+    by_text = {_words(block): block for block in stored_blocks if signature(block) not in known}
+    adopted = list(previous)
+    for block in rendered_blocks:
+        words = _words(block)
+        if signature(block) not in known and words and words in by_text:
+            person = by_text.pop(words)
+            managed = managed.replace(block, person, 1)
+            adopted.append(signature(person))
+    return managed, tuple(adopted)
+
+
+def _words(block: str) -> str:
+    """A block's text as a reader sees it, whitespace collapsed."""
+    return " ".join(html.unescape(_TAG.sub(" ", canonical(block))).split())

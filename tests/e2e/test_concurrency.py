@@ -74,12 +74,6 @@ def test_edit_landing_between_read_and_write_is_not_lost(
     assert set(cli.sync("--report", "json").actions().values()) == {"unchanged"}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="sync.py run_sync: the report's edits (and kpi_status) come from the first plan "
-    "only; the `replan` closure Syncer._update calls after a 409 returns just the "
-    "DesiredPage, so an edit taken on the retry is never reported",
-)
 @pytest.mark.parametrize("flavour", ["dc"])
 def test_an_edit_taken_on_a_409_retry_is_reported(cli: Cli, wiki: Wiki, catalog_dir: Path) -> None:
     assert cli.sync().code == 0

@@ -141,13 +141,6 @@ def test_owner_changed_on_page_is_kept(cli: Cli, wiki: Wiki, catalog_dir: Path) 
         "<p>Share of minutes in the month the platform answered.</p>",
         pytest.param(
             "<p>Share of <em>minutes</em> in the month the platform answered.</p>",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="pages/blocks.py _bot_blocks: the edited description paragraph no longer "
-                "matches the bot's block (its text has inline markup), so it is kept as a "
-                "person's block, while readback takes its text as the new description and "
-                "the render writes it again: the description shows twice",
-            ),
             id="with-emphasis",
         ),
     ],
@@ -169,6 +162,7 @@ def test_description_edited_on_page_is_not_doubled(
     assert body.count("the platform answered.") == 1
     assert body.count("<h2>What it measures</h2>") == 1
     assert "97.00 %" in row(body, "Current value")
+    assert new in body  # the person's wording and formatting stay
 
 
 def test_goal_smart_text_edited_on_page_is_kept(cli: Cli, wiki: Wiki, catalog_dir: Path) -> None:
@@ -225,12 +219,6 @@ def test_unreadable_target_stays_as_typed_under_a_warning_and_last_valid_value_i
     assert corrected.json()["kpi_status"]["uptime"] != "on_track"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="page_templates/strings/*.yaml `unreadable` and pages/render.py UnreadableEdit: "
-    "the warning panel says 'the last valid value is used' but never which value that is "
-    "(issue 5: the panel says what could not be read and which value is used)",
-)
 @pytest.mark.parametrize("flavour", ["dc"])
 def test_the_warning_names_the_value_used_instead(cli: Cli, wiki: Wiki) -> None:
     assert cli.sync().code == 0
@@ -256,11 +244,6 @@ def test_bot_owned_field_edited_by_a_person_is_recomputed(cli: Cli, wiki: Wiki) 
     assert run.edits() == {}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="sync.py Syncer._update: a bot-owned field a person overwrote is replaced with "
-    "the reason 'content changed' only; the report never says a person's edit was replaced",
-)
 def test_the_report_says_a_bot_owned_field_edit_was_replaced(cli: Cli, wiki: Wiki) -> None:
     assert cli.sync().code == 0
     wiki.edit(UPTIME, lambda body: set_row(body, "Current value", "100 %, trust me"))
