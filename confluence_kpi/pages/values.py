@@ -110,11 +110,13 @@ _WEEK = re.compile(r"^([0-9]{4})-?W([0-9]{1,2})$", re.IGNORECASE)
 _QUARTER = re.compile(r"^([0-9]{4})-?Q([1-4])$", re.IGNORECASE)
 _MONTH = re.compile(r"^([0-9]{4})-([0-9]{1,2})$")
 _YEAR = re.compile(r"^([0-9]{4})$")
+_NAMED_MONTH = re.compile(r"^([^\W\d_]+)\.?\s+([0-9]{4})$")
 
 
 def parse_period(text: str, *, locale: str) -> date:
-    """The first day of a period as the pages label it (2026-W38, 2026-Q3, 2026-09, 2026) or
-    of a date people type ("15 September 2026"): where a manual measurement belongs."""
+    """The first day of a period as the pages label it (2026-W38, 2026-Q3, 2026-09, 2026), as
+    people name a month ("November 2026", "nov 2026") or of a date they type ("15 September
+    2026"): where a manual measurement belongs."""
     value = _bounded(text)
     try:
         if match := _WEEK.match(value):
@@ -125,6 +127,8 @@ def parse_period(text: str, *, locale: str) -> date:
             return date(int(match[1]), int(match[2]), 1)
         if match := _YEAR.match(value):
             return date(int(match[1]), 1, 1)
+        if match := _NAMED_MONTH.match(value):
+            return date(int(match[2]), _month(match[1], value), 1)
     except ValueError:
         raise ValueError(
             f"{value!r} is not a period (like 2026-09-15, 2026-W38, 2026-09, 2026-Q3)"
