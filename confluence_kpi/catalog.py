@@ -40,6 +40,7 @@ from confluence_kpi.model import (
     Definition,
     Direction,
     Goal,
+    Grain,
     KpiDefinition,
     RollUp,
     Target,
@@ -639,6 +640,7 @@ def _kpi_problems(
     at = ("kpis", index)
     yield from _reference(document, (*at, "team"), kpi.team, parts.team_names, "teams")
     yield from _target_problems(document, at, kpi)
+    yield from _sprint_problems(document, at, kpi, parts)
     if kpi.formula is not None:
         yield from _formula_problems(document, at, kpi, kpi.formula, parts)
         return
@@ -661,6 +663,27 @@ def _kpi_problems(
             (*at, "aggregation"),
             "is ratio, so numerator and denominator (the columns to divide) are required",
         )
+
+
+def _sprint_problems(
+    document: _Document, at: _Path, kpi: KpiDefinition, parts: _Parts
+) -> Iterator[Problem]:
+    """The sprint grain takes its periods from the rows of a csv or sql source."""
+    sprint = kpi.grain is Grain.SPRINT
+    tabular = isinstance(parts.sources.get(kpi.source), CsvSourceConfig | SqlSourceConfig)
+    if sprint and not tabular:
+        yield document.about(
+            (*at, "grain"),
+            "is sprint, whose periods come from the rows of a csv or sql source; "
+            "a derived, static or manual KPI has no such rows",
+        )
+    elif sprint and kpi.period_column is None:
+        yield document.about(
+            (*at, "period_column"),
+            "is required: the sprint grain needs the column with each row's sprint start",
+        )
+    if not sprint and kpi.period_column is not None:
+        yield document.about((*at, "period_column"), "is only used with grain: sprint")
 
 
 def _target_problems(document: _Document, at: _Path, kpi: KpiDefinition) -> Iterator[Problem]:

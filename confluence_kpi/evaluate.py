@@ -41,11 +41,12 @@ from confluence_kpi.model import (
     TeamEvaluation,
 )
 from confluence_kpi.periods import (
+    Calendar,
+    FixedCalendar,
+    SprintCalendar,
     check_week_start,
     day_start,
     local_date,
-    period,
-    period_index,
 )
 
 __all__ = [
@@ -78,6 +79,7 @@ _NOMINAL_DAYS = {
     Grain.QUARTER: 365.2425 / 4,
     Grain.YEAR: 365.2425,
 }
+_SPRINT_DAYS = 14  # a sprint cadence on a KPI of another grain: the usual two weeks
 _SEVERITY = {status: rank for rank, status in enumerate(Status)}  # Status runs best to worst
 # What a team should look at first, most urgent first (the issue's order, then the milder ones).
 _ATTENTION = (Status.OFF_TRACK, Status.STALE, Status.MISSED, Status.AT_RISK, Status.NO_DATA)
@@ -241,7 +243,7 @@ class _Cutter:
     measurements: Sequence[Measurement]
     now: datetime
     zone: ZoneInfo
-    week_start: int
+    calendar: Calendar
     judges: tuple[_Judge, ...]  # one per target, in the order they fall due
     cumulative: bool  # the KPI's, looked up once: every period asks
 
@@ -256,16 +258,16 @@ class _Cutter:
 
     def index_of(self, instant: datetime) -> int:
         """The number of the period containing `instant`."""
-        return period_index(local_date(instant, self.zone), self.kpi.grain, self.week_start)
+        return self.calendar.index(local_date(instant, self.zone))
 
     def values(self, indices: range) -> list[PeriodValue]:
         """The value of each consecutive period in `indices`, with its target and verdict."""
-        grain, ms = self.kpi.grain, self.measurements
-        first = period(indices.start, grain, self.week_start)
+        ms = self.measurements
+        first = self.calendar.period(indices.start)
         low = bisect_left(ms, day_start(first.start, self.zone), key=_ts)
         result = []
         for index in indices:
-            current = period(index, grain, self.week_start)
+            current = self.calendar.period(index)
             end = day_start(current.end, self.zone)
             high = bisect_left(ms, end, low, key=_ts)  # each period starts where the last ended
             result.append(self.value(current, ms[low:high], end))
@@ -383,7 +385,11 @@ def evaluate_kpi(
     if not known:
         return _unevaluated(kpi.id, now, notes=(note(NoteCode.NO_DATA), *notes))
     judges = _judges(kpi, zone, bands)
-    cutter = _Cutter(kpi, ordered[:known], now, zone, week_start, judges, kpi.cumulative)
+    calendar: Calendar = FixedCalendar(kpi.grain, week_start)
+    if kpi.grain is Grain.SPRINT:
+        calendar, ordered = _in_sprints(ordered, zone)
+        known = bisect_right(ordered, now, key=_ts)
+    cutter = _Cutter(kpi, ordered[:known], now, zone, calendar, judges, kpi.cumulative)
     last_data = ordered[known - 1].ts
     now_index = cutter.index_of(now)
     first_index = max(cutter.index_of(ordered[0].ts), now_index - history_periods + 1)
@@ -397,7 +403,8 @@ def evaluate_kpi(
 
     judge = cutter.judge_for(current.period)
     final = cutter.judges[-1] if cutter.judges else None
-    stale_since = local_date(last_data, zone) if _is_stale(kpi, last_data, now) else None
+    stale = _is_stale(kpi, last_data, now, calendar)
+    stale_since = local_date(last_data, zone) if stale else None
     if stale_since is not None:
         status = Status.STALE
         current = replace(current, status=Status.STALE)  # still shown, marked as not current
@@ -446,10 +453,36 @@ def _judged_at(current: PeriodValue, last_data: datetime, zone: ZoneInfo) -> dat
     return day_start(current.period.end, zone) if current.complete else last_data
 
 
-def _is_stale(kpi: KpiDefinition, last_data: datetime, now: datetime) -> bool:
+def _is_stale(kpi: KpiDefinition, last_data: datetime, now: datetime, calendar: Calendar) -> bool:
     """Whether the last data is older than the expected cadence plus half a period of grace."""
-    window = timedelta(days=_NOMINAL_DAYS[kpi.expected_cadence] * (1 + STALE_GRACE))
+    cadence = kpi.expected_cadence
+    if cadence is Grain.SPRINT:
+        # Sprints last as long as the source makes them; the calendar knows the usual length.
+        days = float(calendar.length if isinstance(calendar, SprintCalendar) else _SPRINT_DAYS)
+    else:
+        days = _NOMINAL_DAYS[cadence]
+    window = timedelta(days=days * (1 + STALE_GRACE))
     return now - last_data > window
+
+
+def _in_sprints(
+    ordered: Sequence[Measurement], zone: ZoneInfo
+) -> tuple[SprintCalendar, list[Measurement]]:
+    """The sprints the source named, and each measurement moved inside its own sprint.
+
+    A row's time may be its sprint's last day or the next one's first (when "ended on" is
+    recorded): the sprint the row names decides, so its time is kept within that sprint.
+    """
+    starts = [m.period_start or local_date(m.ts, zone) for m in ordered]
+    calendar = SprintCalendar.of(starts)
+    placed = []
+    for measurement, start in zip(ordered, starts, strict=True):
+        sprint = calendar.period(calendar.index(start))
+        first, end = day_start(sprint.start, zone), day_start(sprint.end, zone)
+        ts = min(max(measurement.ts, first), end - timedelta(microseconds=1))
+        placed.append(replace(measurement, ts=ts))
+    placed.sort(key=_ts)
+    return calendar, placed
 
 
 def _pick(

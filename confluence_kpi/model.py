@@ -63,6 +63,7 @@ class Grain(StrEnum):
 
     DAY = "day"
     WEEK = "week"
+    SPRINT = "sprint"  # periods given by the source: each row names its sprint's first day
     MONTH = "month"
     QUARTER = "quarter"
     YEAR = "year"
@@ -160,6 +161,7 @@ class KpiDefinition(Definition):
     formula: str | None = None  # `revenue / customers`: KPI ids, `-` written as `_`
     query: str | None = None  # sql: the query; other sources ignore it
     time_column: str = "ts"
+    period_column: str | None = None  # sprint grain: the column with each row's sprint start
     column: str = "value"
     numerator: str | None = None  # ratio KPIs: the columns summed before dividing
     denominator: str | None = None
@@ -258,6 +260,7 @@ class Measurement:
     value: float
     numerator: float | None = None
     denominator: float | None = None
+    period_start: date | None = None  # the first day of its sprint, for the sprint grain
 
 
 @dataclass(frozen=True)

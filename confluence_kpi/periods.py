@@ -7,8 +7,13 @@ arithmetic on a local date and consecutive periods have consecutive numbers.
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from bisect import bisect_right
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
+from itertools import pairwise
+from statistics import median
 from zoneinfo import ZoneInfo
 
 from confluence_kpi.model import Grain, Period
@@ -37,6 +42,8 @@ def period_index(day: date, grain: Grain, week_start: int = MONDAY) -> int:
             return day.year * 4 + (day.month - 1) // 3
         case Grain.YEAR:
             return day.year
+        case Grain.SPRINT:
+            raise ValueError("sprints are given by the source: use a SprintCalendar")
 
 
 def period_start(index: int, grain: Grain, week_start: int = MONDAY) -> date:
@@ -52,6 +59,8 @@ def period_start(index: int, grain: Grain, week_start: int = MONDAY) -> date:
             return date(index // 4, index % 4 * 3 + 1, 1)
         case Grain.YEAR:
             return date(index, 1, 1)
+        case Grain.SPRINT:
+            raise ValueError("sprints are given by the source: use a SprintCalendar")
 
 
 def period_label(start: date, grain: Grain, week_start: int = MONDAY) -> str:
@@ -71,6 +80,8 @@ def period_label(start: date, grain: Grain, week_start: int = MONDAY) -> str:
             return f"{start.year:04d}-Q{(start.month - 1) // 3 + 1}"
         case Grain.YEAR:
             return f"{start.year:04d}"
+        case Grain.SPRINT:
+            return f"sprint of {start.isoformat()}"
 
 
 @lru_cache(maxsize=4096)
@@ -80,6 +91,68 @@ def period(index: int, grain: Grain, week_start: int = MONDAY) -> Period:
     return Period(
         start, period_start(index + 1, grain, week_start), period_label(start, grain, week_start)
     )
+
+
+@dataclass(frozen=True)
+class FixedCalendar:
+    """The periods of a calendar grain (day ... year): numbered by integer arithmetic."""
+
+    grain: Grain
+    week_start: int = MONDAY
+
+    def index(self, day: date) -> int:
+        """The number of the period containing the local date `day`."""
+        return period_index(day, self.grain, self.week_start)
+
+    def period(self, index: int) -> Period:
+        """Period number `index`."""
+        return period(index, self.grain, self.week_start)
+
+
+@dataclass(frozen=True)
+class SprintCalendar:
+    """Sprints as the source gives them: each starts on a day a row names and ends where the
+    next begins. Before the first and after the last, sprints of the usual length are assumed,
+    so the running sprint and gaps in the data still have a place."""
+
+    starts: tuple[date, ...]  # sorted, distinct
+    length: int  # days: the median length of the known sprints (14 when only one is known)
+
+    @classmethod
+    def of(cls, starts: Iterable[date]) -> SprintCalendar:
+        """The calendar of the sprints starting on `starts` (at least one)."""
+        known = tuple(sorted(set(starts)))
+        if not known:
+            raise ValueError("no sprint start in the data")
+        lengths = [(b - a).days for a, b in pairwise(known)]
+        return cls(known, round(median(lengths)) if lengths else 14)
+
+    def index(self, day: date) -> int:
+        """The number of the sprint containing `day` (negative before the first known one)."""
+        first, last = self.starts[0], self.starts[-1]
+        if day < first:
+            return -(((first - day).days + self.length - 1) // self.length)
+        position = bisect_right(self.starts, day) - 1
+        if position < len(self.starts) - 1:
+            return position
+        return position + (day - last).days // self.length
+
+    def period(self, index: int) -> Period:
+        """Sprint number `index`, labelled by its first day."""
+        start = self._start(index)
+        end = self._start(index + 1)
+        return Period(start, end, period_label(start, Grain.SPRINT))
+
+    def _start(self, index: int) -> date:
+        if index < 0:
+            return self.starts[0] + timedelta(days=index * self.length)
+        if index < len(self.starts):
+            return self.starts[index]
+        extra = index - len(self.starts) + 1
+        return self.starts[-1] + timedelta(days=extra * self.length)
+
+
+Calendar = FixedCalendar | SprintCalendar
 
 
 @lru_cache(maxsize=8192)

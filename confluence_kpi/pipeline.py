@@ -125,7 +125,12 @@ def evaluate_catalog(catalog: Catalog, measured: Measured, *, now: datetime) -> 
             kpis[kpi.id] = failed_evaluation(kpi, measured.errors[kpi.id], now=now)
         else:
             kpis[kpi.id] = evaluate_kpi(
-                kpi, measured.series[kpi.id], now=now, zone=zone, week_start=week_start, bands=bands
+                kpi,
+                measured.series.get(kpi.id, ()),
+                now=now,
+                zone=zone,
+                week_start=week_start,
+                bands=bands,
             )
     goals = {
         goal.id: evaluate_goal(

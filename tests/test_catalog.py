@@ -218,7 +218,7 @@ def test_missing_top_level_fields_name_the_file(tmp_path: Path) -> None:
         ("    target: {value: .nan}\n", "target.value must be a finite number (got nan)"),
         ("    baseline: {value: 1, date: soon}\n", "baseline.date must be a date like 2027-06-30"),
         ("    decimals: 1.5\n", "decimals must be a whole number (got 1.5)"),
-        ("    grain: fortnight\n", "grain must be one of day, week, month, quarter, year"),
+        ("    grain: fortnight\n", "grain must be one of day, week, sprint, month, quarter, year"),
         ("    values: 7\n", "values must be a list (got 7)"),
         (
             "    bands: {on_track: 0.5, at_risk: 0.8}\n",
@@ -786,3 +786,26 @@ def test_a_team_with_more_kpis_than_the_limit_is_a_warning(tmp_path: Path) -> No
             "has 3 KPIs, more than max_team_kpis (2): too many KPIs and none gets attention",
         )
     ]
+
+
+def test_sprint_grain_needs_the_column_naming_each_rows_sprint(tmp_path: Path) -> None:
+    path = write(tmp_path, HEAD + KPI + "    grain: sprint\n")
+    assert [p.message for p in errors_in(path)] == [
+        "period_column is required: the sprint grain needs the column with each row's sprint start"
+    ]
+    fixed = write(tmp_path, HEAD + KPI + "    grain: sprint\n    period_column: sprint_start\n")
+    assert errors_in(fixed) == []
+
+
+def test_sprint_grain_needs_rows_from_a_csv_or_sql_source(tmp_path: Path) -> None:
+    static = KPI.replace("source: db\n    query: SELECT 1\n", "source: manual\n")
+    path = write(
+        tmp_path,
+        HEAD + static + "    grain: sprint\n    values: [{date: 2026-01-05, value: 30}]\n",
+    )
+    assert [p.field for p in errors_in(path)] == ["grain"]
+
+
+def test_period_column_without_sprint_grain_is_an_error(tmp_path: Path) -> None:
+    path = write(tmp_path, HEAD + KPI + "    period_column: sprint_start\n")
+    assert [p.message for p in errors_in(path)] == ["period_column is only used with grain: sprint"]

@@ -200,10 +200,12 @@ class Formatter:
         )
 
     def period_label(self, current: Period, kpi: KpiDefinition) -> str:
-        """A period's name: its label, or "week of 1 March 2026" for weeks that are not ISO
-        weeks (those start on Monday and have numbers)."""
+        """A period's name: its label, "week of 1 March 2026" for weeks that are not ISO weeks
+        (those start on Monday and have numbers), "sprint of 5 January 2026" for sprints."""
         if kpi.grain is Grain.WEEK and current.start.weekday() != 0:
             return self.strings.say("value.week_of", date=self.written_date(current.start))
+        if kpi.grain is Grain.SPRINT:
+            return self.strings.say("value.sprint_of", date=self.written_date(current.start))
         return current.label
 
     def note(self, note: Note) -> str:

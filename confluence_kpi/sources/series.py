@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+from datetime import date, datetime
 from functools import lru_cache
 from operator import attrgetter
 from zoneinfo import ZoneInfo
@@ -28,6 +30,7 @@ def extract_series(kpi: KpiDefinition, table: Table, *, zone: ZoneInfo) -> tuple
     if (kpi.numerator is None) != (kpi.denominator is None):
         raise SourceError(f"KPI {kpi.id!r}: a ratio needs both `numerator` and `denominator`")
     time_at = _index(table, kpi.time_column)
+    period_at = None if kpi.period_column is None else _index(table, kpi.period_column)
     if kpi.numerator is not None and kpi.denominator is not None:
         columns: tuple[str, ...] = (kpi.time_column, kpi.numerator, kpi.denominator)
         top, bottom = _index(table, kpi.numerator), _index(table, kpi.denominator)
@@ -35,6 +38,8 @@ def extract_series(kpi: KpiDefinition, table: Table, *, zone: ZoneInfo) -> tuple
     else:
         columns = (kpi.time_column, kpi.column)
         measurements = _values(table, time_at, _index(table, kpi.column), zone)
+    if period_at is not None:
+        measurements = _in_periods(measurements, table, time_at, period_at, zone)
     if not measurements:
         read = ", ".join(repr(name) for name in columns)
         raise SourceError(
@@ -88,6 +93,34 @@ def _ratios(table: Table, time_at: int, top: int, bottom: int, zone: ZoneInfo) -
     except ValueError as exc:
         raise _bad_cell(table, row, at, exc) from None
     return found
+
+
+def _in_periods(
+    measurements: list[Measurement], table: Table, time_at: int, period_at: int, zone: ZoneInfo
+) -> list[Measurement]:
+    """The measurements with the first day of the period their row names (the sprint grain).
+
+    Rows without a value were skipped, so measurements find their row by time; rows of one
+    time must name one period, as a sprint's end is not in two sprints.
+    """
+    starts: dict[datetime, date] = {}
+    row, at = 0, time_at
+    try:
+        for row, cells in enumerate(table.rows):  # noqa: B007 (`row` is read on error)
+            at = time_at
+            ts = _read_time(cells[time_at], zone)
+            at = period_at
+            start = _read_time(cells[period_at], zone)
+            if ts is None:
+                continue
+            if start is None:
+                raise ValueError("empty: each row names the first day of its period")
+            day = start.astimezone(zone).date()
+            if starts.setdefault(ts, day) != day:
+                raise ValueError(f"names {day}, another row of the same time {starts[ts]}")
+    except ValueError as exc:
+        raise _bad_cell(table, row, at, exc) from None
+    return [replace(m, period_start=starts[m.ts]) for m in measurements]
 
 
 def _bad_cell(table: Table, row: int, column: int, problem: ValueError) -> SourceError:

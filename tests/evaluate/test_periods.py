@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import pytest
 
 from confluence_kpi.evaluate import evaluate_kpi
-from confluence_kpi.model import Grain, Measurement
-from confluence_kpi.periods import SUNDAY, check_week_start, period, period_index
+from confluence_kpi.model import Grain, Measurement, Period
+from confluence_kpi.periods import (
+    SUNDAY,
+    SprintCalendar,
+    check_week_start,
+    period,
+    period_index,
+)
 
 from .factories import AMSTERDAM, kpi, utc
+
+CALENDAR_GRAINS = [grain for grain in Grain if grain is not Grain.SPRINT]
 
 
 def period_of(day: date, grain: Grain, week_start: int = 0) -> tuple[date, date, str]:
@@ -60,7 +68,7 @@ def test_week_after_week_53_is_week_1_of_the_next_iso_year() -> None:
 
 
 def test_consecutive_periods_have_consecutive_numbers_and_touch() -> None:
-    for grain in Grain:
+    for grain in CALENDAR_GRAINS:
         index = period_index(date(2026, 12, 30), grain, SUNDAY)
         assert period(index, grain, SUNDAY).end == period(index + 1, grain, SUNDAY).start
 
@@ -131,3 +139,44 @@ def test_sunday_week_start_cuts_weeks_from_sunday() -> None:
         ("2026-W09", 3),
         ("2026-W10", None),
     ]
+
+
+def test_sprints_are_the_periods_the_source_names() -> None:
+    sprints = SprintCalendar.of([date(2026, 1, 19), date(2026, 1, 5), date(2026, 2, 2)])
+    assert sprints.length == 14
+    assert sprints.period(sprints.index(date(2026, 1, 18))) == Period(
+        date(2026, 1, 5), date(2026, 1, 19), "sprint of 2026-01-05"
+    )
+    assert sprints.period(sprints.index(date(2026, 2, 2))).end == date(2026, 2, 16)
+
+
+def test_days_before_and_after_the_known_sprints_fall_in_assumed_sprints_of_usual_length() -> None:
+    sprints = SprintCalendar.of([date(2026, 1, 5), date(2026, 1, 19), date(2026, 2, 2)])
+    day = date(2025, 11, 1)
+    while day < date(2026, 5, 1):
+        found = sprints.period(sprints.index(day))
+        assert found.start <= day < found.end
+        assert sprints.period(sprints.index(day) + 1).start == found.end
+        day += timedelta(days=1)
+
+
+def test_sprint_grain_has_no_fixed_calendar() -> None:
+    with pytest.raises(ValueError, match="SprintCalendar"):
+        period_index(date(2026, 1, 5), Grain.SPRINT)
+
+
+def test_a_sprint_row_stamped_with_its_end_day_counts_in_its_own_sprint() -> None:
+    # Sprints of 5 and 19 January; the first ended on the 19th, when the second began.
+    series = [
+        Measurement(utc(2026, 1, 19), 31, period_start=date(2026, 1, 5)),
+        Measurement(utc(2026, 2, 2), 35, period_start=date(2026, 1, 19)),
+    ]
+    evaluation = evaluate_kpi(
+        kpi(grain=Grain.SPRINT, aggregation="sum"),
+        series,
+        now=utc(2026, 2, 3),
+        zone=AMSTERDAM,
+    )
+    by_sprint = {pv.period.start: pv.value for pv in evaluation.history}
+    assert by_sprint[date(2026, 1, 5)] == 31
+    assert by_sprint[date(2026, 1, 19)] == 35

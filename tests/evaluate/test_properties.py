@@ -59,8 +59,16 @@ def test_ratio_equals_sum_of_numerators_over_sum_of_denominators_at_every_grain(
 
 
 # Calendar lengths bound the nominal period used for staleness, whatever its exact value.
-SHORTEST_DAYS = {Grain.DAY: 1, Grain.WEEK: 7, Grain.MONTH: 28, Grain.QUARTER: 90, Grain.YEAR: 365}
-LONGEST_DAYS = {Grain.DAY: 1, Grain.WEEK: 7, Grain.MONTH: 31, Grain.QUARTER: 92, Grain.YEAR: 366}
+# A sprint KPI with a single measurement assumes the usual two-week sprint.
+SHORTEST_DAYS = {
+    Grain.DAY: 1,
+    Grain.WEEK: 7,
+    Grain.SPRINT: 14,
+    Grain.MONTH: 28,
+    Grain.QUARTER: 90,
+    Grain.YEAR: 365,
+}
+LONGEST_DAYS = {**SHORTEST_DAYS, Grain.MONTH: 31, Grain.QUARTER: 92, Grain.YEAR: 366}
 
 
 @given(gap_hours=st.integers(0, 24 * 600), grain=st.sampled_from(Grain))

@@ -185,3 +185,27 @@ def test_ratio_rows_carry_numerator_and_denominator(make_kpi: KpiFactory, zone: 
 def test_series_is_sorted_by_time(make_kpi: KpiFactory, zone: ZoneInfo) -> None:
     table = query(("2026-03-03", 3), ("2026-03-01", 1), ("2026-03-02", 2))
     assert [m.value for m in extract_series(make_kpi(), table, zone=zone)] == [1, 2, 3]
+
+
+def test_rows_carry_the_first_day_of_the_sprint_they_name(
+    make_kpi: KpiFactory, zone: ZoneInfo
+) -> None:
+    table = query(
+        ("2026-01-18", "2026-01-05", 31),
+        ("2026-02-01", "2026-01-19", 35),
+        columns=("ts", "sprint_start", "value"),
+    )
+    series = extract_series(make_kpi(period_column="sprint_start"), table, zone=zone)
+    assert [m.period_start for m in series] == [date(2026, 1, 5), date(2026, 1, 19)]
+
+
+def test_rows_of_one_time_naming_two_sprints_are_an_error(
+    make_kpi: KpiFactory, zone: ZoneInfo
+) -> None:
+    table = query(
+        ("2026-01-18", "2026-01-05", 31),
+        ("2026-01-18", "2026-01-19", 35),
+        columns=("ts", "sprint_start", "value"),
+    )
+    with pytest.raises(SourceError, match="row 2, column 'sprint_start'"):
+        extract_series(make_kpi(period_column="sprint_start"), table, zone=zone)
