@@ -10,6 +10,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import cached_property, lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -68,6 +69,12 @@ class Strings:
     locale: str
     texts: Mapping[str, Any]
 
+    @cached_property
+    def separators(self) -> dict[int, str]:
+        """The translation from Python's "1,234.5" to the locale's grouping and decimal mark."""
+        numbers = self.texts["number"]
+        return str.maketrans({",": numbers["group"], ".": numbers["decimal"]})
+
     def text(self, path: str) -> str:
         """The text at a dotted path such as `value.no_data`; KeyError names a missing one."""
         node: Any = self.texts
@@ -86,6 +93,20 @@ _LOZENGE = Markup(
     '<ac:structured-macro ac:name="status"><ac:parameter ac:name="colour">{}</ac:parameter>'
     '<ac:parameter ac:name="title">{}</ac:parameter></ac:structured-macro>'
 )
+
+
+_UNGROUPED = str.maketrans({",": None})
+
+
+def _text(value: str) -> Markup:
+    """Escaped text, cleaned of what XML forbids; markup passes unchanged."""
+    return value if isinstance(value, Markup) else escape(clean_text(value))
+
+
+@lru_cache(maxsize=256)
+def _lozenge(colour: str, title: str) -> Markup:
+    """A status lozenge; a page repeats a handful of them dozens of times (cached)."""
+    return _LOZENGE.format(colour, clean_text(title))
 
 
 @dataclass(frozen=True)
@@ -121,13 +142,8 @@ class Formatter:
         digits = f"{abs(rounded):,.{places}f}"
         if decimals is None and "." in digits:
             digits = digits.rstrip("0").rstrip(".")
-        if grouped:
-            numbers = self.strings.texts["number"]
-            digits = digits.translate(
-                str.maketrans({",": numbers["group"], ".": numbers["decimal"]})
-            )
-        else:
-            digits = digits.replace(",", "")
+        separators = self.strings.separators if grouped else _UNGROUPED
+        digits = digits.translate(separators)
         sign = _MINUS if rounded < 0 else "+" if signed and rounded > 0 else ""
         return sign + digits
 
@@ -168,9 +184,15 @@ class Formatter:
         Built here rather than in a template macro: pages hold hundreds of lozenges, and a
         template macro call costs ten times a Python call. Markup.format escapes the texts.
         """
-        return _LOZENGE.format(
-            status_colour(status), clean_text(title or self.status_title(status, stale_since))
-        )
+        return _lozenge(status_colour(status), title or self.status_title(status, stale_since))
+
+    def row(self, key: str, value: str) -> Markup:
+        """A key-value row of a two-column table (the Page Properties table, among others).
+
+        Built here rather than by a template macro: a page holds dozens, and a macro call
+        costs several times this. Text is cleaned and escaped as the templates' output is;
+        markup (a lozenge, a link) passes as it is."""
+        return Markup(f"<tr><th><p>{_text(key)}</p></th><td><p>{_text(value)}</p></td></tr>")
 
     def history(self, ev: Evaluation, kpi: KpiDefinition) -> list[HistoryLine]:
         """The history table's and the chart's lines, every text formatted once."""
