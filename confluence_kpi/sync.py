@@ -479,10 +479,8 @@ def run_sync(
     """One reconcile pass; connection, auth and space errors propagate before any write."""
     space = gateway.check_space(catalog.space)
     observed = observe(gateway, catalog.space)
+    deleted = recover(gateway, catalog.space, observed, _keys(catalog))
     measured = measure_catalog(catalog)
-    memories = {key: obs.memory for key, obs in observed.items()}
-    wanted_keys = _keys(catalog)
-    deleted = recover(gateway, catalog.space, observed, wanted_keys)
     memories = {key: obs.memory for key, obs in observed.items()}
     bodies = read_moved(gateway, observed)
     texts = {key: page.body or "" for key, page in bodies.items()}
