@@ -138,8 +138,9 @@ def assert_pages_carry_value_as_text(value: str) -> None:
     goal_page = got["goal"]
     assert [text(p) for p in find(goal_page, "/page/h3/following-sibling::p[1]")] == [expected] * 5
     assert text(find(goal_page, "/page/h2[1]/following-sibling::p[1]")[0]) == expected
-    team_cells = find(got["team"], "//tr/td[1]")
-    assert text(team_cells[0]) == expected  # the KPI's name, unlinked
+    # The KPI's name, unlinked, under its goal (whose link has no text of its own).
+    team_cells = [text(cell).removeprefix("↳ ") for cell in find(got["team"], "//tr/td[1]")]
+    assert expected in team_cells
     assert text(find(got["unlinked root"], "//tr/td[1]")[0]) == expected
 
 

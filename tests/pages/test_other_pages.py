@@ -87,16 +87,18 @@ def test_team_page_puts_what_needs_attention_first() -> None:
     )
     headings = [text(h2) for h2 in find(page, "/page/h2")]
     assert headings == [
-        "At a glance", "Needs attention", "Changed since the last period", "KPIs", "Goals", "Notes"
+        "At a glance", "Needs attention", "Changed since the last period", "KPIs and goals", "Notes"
     ]  # fmt: skip
     counts = [parameter(m, "title") for m in macros(find(page, "/page/p[2]")[0], "status")]
     assert counts == ["On track: 1", "Off track: 1"]
     attention = find(page, "/page/h2[.='Needs attention']/following-sibling::table[1]//tr[td]")
     assert [text(row[0]) for row in attention] == ["Customer satisfaction"]  # no title: no link
-    everything = find(page, "/page/h2[.='KPIs']/following-sibling::table[1]//tr[td]")
-    assert len(everything) == 2
-    [goal_row] = find(page, "/page/h2[.='Goals']/following-sibling::table[1]//tr[td]")
-    assert text(goal_row[2]) == "55 %"
+    # One table: the goal with its progress, its KPI under it, then the KPI no goal lists.
+    everything = find(page, "/page/h2[.='KPIs and goals']/following-sibling::table[1]//tr[td]")
+    assert [text(row[0]).strip() for row in everything] == ["", "↳", "Customer satisfaction"]
+    assert values(everything[0], "td[1]//ri:page/@ri:content-title")[0].startswith("Goal: ")
+    assert text(everything[0][2]) == "Progress: 55 %"
+    assert values(everything[1], "td[1]//ri:page/@ri:content-title") == ["KPI: First response time"]
 
 
 def test_team_page_says_when_nothing_needs_attention() -> None:
