@@ -47,6 +47,7 @@ from confluence_kpi.periods import (
     check_week_start,
     day_start,
     local_date,
+    local_midnight,
 )
 
 __all__ = [
@@ -264,11 +265,11 @@ class _Cutter:
         """The value of each consecutive period in `indices`, with its target and verdict."""
         ms = self.measurements
         first = self.calendar.period(indices.start)
-        low = bisect_left(ms, day_start(first.start, self.zone), key=_ts)
+        low = bisect_left(ms, local_midnight(first.start, self.zone), key=_ts)
         result = []
         for index in indices:
             current = self.calendar.period(index)
-            end = day_start(current.end, self.zone)
+            end = local_midnight(current.end, self.zone)
             high = bisect_left(ms, end, low, key=_ts)  # each period starts where the last ended
             result.append(self.value(current, ms[low:high], end))
             low = high

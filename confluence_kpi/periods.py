@@ -165,6 +165,17 @@ def day_start(day: date, zone: ZoneInfo) -> datetime:
     return datetime(day.year, day.month, day.day, tzinfo=zone).astimezone(UTC)
 
 
+@lru_cache(maxsize=8192)
+def local_midnight(day: date, zone: ZoneInfo) -> datetime:
+    """The first instant of the local date `day`, expressed in `zone` itself (cached).
+
+    Sources give measurements in the catalog's zone; datetimes sharing one tzinfo compare by
+    their wall time without asking the zone for offsets, which makes cutting a series into
+    periods several times faster than comparing them with UTC instants. Wall time against
+    local midnight is exactly "which local day", so nothing is lost."""
+    return day_start(day, zone).astimezone(zone)
+
+
 def local_date(instant: datetime, zone: ZoneInfo) -> date:
     """The date in `zone` at an aware `instant`."""
     return instant.astimezone(zone).date()
