@@ -481,7 +481,7 @@ def _in_sprints(
         sprint = calendar.period(calendar.index(start))
         first, end = day_start(sprint.start, zone), day_start(sprint.end, zone)
         ts = min(max(measurement.ts, first), end - timedelta(microseconds=1))
-        placed.append(replace(measurement, ts=ts))
+        placed.append(measurement._replace(ts=ts))
     placed.sort(key=_ts)
     return calendar, placed
 

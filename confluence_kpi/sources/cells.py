@@ -24,6 +24,7 @@ class NumberReader:
 
     def __init__(self, decimal: str) -> None:
         self._decimal = decimal
+        self._plain = decimal == "."
         self._group = "," if decimal == "." else "."
         # Digit grouping must be exact (1,234 not 1,2): in "3.5" read with decimal ",", the dot
         # is no thousands separator, and dropping it would silently make the value 35.
@@ -32,6 +33,17 @@ class NumberReader:
 
     def __call__(self, value: object) -> float | None:
         """The cell's number, or None for an empty cell; ValueError when it is not a number."""
+        if self._plain and type(value) is str:
+            # The common cell ("123.45") read at once. float() takes no text that the long way
+            # below would refuse when the decimal mark is a dot; what it refuses, or reads as
+            # NaN or infinity, goes the long way to be read or named.
+            try:
+                number = float(value)
+            except ValueError:
+                pass
+            else:
+                if isfinite(number):
+                    return number
         if isinstance(value, str):
             text = value.strip()
             if text.endswith("%"):  # "12 %" is the number 12 in a percentage KPI

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import date, datetime
 from functools import lru_cache
 from operator import attrgetter
@@ -120,7 +119,7 @@ def _in_periods(
                 raise ValueError(f"names {day}, another row of the same time {starts[ts]}")
     except ValueError as exc:
         raise _bad_cell(table, row, at, exc) from None
-    return [replace(m, period_start=starts[m.ts]) for m in measurements]
+    return [m._replace(period_start=starts[m.ts]) for m in measurements]
 
 
 def _bad_cell(table: Table, row: int, column: int, problem: ValueError) -> SourceError:
