@@ -54,6 +54,8 @@ _MINUS = "\u2212"  # a real minus sign: "-" next to a number reads as a hyphen
 
 def clean_text(text: str) -> str:
     """Drop what XML 1.0 cannot carry and unify line ends to LF, as an XML parser would."""
+    if text.isprintable():
+        return text  # no controls, no CR, no surrogates, no U+FFFE/U+FFFF: nothing to drop
     return _LINE_BREAK.sub("\n", _NOT_XML.sub("", text))
 
 
@@ -70,19 +72,35 @@ class Strings:
     texts: Mapping[str, Any]
 
     @cached_property
-    def separators(self) -> dict[int, str]:
-        """The translation from Python's "1,234.5" to the locale's grouping and decimal mark."""
-        numbers = self.texts["number"]
-        return str.maketrans({",": numbers["group"], ".": numbers["decimal"]})
+    def decimal_mark(self) -> str:
+        """The locale's decimal mark: "." or ","."""
+        return str(self.texts["number"]["decimal"])
+
+    @cached_property
+    def group_mark(self) -> str:
+        """The locale's digit grouping mark: "," or "."."""
+        return str(self.texts["number"]["group"])
+
+    @cached_property
+    def _by_path(self) -> dict[str, str]:
+        """Every text by its dotted path, so that a page's hundreds of lookups are one each."""
+        found: dict[str, str] = {}
+        nodes: list[tuple[str, Any]] = [("", self.texts)]
+        while nodes:
+            prefix, node = nodes.pop()
+            for key, value in node.items():
+                if isinstance(value, str):
+                    found[prefix + key] = value
+                elif isinstance(value, Mapping):
+                    nodes.append((f"{prefix}{key}.", value))
+        return found
 
     def text(self, path: str) -> str:
         """The text at a dotted path such as `value.no_data`; KeyError names a missing one."""
-        node: Any = self.texts
-        for key in path.split("."):
-            node = node[key]
-        if not isinstance(node, str):
-            raise KeyError(f"{self.locale}: {path} is not a text")
-        return node
+        try:
+            return self._by_path[path]
+        except KeyError:
+            raise KeyError(f"{self.locale}: {path} is not a text") from None
 
     def say(self, path: str, **values: str) -> str:
         """The text at `path` with its `{name}` placeholders filled in."""
@@ -95,7 +113,19 @@ _LOZENGE = Markup(
 )
 
 
-_UNGROUPED = str.maketrans({",": None})
+def _figures(value: float, decimals: int | None, signed: bool) -> tuple[str, str]:
+    """The sign (U+2212, "+" or none) and the digits of `value`, grouped by "_" with a "."
+    decimal point, for the caller to put in its own marks. A value that rounds to zero has
+    no sign: no "-0"."""
+    digits = f"{value:_.{2 if decimals is None else max(decimals, 0)}f}"
+    sign = ""
+    if digits[0] == "-":
+        sign, digits = _MINUS, digits[1:]
+    if decimals is None and "." in digits:
+        digits = digits.rstrip("0").rstrip(".")
+    if not digits.strip("0._"):
+        return "", digits
+    return sign or ("+" if signed else ""), digits
 
 
 def _text(value: str) -> Markup:
@@ -124,30 +154,21 @@ class Formatter:
     strings: Strings
     zone: ZoneInfo
 
-    def number(
-        self, value: float, decimals: int | None, *, grouped: bool = True, signed: bool = False
-    ) -> str:
+    def number(self, value: float, decimals: int | None, *, signed: bool = False) -> str:
         """A number in the locale's style ("1,234.5" / "1.234,5"), minus sign U+2212.
 
         Without `decimals`, up to two are shown and trailing zeros dropped; `signed` adds "+".
         """
-        places = 2 if decimals is None else max(decimals, 0)
-        rounded = round(value, places)
-        if rounded == 0:
-            rounded = 0.0  # no "-0"
-        digits = f"{abs(rounded):,.{places}f}"
-        if decimals is None and "." in digits:
-            digits = digits.rstrip("0").rstrip(".")
-        separators = self.strings.separators if grouped else _UNGROUPED
-        digits = digits.translate(separators)
-        sign = _MINUS if rounded < 0 else "+" if signed and rounded > 0 else ""
-        return sign + digits
+        sign, digits = _figures(value, decimals, signed)
+        marks = self.strings
+        return sign + digits.replace(".", marks.decimal_mark).replace("_", marks.group_mark)
 
     def plain_number(self, value: float | None, decimals: int | None) -> str:
         """A number as the chart macro reads it: "." decimal point, no grouping, "" for none."""
         if value is None:
             return ""
-        return self.number(value, decimals, grouped=False).replace(_MINUS, "-")
+        sign, digits = _figures(value, decimals, signed=False)
+        return ("-" if sign else "") + digits.replace("_", "")
 
     def quantity(self, value: float | None, kpi: KpiDefinition) -> str:
         """A KPI value with its unit ("5.5 h"), or "no data": missing is never zero."""
@@ -197,16 +218,22 @@ class Formatter:
         Every text is cleaned and escaped as template output is; the chart's table holds
         plain numbers, empty where there is no data, so the chart draws a gap, never a zero."""
         none = _text(self.strings.text("value.none"))
+        # The target seldom changes from one period to the next: each is formatted once.
+        targets: dict[float | None, tuple[str, str]] = {None: ("", none)}
         chart, table = [], []
         for pv in ev.history:
             label = _text(self.period_label(pv.period, kpi))
             value = self.plain_number(pv.value, kpi.decimals)
-            target = self.plain_number(pv.target, kpi.decimals)
+            if pv.target not in targets:
+                targets[pv.target] = (
+                    self.plain_number(pv.target, kpi.decimals),
+                    _text(self.quantity(pv.target, kpi)),
+                )
+            target, aim = targets[pv.target]
             chart.append(
                 f"<tr><td><p>{label}</p></td><td><p>{value}</p></td><td><p>{target}</p></td></tr>"
             )
             shown = _text(self.period_value(pv, kpi))
-            aim = _text(self.quantity(pv.target, kpi)) if pv.target is not None else none
             verdict = self.lozenge(pv.status) if pv.status is not None else none
             table.append(
                 f"<tr><td><p>{label}</p></td><td><p>{shown}</p></td>"

@@ -185,6 +185,9 @@ def load_strings(locale: str) -> Strings:
 def _environment() -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(TEMPLATE_DIR),
+        # Templates are part of the installed package: checking their files for changes
+        # before every page (two stat calls each) buys nothing.
+        auto_reload=False,
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
