@@ -1,13 +1,16 @@
-"""Plain-text formatting of values, dates and verdicts for one locale.
+"""Formatting of values, dates and verdicts for one locale.
 
-Everything here returns plain text; the templates escape it. Fixed words come from
-`page_templates/strings/<locale>.yaml` (a `Strings`), never from code.
+Most of it returns plain text, which the templates escape. The small pieces of markup a page
+repeats by the hundred (lozenges, links, table rows and cells) are built here too, as
+`Markup` with every text in them escaped: a template macro costs several times a Python
+call. Fixed words come from `page_templates/strings/<locale>.yaml` (a `Strings`), never
+from code.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import cached_property, lru_cache
@@ -47,6 +50,13 @@ _COLOURS: Mapping[Status, str] = {
     Status.NO_DATA: "Grey",
 }
 
+# The trend's colour when it moves the good or the bad way for its KPI.
+_GOOD_COLOUR = "rgb(0,135,90)"
+_BAD_COLOUR = "rgb(222,53,11)"
+# Attribute values lose tabs and line breaks to XML's attribute normalisation unless they
+# are written as character references.
+_ATTRIBUTE_BREAKS = str.maketrans({"\t": "&#9;", "\n": "&#10;"})
+
 # Values of these notes are ISO dates, shown written out in the page's language.
 _DATE_VALUES = frozenset({"date"})
 _MINUS = "\u2212"  # a real minus sign: "-" next to a number reads as a hyphen
@@ -59,9 +69,29 @@ def clean_text(text: str) -> str:
     return _LINE_BREAK.sub("\n", _NOT_XML.sub("", text))
 
 
+def xml_attribute(value: str) -> Markup:
+    """An attribute value that reads back exactly, tabs and line breaks included."""
+    return Markup(str(escape(clean_text(value))).translate(_ATTRIBUTE_BREAKS))
+
+
 def status_colour(status: Status) -> str:
     """The status lozenge colour of a verdict."""
     return _COLOURS[status]
+
+
+class TextTree:
+    """A locale's texts for templates, read as `t.field.status` or `t.kind[kpi.kind]`.
+
+    Jinja reads `a.b` as an attribute first and only then as a key: on a dict every lookup
+    raised and caught an AttributeError, which made text lookups a large part of a page's
+    rendering. Here the keys are attributes; a missing key is an error, as with a dict."""
+
+    def __init__(self, texts: Mapping[str, Any]) -> None:
+        for key, value in texts.items():
+            setattr(self, key, TextTree(value) if isinstance(value, Mapping) else value)
+
+    def __getitem__(self, key: str) -> Any:
+        return self.__dict__[key]
 
 
 @dataclass(frozen=True)
@@ -70,6 +100,11 @@ class Strings:
 
     locale: str
     texts: Mapping[str, Any]
+
+    @cached_property
+    def tree(self) -> TextTree:
+        """The texts as the templates read them."""
+        return TextTree(self.texts)
 
     @cached_property
     def decimal_mark(self) -> str:
@@ -153,6 +188,7 @@ class Formatter:
 
     strings: Strings
     zone: ZoneInfo
+    space_key: str  # the space that page links point into
 
     def number(self, value: float, decimals: int | None, *, signed: bool = False) -> str:
         """A number in the locale's style ("1,234.5" / "1.234,5"), minus sign U+2212.
@@ -210,6 +246,42 @@ class Formatter:
         costs several times this. Text is cleaned and escaped as the templates' output is;
         markup (a lozenge, a link) passes as it is."""
         return Markup(f"<tr><th><p>{_text(key)}</p></th><td><p>{_text(value)}</p></td></tr>")
+
+    @staticmethod
+    def heading_row(headings: Iterable[str]) -> Markup:
+        """The heading row of a table, ending its line."""
+        cells = "".join(f"<th><p>{_text(heading)}</p></th>" for heading in headings)
+        return Markup(f"<tr>{cells}</tr>\n")
+
+    def page_link(self, title: str | None, name: str) -> Markup:
+        """A link to a page of the space, or the plain name when the page's title is unknown."""
+        if not title:
+            return _text(name)
+        space, page = xml_attribute(self.space_key), xml_attribute(title)
+        return Markup(
+            f'<ac:link><ri:page ri:space-key="{space}" ri:content-title="{page}"/></ac:link>'
+        )
+
+    @staticmethod
+    def time(day: date) -> Markup:
+        """A date as Confluence's date lozenge."""
+        return Markup(f'<time datetime="{day.isoformat()}"/>')
+
+    def target_cell(self, kpi: KpiDefinition) -> Markup:
+        """The target as the direction reads it, and its deadline as a date: "≥ 95 % by ..."."""
+        text = _text(self.target(kpi))
+        if kpi.target is None or kpi.target.date is None:
+            return text
+        by = _text(self.strings.text("value.by"))
+        return Markup(f"{text} {by} {self.time(kpi.target.date)}")
+
+    def trend_cell(self, change: Change | None, kpi: KpiDefinition) -> Markup:
+        """The trend, green when it moves the good way for the KPI and red when the bad way."""
+        text = _text(self.trend(change, kpi))
+        if change is None or change.good is None:
+            return text
+        colour = _GOOD_COLOUR if change.good else _BAD_COLOUR
+        return Markup(f'<span style="color: {colour};">{text}</span>')
 
     def history(self, ev: Evaluation, kpi: KpiDefinition) -> HistoryRows:
         """The rows of the chart's table and of the history table, built here in one pass: a
@@ -303,6 +375,21 @@ class Formatter:
             days=self.number(rate.days_left, 0),
             target=self.quantity(rate.target, kpi),
         )
+
+    def pace(self, ev: Evaluation, kpi: KpiDefinition) -> str:
+        """How the KPI moves toward its target: the run rate while a cumulative period runs,
+        else the projection to the deadline (for a dated target), else "—"."""
+        if ev.run_rate is not None:
+            return self.run_rate(ev.run_rate, kpi)
+        if kpi.target is not None and kpi.target.date is not None and ev.current is not None:
+            return self.projection(ev.projection, kpi)
+        return self.strings.text("value.none")
+
+    def profile(self, kpi: KpiDefinition) -> str:
+        """Kind, horizon and category in one short line: "Quantitative · Leading · financial"."""
+        kind = self.strings.text(f"kind.{kpi.kind.value}")
+        horizon = self.strings.text(f"horizon.{kpi.horizon.value}")
+        return f"{kind} · {horizon} · {kpi.category or self.strings.text('value.none')}"
 
     def projection(self, projection: Projection | None, kpi: KpiDefinition) -> str:
         """Where the trend line ends at the deadline, and how many points it rests on."""

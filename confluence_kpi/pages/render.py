@@ -23,7 +23,7 @@ from zoneinfo import ZoneInfo
 
 import jinja2
 import yaml
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 from confluence_kpi.model import (
     Evaluation,
@@ -35,16 +35,18 @@ from confluence_kpi.model import (
     Team,
     TeamEvaluation,
 )
-from confluence_kpi.pages.format import Formatter, Strings, clean_text, status_colour
+from confluence_kpi.pages.format import (
+    Formatter,
+    Strings,
+    clean_text,
+    status_colour,
+)
 
 TEMPLATE_DIR = Path(__file__).resolve().parents[2] / "page_templates"
 LOCALES = ("en", "nl")
 MAX_TITLE = 255  # Confluence's limit on page titles
 
 _WHITESPACE = re.compile(r"\s+")
-# Attribute values lose tabs and line breaks to XML's attribute normalisation unless they
-# are written as character references.
-_ATTRIBUTE_BREAKS = str.maketrans({"\t": "&#9;", "\n": "&#10;"})
 
 
 @dataclass(frozen=True)
@@ -153,7 +155,7 @@ def render_retired_panel(locale: str) -> str:
     """The warning panel put on top of a page that left the catalog (its body stays below)."""
     strings = load_strings(locale)
     template = _environment().get_template("retired.xml.j2")
-    return template.render(t=strings.texts).strip() + "\n"
+    return template.render(t=strings.tree).strip() + "\n"
 
 
 def _render(template: str, ctx: PageContext, **values: object) -> str:
@@ -161,7 +163,7 @@ def _render(template: str, ctx: PageContext, **values: object) -> str:
     return (
         _environment()
         .get_template(template)
-        .render(ctx=ctx, t=strings.texts, fmt=Formatter(strings, ctx.zone), **values)
+        .render(ctx=ctx, t=strings.tree, fmt=Formatter(strings, ctx.zone, ctx.space_key), **values)
     )
 
 
@@ -194,7 +196,6 @@ def _environment() -> jinja2.Environment:
         lstrip_blocks=True,
         finalize=_finalize,
     )
-    env.filters["xml_attr"] = _xml_attribute
     env.filters["say"] = _say
     env.globals["status_colour"] = status_colour
     env.globals["statuses"] = tuple(Status)
@@ -206,11 +207,6 @@ def _finalize(value: Any) -> Any:
     if isinstance(value, str) and not isinstance(value, Markup):
         return clean_text(value)
     return value
-
-
-def _xml_attribute(value: str) -> Markup:
-    """An attribute value that reads back exactly, tabs and line breaks included."""
-    return Markup(str(escape(clean_text(value))).translate(_ATTRIBUTE_BREAKS))
 
 
 def _say(template: str, **values: str) -> str:

@@ -16,7 +16,7 @@ ZONE = ZoneInfo("Europe/Amsterdam")
 
 
 def formatter(locale: str) -> Formatter:
-    return Formatter(load_strings(locale), ZONE)
+    return Formatter(load_strings(locale), ZONE, "KPI")
 
 
 @pytest.mark.parametrize(

@@ -324,13 +324,13 @@ def test_numbers_read_back_as_the_page_formats_them(
 ) -> None:
     value, decimals = amount
     kpi = make_kpi(unit=unit, decimals=decimals)
-    text = Formatter(load_strings(locale), make_context().zone).quantity(value, kpi)
+    text = Formatter(load_strings(locale), make_context().zone, "KPI").quantity(value, kpi)
     assert parse_number(text, locale=locale, unit=unit) == shown(value, decimals)
 
 
 @given(day=days, locale=st.sampled_from(["en", "nl"]))
 def test_dates_read_back_as_iso_and_as_the_page_writes_them(day: date, locale: str) -> None:
-    written = Formatter(load_strings(locale), make_context().zone).written_date(day)
+    written = Formatter(load_strings(locale), make_context().zone, "KPI").written_date(day)
     assert parse_date(day.isoformat(), locale=locale) == day
     assert parse_date(written, locale=locale) == day
 
