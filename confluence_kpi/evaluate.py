@@ -251,6 +251,8 @@ class _Cutter:
     def judge_for(self, period: Period) -> _Judge | None:
         """The judge of the target in effect in `period`: the first not yet due at its end (the
         last once all are due), so changing a later target never rewrites an earlier verdict."""
+        if len(self.judges) < 2:  # one target or none: nothing to choose (most KPIs)
+            return self.judges[0] if self.judges else None
         end = day_start(period.end, self.zone)
         for judge in self.judges:
             if judge.due is None or judge.due >= end:

@@ -57,6 +57,18 @@ _BAD_COLOUR = "rgb(222,53,11)"
 # are written as character references.
 _ATTRIBUTE_BREAKS = str.maketrans({"\t": "&#9;", "\n": "&#10;"})
 
+# The columns of a table of KPIs after the KPI's own, by their field names in the strings.
+_KPI_COLUMNS = (
+    "status",
+    "current_value",
+    "target",
+    "expected",
+    "trend",
+    "pace",
+    "profile",
+    "last_data",
+)
+
 # Values of these notes are ISO dates, shown written out in the page's language.
 _DATE_VALUES = frozenset({"date"})
 _MINUS = "\u2212"  # a real minus sign: "-" next to a number reads as a hyphen
@@ -253,6 +265,38 @@ class Formatter:
         cells = "".join(f"<th><p>{_text(heading)}</p></th>" for heading in headings)
         return Markup(f"<tr>{cells}</tr>\n")
 
+    def kpi_heading(self, first: str | None = None) -> Markup:
+        """The heading of a table of KPIs: the columns `kpi_row` fills."""
+        say = self.strings.text
+        return self.heading_row(
+            [first or say("field.kpi")] + [say(f"field.{name}") for name in _KPI_COLUMNS]
+        )
+
+    def kpi_row(
+        self, ev: Evaluation, kpi: KpiDefinition, title: str | None, lead: str = ""
+    ) -> Markup:
+        """One KPI in a table of KPIs (goal and team pages): a link to its page titled `title`,
+        after `lead` (which shows it under a goal), then its verdict and figures."""
+        current = (
+            self.strings.text("value.no_data")
+            if ev.current is None
+            else self.period_value(ev.current, kpi)
+        )
+        cells = (
+            self.lozenge(ev.status, ev.stale_since),
+            current,
+            self.target_cell(kpi),
+            self.expected(ev, kpi),
+            self.trend_cell(ev.change, kpi),
+            self.pace(ev, kpi),
+            self.profile(kpi),
+            self.last_data(ev),
+        )
+        link = f"<td><p>{_text(lead)}{self.page_link(title, kpi.name)}</p></td>"
+        return Markup(
+            f"<tr>{link}{''.join(f'<td><p>{_text(cell)}</p></td>' for cell in cells)}</tr>"
+        )
+
     def page_link(self, title: str | None, name: str) -> Markup:
         """A link to a page of the space, or the plain name when the page's title is unknown."""
         if not title:
@@ -290,8 +334,9 @@ class Formatter:
         Every text is cleaned and escaped as template output is; the chart's table holds
         plain numbers, empty where there is no data, so the chart draws a gap, never a zero."""
         none = _text(self.strings.text("value.none"))
-        # The target seldom changes from one period to the next: each is formatted once.
+        # Targets and verdicts repeat from period to period: each is formatted once.
         targets: dict[float | None, tuple[str, str]] = {None: ("", none)}
+        verdicts: dict[Status | None, str] = {None: none}
         chart, table = [], []
         for pv in ev.history:
             label = _text(self.period_label(pv.period, kpi))
@@ -306,7 +351,9 @@ class Formatter:
                 f"<tr><td><p>{label}</p></td><td><p>{value}</p></td><td><p>{target}</p></td></tr>"
             )
             shown = _text(self.period_value(pv, kpi))
-            verdict = self.lozenge(pv.status) if pv.status is not None else none
+            if pv.status not in verdicts:
+                verdicts[pv.status] = self.lozenge(pv.status)
+            verdict = verdicts[pv.status]
             table.append(
                 f"<tr><td><p>{label}</p></td><td><p>{shown}</p></td>"
                 f"<td><p>{aim}</p></td><td><p>{verdict}</p></td></tr>"
