@@ -336,7 +336,7 @@ class Formatter:
         none = _text(self.strings.text("value.none"))
         # Targets and verdicts repeat from period to period: each is formatted once.
         targets: dict[float | None, tuple[str, str]] = {None: ("", none)}
-        verdicts: dict[Status | None, str] = {None: none}
+        verdicts: dict[Status, str] = {}
         chart, table = [], []
         for pv in ev.history:
             label = _text(self.period_label(pv.period, kpi))
@@ -351,9 +351,11 @@ class Formatter:
                 f"<tr><td><p>{label}</p></td><td><p>{value}</p></td><td><p>{target}</p></td></tr>"
             )
             shown = _text(self.period_value(pv, kpi))
-            if pv.status not in verdicts:
-                verdicts[pv.status] = self.lozenge(pv.status)
-            verdict = verdicts[pv.status]
+            verdict = none
+            if pv.status is not None:
+                if pv.status not in verdicts:
+                    verdicts[pv.status] = self.lozenge(pv.status)
+                verdict = verdicts[pv.status]
             table.append(
                 f"<tr><td><p>{label}</p></td><td><p>{shown}</p></td>"
                 f"<td><p>{aim}</p></td><td><p>{verdict}</p></td></tr>"
