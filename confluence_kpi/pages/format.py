@@ -351,7 +351,7 @@ class Formatter:
                 f"<tr><td><p>{label}</p></td><td><p>{value}</p></td><td><p>{target}</p></td></tr>"
             )
             shown = _text(self.period_value(pv, kpi))
-            verdict = none
+            verdict: str = none
             if pv.status is not None:
                 if pv.status not in verdicts:
                     verdicts[pv.status] = self.lozenge(pv.status)
