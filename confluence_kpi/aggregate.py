@@ -104,7 +104,9 @@ def _compute(how: Aggregation, chunk: Sequence[Measurement], end: datetime) -> f
             values = list(map(_value, usable))
             return time_weighted_mean(list(map(_ts, usable)), values, end) if usable else None
         case _:
-            values = list(map(_value, _finite_rows(chunk)))
+            values = list(map(_value, chunk))
+            if not all(map(isfinite, values)):  # checked in bulk first, as nearly all are
+                values = [value for value in values if isfinite(value)]
             return _OF_VALUES[how](values) if values else None
 
 

@@ -11,6 +11,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from functools import cached_property
 from itertools import islice
 from math import fsum, isclose, isfinite
 from operator import attrgetter, le
@@ -113,9 +114,14 @@ class _Path:
     baseline: float
     target: float
 
+    @cached_property
+    def _seconds(self) -> float:
+        """The length of the path in seconds."""
+        return (self.end - self.start).total_seconds()
+
     def expected(self, at: datetime) -> float:
         """Where the value should be at `at`: the baseline before its date, the target once due."""
-        span = (self.end - self.start).total_seconds()
+        span = self._seconds
         fraction = min(max((at - self.start).total_seconds() / span, 0.0), 1.0) if span > 0 else 1.0
         return self.baseline + (self.target - self.baseline) * fraction
 
@@ -224,7 +230,7 @@ def _at_least(number: float, bound: float) -> bool:
 
 def _chronological(series: Sequence[Measurement]) -> Sequence[Measurement]:
     """The measurements in time order; sources mostly deliver them sorted, and checking is cheap."""
-    times = [m.ts for m in series]
+    times = list(map(_ts, series))
     problem = "measurement timestamps must carry a time zone (the source should attach it)"
     if times and times[0].utcoffset() is None:
         raise ValueError(problem)
