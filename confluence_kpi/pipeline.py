@@ -19,6 +19,7 @@ from confluence_kpi.evaluate import evaluate_goal, evaluate_kpi, evaluate_team, 
 from confluence_kpi.memory import PageKey
 from confluence_kpi.model import (
     Evaluation,
+    Goal,
     GoalEvaluation,
     ManualRow,
     Measurement,
@@ -219,6 +220,10 @@ def desired_pages(
                 kept_rows=tuple(sorted({e.row for e in edits})),
             )
         )
+    serving: dict[str, list[Goal]] = {}  # the goals that list each KPI
+    for goal in catalog.goals:
+        for kpi_id in dict.fromkeys(goal.kpis):  # a KPI listed twice shows the goal once
+            serving.setdefault(kpi_id, []).append(goal)
     for kpi in catalog.kpis:
         key = PageKey("kpi", kpi.id)
         edits = unreadable.get(key, ())
@@ -235,7 +240,7 @@ def desired_pages(
                     kpi,
                     evaluations.kpis[kpi.id],
                     catalog.teams[kpi.team],
-                    catalog.goals,
+                    serving.get(kpi.id, ()),
                     ctx,
                     edits,
                     rows.get(kpi.id, ()),

@@ -13,7 +13,7 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
-from functools import cached_property, lru_cache
+from functools import cache, cached_property, lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -160,11 +160,17 @@ _LOZENGE = Markup(
 )
 
 
+@cache
+def _spec(places: int) -> str:
+    """The format spec of `_figures` for `places` decimals (built once: pages format thousands)."""
+    return f"_.{places}f"
+
+
 def _figures(value: float, decimals: int | None, signed: bool) -> tuple[str, str]:
     """The sign (U+2212, "+" or none) and the digits of `value`, grouped by "_" with a "."
     decimal point, for the caller to put in its own marks. A value that rounds to zero has
     no sign: no "-0"."""
-    digits = f"{value:_.{2 if decimals is None else max(decimals, 0)}f}"
+    digits = format(value, _spec(2 if decimals is None else max(decimals, 0)))
     sign = ""
     if digits[0] == "-":
         sign, digits = _MINUS, digits[1:]
