@@ -13,6 +13,7 @@ SCRIPT = ROOT / "tests" / "benchmarks" / "bench_sync.py"
 EXPECTED = (
     "evaluate + render 20 KPIs",
     "evaluate + render: peak memory",
+    "sources: reading the CSV files",
     "ours, first run: requests per page created",
     "ours, no-change run: requests",
     "ours, no-change run: writes",
