@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
+import jinja2
 import pytest
 
 from confluence_kpi.pages.format import Formatter
@@ -61,3 +62,40 @@ def test_quantities_carry_their_unit_and_missing_is_no_data() -> None:
     assert fmt.quantity(12, make_kpi(unit="", decimals=0)) == "12"
     assert fmt.quantity(None, make_kpi()) == "no data"
     assert fmt.percent(0.456) == "46 %"
+
+
+@pytest.mark.parametrize(
+    ("value", "decimals", "signed", "shown"),
+    [
+        (0.004, 2, True, "0.00"),  # rounds to zero: neither "+" nor "−"
+        (-0.004, None, False, "0"),
+        (-1234567.5, 0, False, "−1,234,568"),  # round half to even
+        (0.5, 0, True, "0"),
+        (1.5, 0, True, "+2"),
+        (1234.5, -1, False, "1,234"),  # negative decimals read as none
+    ],
+)
+def test_signs_and_rounding_of_numbers(
+    value: float, decimals: int | None, signed: bool, shown: str
+) -> None:
+    assert formatter("en").number(value, decimals, signed=signed) == shown
+
+
+def test_texts_are_read_as_attributes_or_keys_and_a_missing_one_is_an_error() -> None:
+    texts = load_strings("en").tree
+    assert texts.field.status == "Status"
+    assert texts.kind["quantitative"] == load_strings("en").text("kind.quantitative")
+    with pytest.raises(KeyError):
+        texts.field["no_such_field"]
+    strict = jinja2.Environment(undefined=jinja2.StrictUndefined, autoescape=True)
+    template = strict.from_string("{{ t.field.no_such_field }}")
+    with pytest.raises(jinja2.UndefinedError):
+        template.render(t=texts)
+
+
+def test_a_page_link_escapes_its_title_and_falls_back_to_the_plain_name() -> None:
+    fmt = formatter("en")
+    link = fmt.page_link('KPI "a" & <b>\t', "name")
+    assert 'ri:content-title="KPI &#34;a&#34; &amp; &lt;b&gt;&#9;"' in link
+    assert 'ri:space-key="KPI"' in link
+    assert fmt.page_link(None, "<name>") == "&lt;name&gt;"
