@@ -71,6 +71,10 @@ class Grain(StrEnum):
     YEAR = "year"
 
 
+# Grains from the finest to the coarsest, by their place in `Grain`.
+_GRAIN_RANK = {grain: rank for rank, grain in enumerate(Grain)}
+
+
 class RollUp(StrEnum):
     """How a goal's status follows from its KPIs' verdicts."""
 
@@ -199,8 +203,7 @@ class KpiDefinition(Definition):
         Data that arrives once per period (a monthly ledger row) is the whole period's value as
         soon as it is there: extrapolating it over the period would multiply it.
         """
-        grains = list(Grain)
-        finer = grains.index(self.expected_cadence) < grains.index(self.grain)
+        finer = _GRAIN_RANK[self.expected_cadence] < _GRAIN_RANK[self.grain]
         summed = self.aggregation in (Aggregation.SUM, Aggregation.COUNT)
         return self.formula is None and summed and finer
 
