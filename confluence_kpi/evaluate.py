@@ -12,9 +12,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from functools import cached_property
-from itertools import islice
 from math import fsum, isclose, isfinite
-from operator import attrgetter, le
+from operator import attrgetter
 from zoneinfo import ZoneInfo
 
 from confluence_kpi.aggregate import aggregate
@@ -40,6 +39,7 @@ from confluence_kpi.model import (
     StatusChange,
     Target,
     TeamEvaluation,
+    TimeSeries,
 )
 from confluence_kpi.periods import (
     Calendar,
@@ -228,18 +228,10 @@ def _at_least(number: float, bound: float) -> bool:
 # --- periods of one series -------------------------------------------------------------------
 
 
-def _chronological(series: Sequence[Measurement]) -> Sequence[Measurement]:
-    """The measurements in time order; sources mostly deliver them sorted, and checking is cheap."""
-    times = list(map(_ts, series))
-    problem = "measurement timestamps must carry a time zone (the source should attach it)"
-    if times and times[0].utcoffset() is None:
-        raise ValueError(problem)
-    try:
-        if all(map(le, times, islice(times, 1, None))):
-            return series
-        return sorted(series, key=_ts)
-    except TypeError as error:  # naive and aware timestamps mixed
-        raise ValueError(problem) from error
+def _chronological(series: Sequence[Measurement]) -> TimeSeries:
+    """The measurements in time order: a TimeSeries as it is (checked when it was built),
+    any other sequence sorted and checked now."""
+    return series if isinstance(series, TimeSeries) else TimeSeries.of(series)
 
 
 @dataclass(frozen=True)
@@ -476,7 +468,7 @@ def _is_stale(kpi: KpiDefinition, last_data: datetime, now: datetime, calendar: 
 
 def _in_sprints(
     ordered: Sequence[Measurement], zone: ZoneInfo
-) -> tuple[SprintCalendar, list[Measurement]]:
+) -> tuple[SprintCalendar, TimeSeries]:
     """The sprints the source named, and each measurement moved inside its own sprint.
 
     A row's time may be its sprint's last day or the next one's first (when "ended on" is
@@ -490,8 +482,7 @@ def _in_sprints(
         first, end = day_start(sprint.start, zone), day_start(sprint.end, zone)
         ts = min(max(measurement.ts, first), end - timedelta(microseconds=1))
         placed.append(measurement._replace(ts=ts))
-    placed.sort(key=_ts)
-    return calendar, placed
+    return calendar, TimeSeries.of(placed)
 
 
 def _pick(

@@ -7,9 +7,11 @@ is a NamedTuple, as a run builds one per source row and a tuple is built several
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
+from operator import attrgetter
 from typing import NamedTuple
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -265,6 +267,27 @@ class Measurement(NamedTuple):
     numerator: float | None = None
     denominator: float | None = None
     period_start: date | None = None  # the first day of its sprint, for the sprint grain
+
+
+class TimeSeries(tuple[Measurement, ...]):
+    """Measurements in time order, each timestamp with a time zone.
+
+    Checked once, when a source's rows become a series: the evaluation (which can run more
+    than once in a sync) takes a TimeSeries as it is, and checks any other sequence itself."""
+
+    __slots__ = ()
+
+    @classmethod
+    def of(cls, measurements: Iterable[Measurement]) -> TimeSeries:
+        """The measurements sorted by time; ValueError when a timestamp lacks a time zone."""
+        problem = "measurement timestamps must carry a time zone (the source should attach it)"
+        try:
+            ordered = sorted(measurements, key=attrgetter("ts"))  # one pass when in order
+        except TypeError as error:  # naive and aware timestamps mixed
+            raise ValueError(problem) from error
+        if ordered and ordered[0].ts.utcoffset() is None:
+            raise ValueError(problem)
+        return cls(ordered)
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 from confluence_kpi.catalog import Catalog
 from confluence_kpi.memory import PageKey, PageMemory
-from confluence_kpi.model import KpiDefinition, ManualRow, Measurement
+from confluence_kpi.model import KpiDefinition, ManualRow, Measurement, TimeSeries
 from confluence_kpi.pages.merge import (
     MergeResult,
     Prefer,
@@ -48,12 +48,12 @@ class ReadBack:
     unreadable: Mapping[PageKey, tuple[Unreadable, ...]]
     rows: Mapping[str, tuple[ManualRow, ...]]  # manual KPIs: the measurements people typed
 
-    def manual_series(self, zone: ZoneInfo) -> dict[str, tuple[Measurement, ...]]:
+    def manual_series(self, zone: ZoneInfo) -> dict[str, TimeSeries]:
         """Each manual KPI's readable rows as measurements at the start of their day."""
         return {
-            kpi_id: tuple(
+            kpi_id: TimeSeries.of(
                 Measurement(ts=datetime.combine(row.day, time(), zone), value=row.value)
-                for row in sorted(rows, key=lambda r: r.day or date.min)
+                for row in rows
                 if row.day is not None and row.value is not None
             )
             for kpi_id, rows in self.rows.items()

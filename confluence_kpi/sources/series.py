@@ -4,25 +4,24 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from functools import lru_cache
-from operator import attrgetter
 from zoneinfo import ZoneInfo
 
 from confluence_kpi.catalog import StaticSourceConfig
-from confluence_kpi.model import KpiDefinition, Measurement
+from confluence_kpi.model import KpiDefinition, Measurement, TimeSeries
 from confluence_kpi.sources.cells import number_reader, read_time
 from confluence_kpi.sources.fetcher import Fetcher
 from confluence_kpi.sources.static import static_series
 from confluence_kpi.sources.table import SourceError, Table
 
 
-def measure(kpi: KpiDefinition, fetcher: Fetcher, *, zone: ZoneInfo) -> tuple[Measurement, ...]:
+def measure(kpi: KpiDefinition, fetcher: Fetcher, *, zone: ZoneInfo) -> TimeSeries:
     """The KPI's measurements: its catalog values for static sources, else its source's table."""
     if isinstance(fetcher.config(kpi.source), StaticSourceConfig):
         return static_series(kpi, zone=zone)
     return extract_series(kpi, fetcher.table(kpi.source, kpi.query), zone=zone)
 
 
-def extract_series(kpi: KpiDefinition, table: Table, *, zone: ZoneInfo) -> tuple[Measurement, ...]:
+def extract_series(kpi: KpiDefinition, table: Table, *, zone: ZoneInfo) -> TimeSeries:
     """The KPI's measurements from `table`, sorted by time; SourceError names any bad cell."""
     if not table.rows:
         raise SourceError(f"{table.origin}: no rows")
@@ -45,8 +44,7 @@ def extract_series(kpi: KpiDefinition, table: Table, *, zone: ZoneInfo) -> tuple
             f"{table.origin}: no rows with values in {read}; "
             f"all {len(table.rows)} rows have an empty cell there"
         )
-    measurements.sort(key=attrgetter("ts"))
-    return tuple(measurements)
+    return TimeSeries.of(measurements)
 
 
 # Many KPIs share one table (a team's sheet) and so its time column: each distinct cell is

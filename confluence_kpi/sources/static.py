@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from datetime import datetime, time
-from operator import attrgetter
 from zoneinfo import ZoneInfo
 
 from confluence_kpi.catalog import StaticSourceConfig
-from confluence_kpi.model import KpiDefinition, Measurement
+from confluence_kpi.model import KpiDefinition, Measurement, TimeSeries
 from confluence_kpi.sources.table import SourceError, Table
 
 
@@ -27,12 +26,11 @@ class StaticSource:
         """Nothing to release."""
 
 
-def static_series(kpi: KpiDefinition, *, zone: ZoneInfo) -> tuple[Measurement, ...]:
+def static_series(kpi: KpiDefinition, *, zone: ZoneInfo) -> TimeSeries:
     """The KPI's catalog values as measurements at midnight of their date in the catalog zone."""
     origin = f"{kpi.source} (catalog, KPI {kpi.id!r})"
     if not kpi.values:
         raise SourceError(f"{origin}: no rows: the KPI has no `values`")
-    measurements = [
+    return TimeSeries.of(
         Measurement(datetime.combine(entry.date, time(), zone), entry.value) for entry in kpi.values
-    ]
-    return tuple(sorted(measurements, key=attrgetter("ts")))
+    )

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from confluence_kpi.evaluate import evaluate_kpi, note
-from confluence_kpi.model import Evaluation, Measurement, NoteCode, Status
+from confluence_kpi.model import Evaluation, Measurement, NoteCode, Status, TimeSeries
 
 from .factories import AMSTERDAM, UTC_ZONE, at, daily, kpi, target, utc
 
@@ -102,6 +102,22 @@ def test_naive_timestamps_are_refused_with_a_clear_error() -> None:
     series = [Measurement(utc(2026, 1, 1).replace(tzinfo=None), 1)]
     with pytest.raises(ValueError, match="time zone"):
         evaluate_kpi(kpi(), series, now=utc(2026, 1, 2), zone=UTC_ZONE)
+
+
+def test_naive_and_aware_timestamps_mixed_are_refused_with_a_clear_error() -> None:
+    series = [Measurement(utc(2026, 1, 1), 1), Measurement(utc(2026, 1, 2).replace(tzinfo=None), 2)]
+    with pytest.raises(ValueError, match="time zone"):
+        TimeSeries.of(series)
+
+
+def test_a_time_series_is_in_time_order_and_evaluates_as_its_measurements_do() -> None:
+    series = daily(utc(2026, 1, 1), [3, 1, 4, 1, 5])[::-1]
+    ordered = TimeSeries.of(series)
+    assert [m.ts for m in ordered] == sorted(m.ts for m in series)
+    now = utc(2026, 1, 6)
+    assert evaluate_kpi(kpi(), ordered, now=now, zone=AMSTERDAM) == evaluate_kpi(
+        kpi(), series, now=now, zone=AMSTERDAM
+    )
 
 
 def test_naive_now_is_refused() -> None:
