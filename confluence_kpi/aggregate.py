@@ -85,6 +85,12 @@ def aggregate(how: Aggregation, chunk: Sequence[Measurement], end: datetime) -> 
 
 def _compute(how: Aggregation, chunk: Sequence[Measurement], end: datetime) -> float | None:
     """`aggregate` before the guard against results that are not finite."""
+    of_values = _OF_VALUES.get(how)
+    if of_values is not None:  # the most common kind: a function of the values alone
+        values = list(map(_value, chunk))
+        if not all(map(isfinite, values)):  # checked in bulk first, as nearly all are
+            values = [value for value in values if isfinite(value)]
+        return of_values(values) if values else None
     match how:
         case Aggregation.COUNT:
             return float(len(chunk))
@@ -99,15 +105,10 @@ def _compute(how: Aggregation, chunk: Sequence[Measurement], end: datetime) -> f
                 and isfinite(m.denominator)
             ]
             return ratio([n for n, _ in pairs], [d for _, d in pairs]) if pairs else None
-        case Aggregation.TIME_WEIGHTED_MEAN:
+        case _:  # the time-weighted mean, the one kind left
             usable = _finite_rows(chunk)
             values = list(map(_value, usable))
             return time_weighted_mean(list(map(_ts, usable)), values, end) if usable else None
-        case _:
-            values = list(map(_value, chunk))
-            if not all(map(isfinite, values)):  # checked in bulk first, as nearly all are
-                values = [value for value in values if isfinite(value)]
-            return _OF_VALUES[how](values) if values else None
 
 
 def _finite_rows(chunk: Sequence[Measurement]) -> Sequence[Measurement]:
