@@ -7,8 +7,9 @@ input renders byte-identical pages.
 
 Escaping: autoescape is on and `_finalize` strips what XML 1.0 forbids from every printed
 string. Values from catalogs, sources or pages must therefore reach the output through
-`{{ ... }}` or a macro argument, never through filters that build markup themselves
-(`join`, `format`, `xmlattr`), which bypass `_finalize`.
+`{{ ... }}`, a macro argument or a `Formatter` method that builds markup (which cleans and
+escapes every text it puts in), never through filters that build markup themselves (`join`,
+`format`, `xmlattr`), which bypass `_finalize`.
 """
 
 from __future__ import annotations
