@@ -7,8 +7,10 @@ person's edit in) without measuring again.
 
 from __future__ import annotations
 
+import gc
 import hashlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
@@ -101,7 +103,7 @@ def measure_catalog(catalog: Catalog) -> Measured:
     """Every source-backed KPI's series; a failing source is noted, never fatal."""
     series: dict[str, Sequence[Measurement]] = {}
     errors: dict[str, str] = {}
-    with Fetcher(catalog.sources) as fetcher:
+    with _collector_paused(), Fetcher(catalog.sources) as fetcher:
         for kpi in catalog.kpis:
             if kpi.formula is not None or kpi.manual:
                 continue  # computed from other KPIs, or typed into its page (see readback)
@@ -110,6 +112,23 @@ def measure_catalog(catalog: Catalog) -> Measured:
             except SourceError as exc:
                 errors[kpi.id] = str(exc)
     return Measured(series, errors)
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Pauses Python's cyclic garbage collector for the block, and restores it after.
+
+    Reading the sources builds a measurement per row (hundreds of thousands of small tuples,
+    no reference cycles), and every few hundred of them set the collector off to walk the
+    ever larger heap for nothing: a quarter of the stage's time at 1,000 KPIs. Garbage
+    without cycles is still freed at once; any with cycles waits until the block ends."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def evaluate_catalog(catalog: Catalog, measured: Measured, *, now: datetime) -> Evaluations:
