@@ -111,7 +111,9 @@ def _series(
     ends: dict[date, date] = {}
     for evaluation in inputs:
         for pv in evaluation.history:
-            if pv.value is not None:
+            # A running period's total so far is no input to a formula: a ratio of two partial
+            # totals would swing with the days elapsed. Such a period waits until it is whole.
+            if pv.value is not None and not pv.partial:
                 values.setdefault(pv.period.start, {})[evaluation.kpi_id] = pv.value
                 ends[pv.period.start] = pv.period.end
     series, gaps = [], 0

@@ -50,6 +50,7 @@ from confluence_kpi.periods import (
     local_date,
     local_midnight,
 )
+from confluence_kpi.profile import PATTERN_PERIODS, Profile, even_share, learn
 
 __all__ = [
     "DEFAULT_BANDS",
@@ -86,6 +87,13 @@ _SEVERITY = {status: rank for rank, status in enumerate(Status)}  # Status runs 
 # What a team should look at first, most urgent first (the issue's order, then the milder ones).
 _ATTENTION = (Status.OFF_TRACK, Status.STALE, Status.MISSED, Status.AT_RISK, Status.NO_DATA)
 _MAINTAIN = frozenset({Direction.MAINTAIN_ABOVE, Direction.MAINTAIN_BELOW, Direction.RANGE})
+_SUMMED = frozenset({Aggregation.SUM, Aggregation.COUNT})
+# More measurements per period than this, on average, and the data comes more often than the
+# periods: a running period holds only its days so far. One per period is period-stamped data.
+_WHOLE_PERIOD_DENSITY = 1.5
+# A pattern that puts less of a period's total in its days so far than this is too thin to
+# project from (a Sunday morning of a week that starts on Sunday): the even pace is used.
+_MIN_PATTERN_SHARE = 0.05
 _REACH_SIGN = {Direction.INCREASE: 1.0, Direction.DECREASE: -1.0}
 _ts = attrgetter("ts")
 
@@ -166,6 +174,15 @@ class _Judge:
         """How far `value` lies outside the accepted values; 0 when it meets the target."""
         return max(self.low - value, value - self.high, 0.0)
 
+    def room(self, value: float) -> float:
+        """How far `value` lies inside the accepted values from the nearest edge."""
+        return min(value - self.low, self.high - value)
+
+    def scale(self, value: float) -> float:
+        """The size of the edge nearest to `value`: what "close to it" is measured by."""
+        edge = self.low if value - self.low <= self.high - value else self.high
+        return abs(edge)
+
     def is_due(self, at: datetime) -> bool:
         """Whether the target's date has passed at `at`."""
         return self.due is not None and at >= self.due
@@ -244,7 +261,14 @@ class _Cutter:
     zone: ZoneInfo
     calendar: Calendar
     judges: tuple[_Judge, ...]  # one per target, in the order they fall due
-    cumulative: bool  # the KPI's, looked up once: every period asks
+    whole: bool  # each measurement stands for its whole period (see `_whole_periods`)
+    profile: Profile | None  # how a running period of a summed KPI usually fills up
+
+    @property
+    def accumulating(self) -> bool:
+        """Whether a running period's value is a partial total that grows until the period ends:
+        a sum or count of data that comes more often than the periods."""
+        return not self.whole and self.kpi.formula is None and self.kpi.aggregation in _SUMMED
 
     def judge_for(self, period: Period) -> _Judge | None:
         """The judge of the target in effect in `period`: the first not yet due at its end (the
@@ -278,67 +302,100 @@ class _Cutter:
     def value(self, current: Period, chunk: Sequence[Measurement], end: datetime) -> PeriodValue:
         """One period's value, judged at its end (or its latest data while it runs)."""
         at = min(end, self.now)
-        # A derived KPI's series holds one value per period, already computed by its formula.
-        how = Aggregation.LAST if self.kpi.formula is not None else self.kpi.aggregation
-        value = aggregate(how, chunk, at) if chunk else None
-        if value is not None:
-            value *= self.kpi.scale
+        value = self._aggregate(chunk, at)
         judged = value
         judge = self.judge_for(current)
-        if chunk and at < end:
+        complete = self.now >= end
+        if chunk and not complete:
             # A running period is judged as of its latest measurement, not as of now: the
             # verdict (and the page) stays the same until new data arrives.
             at = chunk[-1].ts
-            if value is not None and self.cumulative:
-                # A sum so far would be judged against a whole period's target: judge its pace.
-                judged = run_rate(current, value, at, self.zone, _target_of(judge)).projected
+            if value is not None and self.accumulating:
+                # A total so far would be judged against a whole period's target: judge where
+                # the period usually ends from here.
+                judged = self.pace(current, value, at, judge).projected
+        line = None if judge is None else judge.line
         return PeriodValue(
             period=current,
             value=value,
             count=len(chunk),
-            complete=self.now >= end,
+            complete=complete,
             target=None if judge is None else judge.target.value,
             status=None if judge is None or judged is None else judge.verdict(judged, at),
+            partial=not complete and not self.whole,
+            expected=None if line is None else _finite(line.expected(at)),
         )
+
+    def part(self, period: Period, days: int) -> float | None:
+        """The value of the first `days` days of `period`: what a running period of that many
+        days is compared with, like for like."""
+        end_day = min(period.start + timedelta(days=days), period.end)
+        ms = self.measurements
+        end = local_midnight(end_day, self.zone)
+        low = bisect_left(ms, local_midnight(period.start, self.zone), key=_ts)
+        return self._aggregate(ms[low : bisect_left(ms, end, low, key=_ts)], end)
+
+    def pace(
+        self, current: Period, to_date: float, last: datetime, judge: _Judge | None
+    ) -> RunRate:
+        """The pace of the running period's total so far (see `run_rate`)."""
+        return run_rate(current, to_date, last, self.zone, _target_of(judge), self.profile)
+
+    def _aggregate(self, chunk: Sequence[Measurement], at: datetime) -> float | None:
+        """The scaled value of a run of measurements whose last value holds until `at`."""
+        # A derived KPI's series holds one value per period, already computed by its formula.
+        how = Aggregation.LAST if self.kpi.formula is not None else self.kpi.aggregation
+        value = aggregate(how, chunk, at) if chunk else None
+        return None if value is None else value * self.kpi.scale
 
 
 def run_rate(
-    current: Period, to_date: float, last: datetime, zone: ZoneInfo, target: Target | None
+    current: Period,
+    to_date: float,
+    last: datetime,
+    zone: ZoneInfo,
+    target: Target | None,
+    profile: Profile | None = None,
 ) -> RunRate:
-    """The pace of a cumulative value within its period, counted in whole local days.
+    """The pace of a total within its period, counted in whole local days.
 
     The day of the latest measurement counts as elapsed: daily data is often stamped at
-    midnight, and stands for the whole day.
+    midnight, and stands for the whole day. The period's total is projected from the share
+    its days so far usually hold (`profile`), or from the share of days elapsed without one.
     """
+    through = local_date(last, zone)
     total = (current.end - current.start).days
-    elapsed = min(max((local_date(last, zone) - current.start).days + 1, 1), total)
+    elapsed = min(max((through - current.start).days + 1, 1), total)
     left = total - elapsed
-    rate = to_date / elapsed
-    required = None if target is None or not left else (target.value - to_date) / left
+    share = None if profile is None else profile.share(current.start, current.end, through)
+    learned = share is not None and share >= _MIN_PATTERN_SHARE
+    if share is None or not learned:
+        share = even_share(current.start, current.end, through)
+    required = None if target is None or not left else target.value - to_date
     return RunRate(
-        to_date,
-        elapsed,
-        left,
-        rate,
-        rate * total,
-        None if target is None else target.value,
-        required,
+        to_date=to_date,
+        days_elapsed=elapsed,
+        days_left=left,
+        share=share,
+        projected=to_date / share,
+        target=None if target is None else target.value,
+        required=required,
+        pattern_periods=profile.periods if learned and profile is not None else 0,
     )
 
 
-def projection(
-    history: Sequence[PeriodValue], cutter: _Cutter, due: datetime, *, skip_running: bool
-) -> Projection | None:
+def projection(history: Sequence[PeriodValue], cutter: _Cutter, due: datetime) -> Projection | None:
     """The least-squares line through the history's values, read at the period of `due`.
 
-    A running period of a cumulative KPI holds a partial sum and is left out (`skip_running`).
-    None with fewer than MIN_PROJECTION_POINTS values: two points make a line, not a trend.
+    A running period of a summed KPI holds a partial total and is left out. None with fewer
+    than MIN_PROJECTION_POINTS values: two points make a line, not a trend.
     """
     first = cutter.index_of(day_start(history[0].period.start, cutter.zone))
+    skip_partial = cutter.accumulating
     points = [
         (float(position), pv.value)
         for position, pv in enumerate(history)
-        if pv.value is not None and not (skip_running and not pv.complete)
+        if pv.value is not None and not (skip_partial and pv.partial)
     ]
     if len(points) < MIN_PROJECTION_POINTS:
         return None
@@ -390,9 +447,18 @@ def evaluate_kpi(
     if kpi.grain is Grain.SPRINT:
         calendar, ordered = _in_sprints(ordered, zone)
         known = bisect_right(ordered, now, key=_ts)
-    cutter = _Cutter(kpi, ordered[:known], now, zone, calendar, judges, kpi.cumulative)
-    last_data = ordered[known - 1].ts
-    now_index = cutter.index_of(now)
+    measurements = ordered[:known]
+    whole = _whole_periods(kpi, measurements, calendar, zone)
+    last_data = measurements[-1].ts
+    now_index = calendar.index(local_date(now, zone))
+    profile = None
+    if (
+        not whole
+        and kpi.aggregation in _SUMMED
+        and calendar.index(local_date(last_data, zone)) == now_index
+    ):
+        profile = _profile(kpi, measurements, calendar, zone, now_index)
+    cutter = _Cutter(kpi, measurements, now, zone, calendar, judges, whole, profile)
     first_index = max(cutter.index_of(ordered[0].ts), now_index - history_periods + 1)
     history = cutter.values(range(first_index, now_index + 1))
 
@@ -404,38 +470,92 @@ def evaluate_kpi(
 
     judge = cutter.judge_for(current.period)
     final = cutter.judges[-1] if cutter.judges else None
-    stale = _is_stale(kpi, last_data, now, calendar)
-    stale_since = local_date(last_data, zone) if stale else None
-    if stale_since is not None:
-        status = Status.STALE
+    covered = _covered_until(last_data, whole, calendar, zone)
+    stale_since = None
+    if _is_stale(kpi, covered, now, calendar):
+        stale_since = local_date(covered - timedelta(microseconds=1), zone)
+        status, judged = Status.STALE, current
         current = replace(current, status=Status.STALE)  # still shown, marked as not current
         notes.append(note(NoteCode.STALE_SINCE, date=stale_since.isoformat()))
     else:
-        status = _status(final, history, current, now, notes)
-    running = kpi.cumulative and not current.complete
+        status, judged = _status(final, history, current, now, notes)
+    pace = None
+    if cutter.accumulating and current.partial and current.value is not None:
+        pace = cutter.pace(current.period, current.value, last_data, judge)
+    expected = current.expected
+    if expected is not None and pace is not None:
+        expected *= pace.share  # a total so far: where it should be by now, not by the end
     return Evaluation(
         kpi_id=kpi.id,
         as_of=now,
         status=status,
         current=current,
         previous=previous,
-        change=_change(kpi.direction, judge, previous, current),
+        change=_change(cutter, judge, previous, current, last_data),
         history=tuple(history),
         last_data=last_data,
         stale_since=stale_since,
-        progress=_progress(kpi, current.value),
-        expected=None
-        if judge is None or judge.line is None
-        else _finite(judge.line.expected(_judged_at(current, last_data, zone))),
+        # A total so far is no progress figure: the last whole period's is.
+        progress=_progress(kpi, current.value if pace is None else previous.value),
+        expected=expected,
         notes=tuple(notes),
-        run_rate=run_rate(current.period, current.value, last_data, zone, _target_of(judge))
-        if running and current.value is not None
-        else None,
+        run_rate=pace,
         projection=None
         if final is None or final.due is None or final.is_due(now)
-        else projection(history, cutter, final.due, skip_running=kpi.cumulative),
+        else projection(history, cutter, final.due),
         milestone=None if judge is None else judge.target,
+        judged=judged,
+        whole_periods=whole,
     )
+
+
+def _whole_periods(
+    kpi: KpiDefinition, measurements: Sequence[Measurement], calendar: Calendar, zone: ZoneInfo
+) -> bool:
+    """Whether each measurement stands for its whole period: about one per period (a monthly
+    ledger row, a typed quarter), and data not declared to come more often than the grain.
+
+    Told from the data itself, so a catalog need not declare a cadence for a sum of daily rows
+    to be treated as the partial total it is while its month runs."""
+    if kpi.finer_cadence:
+        return False
+    first = calendar.index(local_date(measurements[0].ts, zone))
+    last = calendar.index(local_date(measurements[-1].ts, zone))
+    return len(measurements) / (last - first + 1) < _WHOLE_PERIOD_DENSITY
+
+
+def _profile(
+    kpi: KpiDefinition,
+    measurements: Sequence[Measurement],
+    calendar: Calendar,
+    zone: ZoneInfo,
+    now_index: int,
+) -> Profile | None:
+    """How the KPI's periods usually fill up, from its complete periods before the running one
+    (at most PATTERN_PERIODS of them); None without enough of them."""
+    first_index = max(
+        calendar.index(local_date(measurements[0].ts, zone)), now_index - PATTERN_PERIODS
+    )
+    first = calendar.period(first_index).start
+    end = calendar.period(now_index).start
+    low = bisect_left(measurements, local_midnight(first, zone), key=_ts)
+    high = bisect_left(measurements, local_midnight(end, zone), low, key=_ts)
+    counted = kpi.aggregation is Aggregation.COUNT
+    days = [
+        (local_date(m.ts, zone), 1.0 if counted else m.value * kpi.scale)
+        for m in measurements[low:high]
+    ]
+    return learn(kpi.grain, days, first, end, now_index - first_index)
+
+
+def _covered_until(
+    last_data: datetime, whole: bool, calendar: Calendar, zone: ZoneInfo
+) -> datetime:
+    """Until when the data says something: the last measurement's moment, or for period-stamped
+    data the end of its period (a value typed for Q3 speaks for all of Q3)."""
+    if not whole:
+        return last_data
+    return day_start(calendar.period(calendar.index(local_date(last_data, zone))).end, zone)
 
 
 def _target_of(judge: _Judge | None) -> Target | None:
@@ -448,14 +568,9 @@ def note(code: NoteCode, **values: str) -> Note:
     return Note(code, tuple(sorted(values.items())))
 
 
-def _judged_at(current: PeriodValue, last_data: datetime, zone: ZoneInfo) -> datetime:
-    """The moment the current value stands for: its period's end, or the last data while the
-    period runs (so "expected now" moves only when data does)."""
-    return day_start(current.period.end, zone) if current.complete else last_data
-
-
-def _is_stale(kpi: KpiDefinition, last_data: datetime, now: datetime, calendar: Calendar) -> bool:
-    """Whether the last data is older than the expected cadence plus half a period of grace."""
+def _is_stale(kpi: KpiDefinition, covered: datetime, now: datetime, calendar: Calendar) -> bool:
+    """Whether the data, covering until `covered`, is older than the expected cadence plus half
+    a period of grace."""
     cadence = kpi.expected_cadence
     if cadence is Grain.SPRINT:
         # Sprints last as long as the source makes them; the calendar knows the usual length.
@@ -463,7 +578,7 @@ def _is_stale(kpi: KpiDefinition, last_data: datetime, now: datetime, calendar: 
     else:
         days = _NOMINAL_DAYS[cadence]
     window = timedelta(days=days * (1 + STALE_GRACE))
-    return now - last_data > window
+    return now - covered > window
 
 
 def _in_sprints(
@@ -502,8 +617,9 @@ def _status(
     current: PeriodValue,
     now: datetime,
     notes: list[Note],
-) -> Status:
-    """Steps 3 to 5 of the status order for data that is fresh; says in `notes` what is missing.
+) -> tuple[Status, PeriodValue]:
+    """Steps 3 to 5 of the status order for data that is fresh, and the period value the
+    status rests on; says in `notes` what is missing.
 
     Before the final deadline the current period's own verdict holds (judged at its end, or at
     its latest data while it runs), so the status moves with the data and not with the clock.
@@ -515,37 +631,61 @@ def _status(
         judged = complete[-1] if complete else current
     if judged.value is None:
         notes.append(note(NoteCode.NO_DATA))
-        return Status.NO_DATA
+        return Status.NO_DATA, judged
     if final is None:
-        return Status.NO_TARGET
+        return Status.NO_TARGET, judged
     if final.is_due(now):
-        return Status.ACHIEVED if final.meets(judged.value) else Status.MISSED
-    return current.status or Status.NO_TARGET
+        return (Status.ACHIEVED if final.meets(judged.value) else Status.MISSED), judged
+    return current.status or Status.NO_TARGET, judged
 
 
 def _change(
-    direction: Direction, judge: _Judge | None, previous: PeriodValue, current: PeriodValue
+    cutter: _Cutter,
+    judge: _Judge | None,
+    previous: PeriodValue,
+    current: PeriodValue,
+    last_data: datetime,
 ) -> Change | None:
-    """Current against previous; relative is None from a zero base; `good` knows the direction."""
-    if previous.value is None or current.value is None:
+    """Current against previous, like for like: a running period's days so far against the
+    same number of days at the start of the previous period, never against a whole period.
+
+    Relative is None from a zero base; `good` knows the direction."""
+    days = None
+    before = previous.value
+    if current.partial:
+        elapsed = (local_date(last_data, cutter.zone) - current.period.start).days + 1
+        days = min(max(elapsed, 1), (previous.period.end - previous.period.start).days)
+        before = cutter.part(previous.period, days)
+    if before is None or current.value is None:
         return None
-    absolute = current.value - previous.value
+    absolute = current.value - before
     if not isfinite(absolute):
         return None
-    relative = _finite(absolute / abs(previous.value)) if previous.value else None
-    return Change(absolute, relative, _good(direction, judge, previous.value, current.value))
+    relative = _finite(absolute / abs(before)) if before else None
+    good = _good(cutter.kpi.direction, judge, before, current.value)
+    return Change(absolute, relative, good, days)
 
 
 def _good(direction: Direction, judge: _Judge | None, before: float, after: float) -> bool | None:
-    """Whether moving from `before` to `after` is good: up for increase, down for decrease,
-    toward or inside the band for maintain and range; None without change or preference."""
+    """Whether moving from `before` to `after` is good for the KPI; None when it is neutral.
+
+    Up is good for increase, down for decrease. A maintain or range KPI is judged by its
+    distance to the band: coming closer (or in) is good, going further (or out) bad; inside the
+    band with room to spare any move is neutral, and only a move toward an edge it is already
+    close to is bad (the warning a team wants before the verdict turns)."""
     if after == before:
         return None
     if direction in _REACH_SIGN:
         return (after - before) * _REACH_SIGN[direction] > 0
     if judge is None:
         return None
-    return judge.outside(after) == 0 or judge.outside(after) < judge.outside(before)
+    outside_before, outside_after = judge.outside(before), judge.outside(after)
+    if outside_before or outside_after:
+        return None if outside_after == outside_before else outside_after < outside_before
+    room_before, room_after = judge.room(before), judge.room(after)
+    if room_after > MAINTAIN_MARGIN * judge.scale(after):
+        return None
+    return room_after > room_before
 
 
 def _progress(kpi: KpiDefinition, value: float | None) -> float | None:

@@ -198,16 +198,10 @@ class KpiDefinition(Definition):
         return self.cadence or self.grain
 
     @property
-    def cumulative(self) -> bool:
-        """Whether a running period's value is a partial total that grows through the period:
-        a sum or count whose data arrives more often than the grain.
-
-        Data that arrives once per period (a monthly ledger row) is the whole period's value as
-        soon as it is there: extrapolating it over the period would multiply it.
-        """
-        finer = _GRAIN_RANK[self.expected_cadence] < _GRAIN_RANK[self.grain]
-        summed = self.aggregation in (Aggregation.SUM, Aggregation.COUNT)
-        return self.formula is None and summed and finer
+    def finer_cadence(self) -> bool:
+        """Whether data is declared to arrive more often than the grain (daily data, monthly KPI):
+        a running period then holds only part of what it will."""
+        return _GRAIN_RANK[self.expected_cadence] < _GRAIN_RANK[self.grain]
 
     @property
     def manual(self) -> bool:
@@ -301,7 +295,13 @@ class Period:
 
 @dataclass(frozen=True)
 class PeriodValue:
-    """A KPI's value in one period, the target in effect then and the verdict given then."""
+    """A KPI's value in one period, the target in effect then and the verdict given then.
+
+    `partial` marks a running period whose value covers only its days so far (data that
+    comes more often than the period); a period-stamped value (a ledger row, a typed
+    quarter) is the whole period's as soon as it is there. `expected` is the level the
+    verdict was judged against on the path from baseline to target, where there is a path.
+    """
 
     period: Period
     value: float | None
@@ -309,15 +309,21 @@ class PeriodValue:
     complete: bool
     target: float | None = None
     status: Status | None = None
+    partial: bool = False
+    expected: float | None = None
 
 
 @dataclass(frozen=True)
 class Change:
-    """Change of the current period against the previous one; `good` is direction-aware."""
+    """Change of the current period against the previous one; `good` is direction-aware.
+
+    A running period is compared like for like: with the same number of days at the start of
+    the previous period (`days`), never with a whole period; None means whole periods."""
 
     absolute: float
     relative: float | None  # None when the previous value is zero: never "Infinity %"
-    good: bool | None  # None when the direction gives no preference (or no change)
+    good: bool | None  # None when neutral: no preference, no change, or inside a band with room
+    days: int | None = None
 
 
 class NoteCode(StrEnum):
@@ -343,19 +349,24 @@ class Note:
 
 @dataclass(frozen=True)
 class RunRate:
-    """Pace of a cumulative KPI within its running period, per day, against the period target.
+    """Pace of a summed KPI within its running period, against the period's target.
 
-    `required` is what each remaining day must add to meet `target`: None when it is already met
-    (or the target is an upper limit), 0 days left means the period ends with the last data.
+    `share` is the part of a whole period's total that its days so far usually hold: learned
+    from the KPI's own history (`pattern_periods` complete periods; weekends with few tickets,
+    month ends with many deals), or the share of days elapsed when there is too little history
+    (`pattern_periods` 0). `required` is what each remaining day must add on average to meet
+    `target`: None when it is already met or the target is a limit; 0 days left means the
+    period ends with the last data.
     """
 
     to_date: float
     days_elapsed: int
     days_left: int
-    rate: float  # per day so far
-    projected: float  # the period's value at this rate: the one it is judged on
+    share: float
+    projected: float  # the period's total at its usual pattern: the value it is judged on
     target: float | None
     required: float | None
+    pattern_periods: int = 0
 
 
 @dataclass(frozen=True)
@@ -388,9 +399,15 @@ class Evaluation:
     expected: float | None = None  # where the value should be now on the path to the target
     notes: tuple[Note, ...] = ()  # remarks ("no data", "stale since ..."), worded by the page
     error: str | None = None  # why the KPI could not be evaluated (its source failed, ...)
-    run_rate: RunRate | None = None  # cumulative KPIs while their period runs
+    run_rate: RunRate | None = None  # summed KPIs while their period runs
     projection: Projection | None = None  # KPIs with a dated target, from enough points
     milestone: Target | None = None  # the target in effect for the current period
+    # The period value the status rests on: the current one, or once the deadline passed the
+    # last complete one. None when there is nothing to judge.
+    judged: PeriodValue | None = None
+    # Each measurement stands for its whole period (a ledger row, a typed quarter): freshness
+    # then counts from the period's end, and "last data" names the period, not a day.
+    whole_periods: bool = False
 
 
 @dataclass(frozen=True)

@@ -151,7 +151,12 @@ def test_no_change_without_a_previous_value() -> None:
         ({"direction": "decrease"}, 10, 10, None),
         ({"direction": "maintain_above", "target": target(100)}, 90, 95, True),  # toward
         ({"direction": "maintain_above", "target": target(100)}, 95, 90, False),
-        ({"direction": "maintain_above", "target": target(100)}, 110, 105, True),  # inside
+        ({"direction": "maintain_above", "target": target(100)}, 120, 110, None),  # with room
+        ({"direction": "maintain_above", "target": target(100)}, 106, 104, False),  # to the edge
+        ({"direction": "maintain_above", "target": target(100)}, 102, 104, True),  # away from it
+        ({"direction": "maintain_above", "target": target(100)}, 110, 120, None),
+        ({"direction": "range", "target": target(10, upper=20)}, 14, 16, None),
+        ({"direction": "range", "target": target(10, upper=20)}, 12, 10.2, False),
         ({"direction": "maintain_below", "target": target(2)}, 3, 2.5, True),
         ({"direction": "maintain_below", "target": target(2)}, 2.5, 3, False),
         ({"direction": "range", "target": target(10, upper=20)}, 25, 22, True),

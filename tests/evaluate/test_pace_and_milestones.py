@@ -89,14 +89,15 @@ def test_a_running_sum_is_judged_on_its_pace_not_on_its_total_so_far(
     assert evaluation.status is status
 
 
-def test_run_rate_says_what_each_remaining_day_must_add() -> None:
+def test_run_rate_says_what_the_rest_of_the_period_must_add() -> None:
     series = daily(utc(2026, 1, 5, 12), [10, 10, 10])
     definition = kpi(**(WEEKLY | {"direction": "increase"}), target=target(100))
     rate = evaluate_kpi(definition, series, now=utc(2026, 1, 7, 13), zone=UTC_ZONE).run_rate
     assert rate is not None
-    # 30 so far in 3 days; 70 more in the 4 days left: 17.5 a day.
-    assert (rate.to_date, rate.days_elapsed, rate.days_left, rate.rate) == (30, 3, 4, 10)
-    assert rate.required == pytest.approx(17.5)
+    # 30 so far in 3 days; 70 more in the 4 days left. No history: an even pace, 3/7 of a week.
+    assert (rate.to_date, rate.days_elapsed, rate.days_left) == (30, 3, 4)
+    assert (rate.share, rate.pattern_periods) == (pytest.approx(3 / 7), 0)
+    assert rate.required == pytest.approx(70)
 
 
 def test_data_arriving_once_per_period_is_not_extrapolated() -> None:

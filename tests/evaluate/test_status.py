@@ -50,18 +50,50 @@ def test_only_measurements_without_a_value_give_no_data_but_keep_the_history() -
 
 
 @pytest.mark.parametrize(
-    ("age", "expected"),
+    ("now", "expected"),
     [
-        (timedelta(hours=36), Status.ON_TRACK),  # one day of cadence + half a day of grace
-        (timedelta(hours=36, seconds=1), Status.STALE),
+        (utc(2026, 3, 10, 12), Status.ON_TRACK),  # a day of cadence + half a day of grace
+        (utc(2026, 3, 10, 12) + timedelta(seconds=1), Status.STALE),
     ],
 )
-def test_daily_kpi_turns_stale_after_a_day_and_a_half_without_data(
-    age: timedelta, expected: Status
+def test_daily_value_turns_stale_a_day_and_a_half_after_its_day_ends(
+    now: datetime, expected: Status
 ) -> None:
-    now = utc(2026, 3, 10, 12)
-    evaluation = evaluate(at((now - age, 5)), now, target=target(1))
+    # One value a day speaks for the whole of 8 March, whenever in that day it was stamped.
+    evaluation = evaluate(at((utc(2026, 3, 8, 9), 5)), now, target=target(1))
     assert evaluation.status is expected
+
+
+@pytest.mark.parametrize(
+    ("now", "expected"),
+    [
+        (utc(2026, 3, 9, 21), Status.ON_TRACK),
+        (utc(2026, 3, 9, 21) + timedelta(seconds=1), Status.STALE),
+    ],
+)
+def test_data_arriving_all_day_turns_stale_a_day_and_a_half_after_the_last_reading(
+    now: datetime, expected: Status
+) -> None:
+    # Readings every hour until 09:00: they say nothing about the rest of the day.
+    readings = at(*((utc(2026, 3, 8, hour), 5) for hour in range(10)))
+    evaluation = evaluate(readings, now, target=target(1))
+    assert evaluation.status is expected
+
+
+def test_quarter_typed_at_its_start_is_fresh_until_the_next_quarter_is_due() -> None:
+    # A value for Q3 stamped 1 July speaks for all of Q3: in November, before Q4 is over, it is
+    # the newest value there can be.
+    definition = kpi(grain="quarter", aggregation="last", target=target(1))
+    series = at((utc(2026, 4, 1), 4), (utc(2026, 7, 1), 5))
+    november = evaluate_kpi(definition, series, now=utc(2026, 11, 28), zone=UTC_ZONE)
+    assert (november.status, november.stale_since, november.whole_periods) == (
+        Status.ON_TRACK,
+        None,
+        True,
+    )
+    # A quarter and a half of grace after Q3 ended, the Q4 value is overdue.
+    later = evaluate_kpi(definition, series, now=utc(2027, 2, 16), zone=UTC_ZONE)
+    assert (later.status, later.stale_since) == (Status.STALE, date(2026, 9, 30))
 
 
 def test_stale_kpi_keeps_its_last_value_marked_and_says_since_when() -> None:
