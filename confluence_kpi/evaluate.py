@@ -265,6 +265,13 @@ class _Cutter:
     profile: Profile | None  # how a running period of a summed KPI usually fills up
 
     @property
+    def grows(self) -> bool:
+        """Whether a running period's value covers only its days so far: data that comes more
+        often than the periods, aggregated over the period (the last value is a level, whole
+        at any moment)."""
+        return not self.whole and self.kpi.aggregation is not Aggregation.LAST
+
+    @property
     def accumulating(self) -> bool:
         """Whether a running period's value is a partial total that grows until the period ends:
         a sum or count of data that comes more often than the periods."""
@@ -322,7 +329,7 @@ class _Cutter:
             complete=complete,
             target=None if judge is None else judge.target.value,
             status=None if judge is None or judged is None else judge.verdict(judged, at),
-            partial=not complete and not self.whole,
+            partial=not complete and self.grows,
             expected=None if line is None else _finite(line.expected(at)),
         )
 
@@ -448,15 +455,13 @@ def evaluate_kpi(
         calendar, ordered = _in_sprints(ordered, zone)
         known = bisect_right(ordered, now, key=_ts)
     measurements = ordered[:known]
-    whole = _whole_periods(kpi, measurements, calendar, zone)
+    stamps = _stamps(kpi, measurements, calendar, zone, week_start)
+    whole = stamps is not None and not kpi.finer_cadence
     last_data = measurements[-1].ts
     now_index = calendar.index(local_date(now, zone))
     profile = None
-    if (
-        not whole
-        and kpi.aggregation in _SUMMED
-        and calendar.index(local_date(last_data, zone)) == now_index
-    ):
+    running = calendar.index(local_date(last_data, zone)) == now_index
+    if not whole and kpi.aggregation in _SUMMED and running:
         profile = _profile(kpi, measurements, calendar, zone, now_index)
     cutter = _Cutter(kpi, measurements, now, zone, calendar, judges, whole, profile)
     first_index = max(cutter.index_of(ordered[0].ts), now_index - history_periods + 1)
@@ -470,7 +475,11 @@ def evaluate_kpi(
 
     judge = cutter.judge_for(current.period)
     final = cutter.judges[-1] if cutter.judges else None
-    covered = _covered_until(last_data, whole, calendar, zone)
+    data_period = (
+        None if stamps is None else stamps.period(stamps.index(local_date(last_data, zone)))
+    )
+    # Until when the data speaks: a value typed for Q3 speaks for all of Q3.
+    covered = last_data if data_period is None else day_start(data_period.end, zone)
     stale_since = None
     if _is_stale(kpi, covered, now, calendar):
         stale_since = local_date(covered - timedelta(microseconds=1), zone)
@@ -505,23 +514,33 @@ def evaluate_kpi(
         else projection(history, cutter, final.due),
         milestone=None if judge is None else judge.target,
         judged=judged,
-        whole_periods=whole,
+        data_period=data_period,
     )
 
 
-def _whole_periods(
-    kpi: KpiDefinition, measurements: Sequence[Measurement], calendar: Calendar, zone: ZoneInfo
-) -> bool:
-    """Whether each measurement stands for its whole period: about one per period (a monthly
-    ledger row, a typed quarter), and data not declared to come more often than the grain.
+def _stamps(
+    kpi: KpiDefinition,
+    measurements: Sequence[Measurement],
+    calendar: Calendar,
+    zone: ZoneInfo,
+    week_start: int,
+) -> Calendar | None:
+    """The periods each measurement stands for, when the data is period-stamped: about one
+    measurement per period of the expected cadence (a monthly ledger row, a typed quarter).
+    None for event data, which comes more often and speaks only for its moment.
 
-    Told from the data itself, so a catalog need not declare a cadence for a sum of daily rows
+    Told from the data itself, so a catalog need not declare anything for a sum of daily rows
     to be treated as the partial total it is while its month runs."""
-    if kpi.finer_cadence:
-        return False
-    first = calendar.index(local_date(measurements[0].ts, zone))
-    last = calendar.index(local_date(measurements[-1].ts, zone))
-    return len(measurements) / (last - first + 1) < _WHOLE_PERIOD_DENSITY
+    cadence = kpi.expected_cadence
+    if cadence is kpi.grain:
+        stamps = calendar
+    elif cadence is Grain.SPRINT or kpi.grain is Grain.SPRINT:
+        return None  # sprints are known only at the KPI's own grain
+    else:
+        stamps = FixedCalendar(cadence, week_start)
+    first = stamps.index(local_date(measurements[0].ts, zone))
+    last = stamps.index(local_date(measurements[-1].ts, zone))
+    return stamps if len(measurements) / (last - first + 1) < _WHOLE_PERIOD_DENSITY else None
 
 
 def _profile(
@@ -546,16 +565,6 @@ def _profile(
         for m in measurements[low:high]
     ]
     return learn(kpi.grain, days, first, end, now_index - first_index)
-
-
-def _covered_until(
-    last_data: datetime, whole: bool, calendar: Calendar, zone: ZoneInfo
-) -> datetime:
-    """Until when the data says something: the last measurement's moment, or for period-stamped
-    data the end of its period (a value typed for Q3 speaks for all of Q3)."""
-    if not whole:
-        return last_data
-    return day_start(calendar.period(calendar.index(local_date(last_data, zone))).end, zone)
 
 
 def _target_of(judge: _Judge | None) -> Target | None:
@@ -744,7 +753,7 @@ def evaluate_goal(
     goal: Goal, kpis: Sequence[Evaluation], *, now: datetime, rollup: RollUp = RollUp.WORST
 ) -> GoalEvaluation:
     """Rolls a goal up from its KPIs by the goal's roll-up (else `rollup`); progress is the mean
-    of the progress that is known.
+    of the progress that is known, each KPI's between none and all of its way.
 
     A KPI the goal names but no evaluation covers counts as no data, never as fine. KPIs without
     a target have no say while others are judged: they cannot tell whether the goal is reached.
@@ -758,7 +767,9 @@ def evaluate_goal(
     how = goal.rollup or rollup
     statuses = [m.status for m in members]
     judged = [status for status in statuses if status is not Status.NO_TARGET] or statuses
-    known = [member.progress for member in members if member.progress is not None]
+    # A KPI past its target counts as done, one that went the wrong way as not started: one
+    # far overshooting KPI must not hide the others (a goal 118 % done, and at risk).
+    known = [min(max(m.progress, 0.0), 1.0) for m in members if m.progress is not None]
     return GoalEvaluation(
         goal_id=goal.id,
         status=_ROLL_UP[how](judged),

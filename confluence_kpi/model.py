@@ -405,9 +405,10 @@ class Evaluation:
     # The period value the status rests on: the current one, or once the deadline passed the
     # last complete one. None when there is nothing to judge.
     judged: PeriodValue | None = None
-    # Each measurement stands for its whole period (a ledger row, a typed quarter): freshness
-    # then counts from the period's end, and "last data" names the period, not a day.
-    whole_periods: bool = False
+    # The period the newest measurement stands for, when measurements are period-stamped (one
+    # per period of the cadence: a ledger row, a typed quarter): freshness then counts from
+    # that period's end, and "last data" names the period, not a day. None for event data.
+    data_period: Period | None = None
 
 
 @dataclass(frozen=True)

@@ -14,8 +14,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
+from pathlib import Path
 
-from confluence_kpi.catalog import Catalog
+from sqlalchemy.engine import make_url
+
+from confluence_kpi.catalog import Catalog, CsvSourceConfig, SourceConfig, SqlSourceConfig
 from confluence_kpi.derived import evaluate_derived, evaluation_order
 from confluence_kpi.evaluate import evaluate_goal, evaluate_kpi, evaluate_team, failed_evaluation
 from confluence_kpi.memory import PageKey
@@ -28,6 +31,7 @@ from confluence_kpi.model import (
     TeamEvaluation,
 )
 from confluence_kpi.pages.canonical import RENDER_VERSION
+from confluence_kpi.pages.format import SourceLabel
 from confluence_kpi.pages.layout import managed_digests, managed_signatures
 from confluence_kpi.pages.merge import Values
 from confluence_kpi.pages.render import (
@@ -44,6 +48,15 @@ from confluence_kpi.pages.render import (
 from confluence_kpi.sources import Fetcher, SourceError, measure
 
 BOT_LABEL = "confluence-kpi"
+# Database kinds as their makers write them, for "the PostgreSQL database sales".
+_DIALECT_NAMES = {
+    "sqlite": "SQLite",
+    "postgresql": "PostgreSQL",
+    "mysql": "MySQL",
+    "mariadb": "MariaDB",
+    "mssql": "SQL Server",
+    "oracle": "Oracle",
+}
 KIND_LABELS = {"root": "kpi-root", "team": "kpi-team", "goal": "kpi-goal", "kpi": "kpi"}
 RETIRED_LABEL = "kpi-retired"
 
@@ -196,18 +209,20 @@ def desired_pages(
         goal_titles=goal_titles,
         team_titles=team_titles,
         root_title=catalog.root_page,
+        kpi_names={k.id.replace("-", "_"): k.name for k in catalog.kpis},
+        sources={name: source_label(config) for name, config in catalog.sources.items()},
+        bands=catalog.defaults.bands,
     )
     kpis = {k.id: k for k in catalog.kpis}
     root = PageKey("root", "root")
+    tevs = [evaluations.teams[t] for t in catalog.teams]
     pages = [
         DesiredPage(
             key=root,
             title=catalog.root_page,
             parent=None,
             labels=labels_of("root"),
-            body=render_root_page(
-                catalog.teams, [evaluations.teams[t] for t in catalog.teams], ctx
-            ),
+            body=render_root_page(catalog.teams, tevs, kpis, catalog.goals, ctx),
         )
     ]
     for team_id, team in catalog.teams.items():
@@ -271,6 +286,22 @@ def desired_pages(
             )
         )
     return pages
+
+
+def source_label(config: SourceConfig) -> SourceLabel:
+    """What a page says about a source: a file's name, a database's dialect and name; never
+    a host, a user or a password."""
+    match config:
+        case CsvSourceConfig():
+            return SourceLabel("csv", config.path.name)
+        case SqlSourceConfig(url=str(url)):
+            parsed = make_url(url)
+            backend = parsed.get_backend_name()
+            dialect = _DIALECT_NAMES.get(backend, backend)
+            return SourceLabel("sql", Path(parsed.database or "").name, dialect)
+        case SqlSourceConfig():
+            return SourceLabel("sql", str(config.url_env), "SQL")
+    return SourceLabel(config.type)
 
 
 def labels_of(kind: str) -> frozenset[str]:

@@ -29,11 +29,12 @@ def days() -> Iterator[date]:
 
 
 def months() -> Iterator[date]:
-    """The first day of every month in the demo's two years."""
+    """The first day of every month in the demo's two years whose books are closed: a month's
+    ledger row exists once the month is over, so the running month has none."""
     month = date(FIRST_DAY.year, FIRST_DAY.month, 1)
-    while month <= LAST_DAY:
+    while (following := date(month.year + month.month // 12, month.month % 12 + 1, 1)) <= LAST_DAY:
         yield month
-        month = date(month.year + month.month // 12, month.month % 12 + 1, 1)
+        month = following
 
 
 def progress(day: date) -> float:
@@ -67,10 +68,11 @@ def sales(rng: random.Random) -> None:
 
 
 def marketing(rng: random.Random) -> None:
-    """Weekly leads, campaign spend and what the campaigns earned above their cost."""
+    """Weekly leads, campaign spend and what the campaigns earned above their cost: a week's
+    row, stamped with its Monday, exists once the week is over."""
     rows: list[list[object]] = []
     week = FIRST_DAY - timedelta(days=FIRST_DAY.weekday())
-    while week <= LAST_DAY:
+    while week + timedelta(days=6) <= LAST_DAY:
         leads = max(0, round(rng.gauss(240 + 110 * progress(week), 25)))
         spend = round(rng.gauss(18_000, 1_500), 2)
         net_gain = round(spend * rng.gauss(0.35 + 0.25 * progress(week), 0.2), 2)

@@ -10,16 +10,19 @@ from code.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal
 from functools import cache, cached_property, lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from markupsafe import Markup, escape
 
+from confluence_kpi.evaluate import MAINTAIN_MARGIN
 from confluence_kpi.model import (
+    Bands,
     Change,
     Direction,
     Evaluation,
@@ -29,10 +32,10 @@ from confluence_kpi.model import (
     Period,
     PeriodValue,
     Projection,
-    RunRate,
     Status,
     Target,
 )
+from confluence_kpi.profile import MIN_PATTERN_PERIODS
 
 # Characters XML 1.0 forbids (C0 controls but tab/LF/CR, surrogates, U+FFFE/U+FFFF).
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
@@ -57,17 +60,36 @@ _BAD_COLOUR = "rgb(222,53,11)"
 # are written as character references.
 _ATTRIBUTE_BREAKS = str.maketrans({"\t": "&#9;", "\n": "&#10;"})
 
-# The columns of a table of KPIs after the KPI's own, by their field names in the strings.
-_KPI_COLUMNS = (
-    "status",
-    "current_value",
-    "target",
-    "expected",
-    "trend",
-    "pace",
-    "profile",
-    "last_data",
-)
+# Units written before the number, where the page's language puts currency symbols.
+_CURRENCIES = frozenset({"€", "$", "£", "¥", "₹"})
+_ONE_DAY = timedelta(days=1)
+# A reach KPI moves toward its target; a maintain KPI holds a limit, a floor or a range.
+_REACH = frozenset({Direction.INCREASE, Direction.DECREASE})
+_LIMITS = frozenset({Direction.DECREASE, Direction.MAINTAIN_BELOW})
+# The words of a maintain KPI's verdict, by direction and status (keys of `reason.*`).
+_BAND_WORDS: Mapping[Direction, Mapping[Status, str]] = {
+    Direction.MAINTAIN_BELOW: {
+        Status.ON_TRACK: "under_limit",
+        Status.AT_RISK: "near_limit",
+        Status.OFF_TRACK: "over_limit",
+    },
+    Direction.MAINTAIN_ABOVE: {
+        Status.ON_TRACK: "above_floor",
+        Status.AT_RISK: "near_floor",
+        Status.OFF_TRACK: "below_floor",
+    },
+    Direction.RANGE: {
+        Status.ON_TRACK: "in_range",
+        Status.AT_RISK: "near_range",
+        Status.OFF_TRACK: "out_of_range",
+    },
+}
+_PLAN_WORDS: Mapping[Status, str] = {
+    Status.ON_TRACK: "on_plan",
+    Status.AT_RISK: "behind_plan",
+    Status.OFF_TRACK: "far_behind_plan",
+}
+_MORE_DECIMALS = 4  # at most this many more decimals to tell a value from the target it misses
 
 # Values of these notes are ISO dates, shown written out in the page's language.
 _DATE_VALUES = frozenset({"date"})
@@ -142,6 +164,11 @@ class Strings:
                     nodes.append((f"{prefix}{key}.", value))
         return found
 
+    @cached_property
+    def paths(self) -> frozenset[str]:
+        """Every dotted path that holds a text."""
+        return frozenset(self._by_path)
+
     def text(self, path: str) -> str:
         """The text at a dotted path such as `value.no_data`; KeyError names a missing one."""
         try:
@@ -166,11 +193,35 @@ def _spec(places: int) -> str:
     return f"_.{places}f"
 
 
+@cache
+def _quantum(places: int) -> Decimal:
+    """The Decimal step of `places` decimals: 1, 0.1, 0.01, ..."""
+    return Decimal(1).scaleb(-places)
+
+
+def _rounded(value: float, places: int) -> float:
+    """`value` with its halves rounded away from zero at `places` decimals, as people round on
+    paper (86.5 -> 87, 2.675 -> 2.68).
+
+    `format` rounds the binary value, which lies a hair below many written halves (2.675 is
+    2.67499999...), and rounds exact halves to even (86.5 -> 86). Only a number whose shortest
+    written form ends in a 5 just past the last shown place is such a tie: it alone takes the
+    slower decimal route."""
+    written = repr(value)
+    point = written.find(".")
+    if "e" in written or "n" in written:  # 1e+16, 1e-05, inf, nan: let Decimal read it
+        return float(Decimal(written).quantize(_quantum(places), ROUND_HALF_UP))
+    if point < 0 or len(written) - point - 1 != places + 1 or written[-1] != "5":
+        return value
+    return float(Decimal(written).quantize(_quantum(places), ROUND_HALF_UP))
+
+
 def _figures(value: float, decimals: int | None, signed: bool) -> tuple[str, str]:
     """The sign (U+2212, "+" or none) and the digits of `value`, grouped by "_" with a "."
     decimal point, for the caller to put in its own marks. A value that rounds to zero has
     no sign: no "-0"."""
-    digits = format(value, _spec(2 if decimals is None else max(decimals, 0)))
+    places = 2 if decimals is None else max(decimals, 0)
+    digits = format(_rounded(value, places), _spec(places))
     sign = ""
     if digits[0] == "-":
         sign, digits = _MINUS, digits[1:]
@@ -194,10 +245,22 @@ def _lozenge(colour: str, title: str) -> Markup:
 
 @dataclass(frozen=True)
 class HistoryRows:
-    """The history as table rows: for the chart macro's table and for the history table."""
+    """The history as the chart macro's tables, and as the heading and rows of the history
+    table (whose third column is the plan, or the target where there is no plan)."""
 
     chart: Markup
+    heading: Markup
     table: Markup
+
+
+@dataclass(frozen=True)
+class SourceLabel:
+    """What a page says about where a KPI's data comes from: its kind (csv, sql, static,
+    page) and a name a reader recognises (a file name, a database name), never a secret."""
+
+    kind: str
+    name: str = ""
+    dialect: str = ""
 
 
 @dataclass(frozen=True)
@@ -208,8 +271,11 @@ class Formatter:
     zone: ZoneInfo
     space_key: str  # the space that page links point into
 
+    # --- numbers and dates -------------------------------------------------------------------
+
     def number(self, value: float, decimals: int | None, *, signed: bool = False) -> str:
-        """A number in the locale's style ("1,234.5" / "1.234,5"), minus sign U+2212.
+        """A number in the locale's style ("1,234.5" / "1.234,5"), minus sign U+2212, halves
+        rounded away from zero.
 
         Without `decimals`, up to two are shown and trailing zeros dropped; `signed` adds "+".
         """
@@ -225,20 +291,35 @@ class Formatter:
         return ("-" if sign else "") + digits.replace("_", "")
 
     def quantity(self, value: float | None, kpi: KpiDefinition) -> str:
-        """A KPI value with its unit ("5.5 h"), or "no data": missing is never zero."""
+        """A KPI value with its unit ("5.5 h", "€1,200"), or "no data": missing is never zero."""
         if value is None:
             return self.strings.text("value.no_data")
-        return self._with_unit(self.number(value, kpi.decimals), kpi.unit)
+        return self.with_unit(self.number(value, kpi.decimals), kpi.unit)
+
+    def with_unit(self, number: str, unit: str) -> str:
+        """A formatted number with its unit where the language puts it: a currency symbol
+        before ("€1,381,435" in English, "€ 1.381.435" in Dutch), any other unit after."""
+        if not unit:
+            return number
+        if unit not in _CURRENCIES:
+            return f"{number} {unit}"
+        sign = number[0] if number[:1] in (_MINUS, "+") else ""
+        return self.strings.say("number.currency", sign=sign, unit=unit, digits=number[len(sign) :])
 
     def percent(self, fraction: float | None) -> str:
         """A share such as progress (0.45) as "45 %"; "—" when unknown."""
         if fraction is None:
             return self.strings.text("value.none")
-        return self._with_unit(self.number(fraction * 100, 0), "%")
+        return self.with_unit(self.number(fraction * 100, 0), "%")
 
     def written_date(self, day: date) -> str:
         """A date for reading: "30 June 2027" / "30 juni 2027"."""
         months = self.strings.texts["months"]
+        return f"{day.day} {months[day.month - 1]} {day.year}"
+
+    def short_date(self, day: date) -> str:
+        """A date short enough for a status lozenge: "30 Jun 2027" / "30 jun 2027"."""
+        months = self.strings.texts["short_months"]
         return f"{day.day} {months[day.month - 1]} {day.year}"
 
     def local_date(self, moment: datetime) -> date:
@@ -246,6 +327,37 @@ class Formatter:
         if moment.tzinfo is None:
             return moment.replace(tzinfo=self.zone).date()
         return moment.astimezone(self.zone).date()
+
+    def period_name(self, current: Period, grain: Grain) -> str:
+        """A period in words: "27 November 2026", "week 48, 2026", "November 2026", "Q3 2026",
+        "2026"; weeks that do not start on Monday (no ISO number) and sprints by their first
+        day."""
+        say = self.strings.say
+        start = current.start
+        match grain:
+            case Grain.DAY:
+                return say("period.day", date=self.written_date(start))
+            case Grain.WEEK if start.weekday() == 0:
+                year, week, _ = start.isocalendar()
+                return say("period.week", week=str(week), year=str(year))
+            case Grain.WEEK:
+                return say("period.week_of", date=self.written_date(start))
+            case Grain.MONTH:
+                month = self.strings.texts["months"][start.month - 1]
+                return say("period.month", month=month, year=str(start.year))
+            case Grain.QUARTER:
+                quarter = str((start.month - 1) // 3 + 1)
+                return say("period.quarter", quarter=quarter, year=str(start.year))
+            case Grain.YEAR:
+                return say("period.year", year=str(start.year))
+            case Grain.SPRINT:
+                return say("period.sprint", date=self.written_date(start))
+
+    def last_day(self, current: Period) -> str:
+        """The last day of a period, written out: where "by ..." ends."""
+        return self.written_date(current.end - _ONE_DAY)
+
+    # --- markup pieces -----------------------------------------------------------------------
 
     def lozenge(
         self, status: Status, stale_since: date | None = None, title: str | None = None
@@ -256,6 +368,10 @@ class Formatter:
         template macro call costs ten times a Python call. Markup.format escapes the texts.
         """
         return _lozenge(status_colour(status), title or self.status_title(status, stale_since))
+
+    def status_cell(self, ev: Evaluation, kpi: KpiDefinition) -> Markup:
+        """The status lozenge and the sentence saying why."""
+        return Markup(f"{self.lozenge(ev.status, ev.stale_since)} {_text(self.reason(ev, kpi))}")
 
     def row(self, key: str, value: str) -> Markup:
         """A key-value row of a two-column table (the Page Properties table, among others).
@@ -271,45 +387,61 @@ class Formatter:
         cells = "".join(f"<th><p>{_text(heading)}</p></th>" for heading in headings)
         return Markup(f"<tr>{cells}</tr>\n")
 
-    def kpi_heading(self, first: str | None = None) -> Markup:
-        """The heading of a table of KPIs: the columns `kpi_row` fills."""
+    def kpi_heading(self, columns: Sequence[str], first: str | None = None) -> Markup:
+        """The heading of a table of KPIs: the KPI (or `first`), then `columns` by their field
+        names (status, current_value, target, trend, last_data, reason, team)."""
         say = self.strings.text
-        return self.heading_row(
-            [first or say("field.kpi")] + [say(f"field.{name}") for name in _KPI_COLUMNS]
-        )
+        return self.heading_row([first or say("field.kpi")] + [say(f"field.{c}") for c in columns])
 
     def kpi_row(
-        self, ev: Evaluation, kpi: KpiDefinition, title: str | None, lead: str = ""
+        self,
+        ev: Evaluation,
+        kpi: KpiDefinition,
+        title: str | None,
+        columns: Sequence[str],
+        lead: str = "",
+        team: Markup | None = None,
     ) -> Markup:
-        """One KPI in a table of KPIs (goal and team pages): a link to its page titled `title`,
-        after `lead` (which shows it under a goal), then its verdict and figures."""
-        current = (
-            self.strings.text("value.no_data")
-            if ev.current is None
-            else self.period_value(ev.current, kpi)
-        )
-        cells = (
-            self.lozenge(ev.status, ev.stale_since),
-            current,
-            self.target_cell(kpi),
-            self.expected(ev, kpi),
-            self.trend_cell(ev.change, kpi),
-            self.pace(ev, kpi),
-            self.profile(kpi),
-            self.last_data(ev),
+        """One KPI in a table of KPIs: a link to its page titled `title`, after `lead` (which
+        shows it under a goal), then the `columns` (see `kpi_heading`); `team` fills a team
+        column."""
+        cells = "".join(
+            f"<td><p>{_text(self._kpi_cell(ev, kpi, c, team))}</p></td>" for c in columns
         )
         link = f"<td><p>{_text(lead)}{self.page_link(title, kpi.name)}</p></td>"
-        return Markup(
-            f"<tr>{link}{''.join(f'<td><p>{_text(cell)}</p></td>' for cell in cells)}</tr>"
-        )
+        return Markup(f"<tr>{link}{cells}</tr>")
+
+    def _kpi_cell(
+        self, ev: Evaluation, kpi: KpiDefinition, column: str, team: Markup | None
+    ) -> str:
+        """One cell of `kpi_row`."""
+        match column:
+            case "status":
+                return self.lozenge(ev.status, ev.stale_since)
+            case "current_value":
+                none = self.strings.text("value.no_data")
+                return none if ev.current is None else self.period_value(ev.current, kpi)
+            case "target":
+                return self.target_cell(kpi)
+            case "trend":
+                return self.trend_cell(ev, kpi, short=True)
+            case "last_data":
+                return self.last_data(ev, kpi, short=True)
+            case "reason":
+                return self.reason(ev, kpi)
+            case "team":
+                return team or ""
+        raise ValueError(f"no KPI column {column!r}")
 
     def page_link(self, title: str | None, name: str) -> Markup:
-        """A link to a page of the space, or the plain name when the page's title is unknown."""
+        """A link to the page titled `title`, showing `name` ("Revenue", not "KPI: Revenue");
+        the plain name when the page's title is unknown."""
         if not title:
             return _text(name)
         space, page = xml_attribute(self.space_key), xml_attribute(title)
+        body = "" if name == title else f"<ac:link-body>{_text(name)}</ac:link-body>"
         return Markup(
-            f'<ac:link><ri:page ri:space-key="{space}" ri:content-title="{page}"/></ac:link>'
+            f'<ac:link><ri:page ri:space-key="{space}" ri:content-title="{page}"/>{body}</ac:link>'
         )
 
     @staticmethod
@@ -325,53 +457,105 @@ class Formatter:
         by = _text(self.strings.text("value.by"))
         return Markup(f"{text} {by} {self.time(kpi.target.date)}")
 
-    def trend_cell(self, change: Change | None, kpi: KpiDefinition) -> Markup:
-        """The trend, green when it moves the good way for the KPI and red when the bad way."""
-        text = _text(self.trend(change, kpi))
-        if change is None or change.good is None:
-            return text
-        colour = _GOOD_COLOUR if change.good else _BAD_COLOUR
-        return Markup(f'<span style="color: {colour};">{text}</span>')
+    def trend_cell(self, ev: Evaluation, kpi: KpiDefinition, *, short: bool = False) -> Markup:
+        """The trend, green when it moves the good way for the KPI and red when the bad way;
+        uncoloured when neutral or too small to show. A running period says what it is compared
+        with (`short`: in a few words, for tables of KPIs)."""
+        change = ev.change
+        text = self.trend(change, kpi)
+        if change is None or change.good is None or self._rounds_to_nothing(change, kpi):
+            colour = None
+        else:
+            colour = _GOOD_COLOUR if change.good else _BAD_COLOUR
+        if change is not None and change.days is not None and ev.previous is not None:
+            text = self._compared(text, change.days, ev.previous.period, kpi, short)
+        if colour is None:
+            return _text(text)
+        return Markup(f'<span style="color: {colour};">{_text(text)}</span>')
+
+    def _compared(
+        self, text: str, days: int, previous: Period, kpi: KpiDefinition, short: bool
+    ) -> str:
+        """The trend with what a running period is compared with."""
+        if short:
+            return self.strings.say("trend.short_same_days", change=text)
+        name = self.period_name(previous, kpi.grain)
+        if days >= (previous.end - previous.start).days:
+            return self.strings.say("trend.all_of", change=text, period=name)
+        return self.strings.say(
+            "trend.same_days", change=text, days=self.number(days, 0), period=name
+        )
 
     def history(self, ev: Evaluation, kpi: KpiDefinition) -> HistoryRows:
-        """The rows of the chart's table and of the history table, built here in one pass: a
-        page holds two dozen of each, and row by row in the template they dominated rendering.
+        """The chart's tables and the history table's rows, built in one pass: a page holds two
+        dozen periods, and row by row in the template they dominated rendering.
 
-        Every text is cleaned and escaped as template output is; the chart's table holds
-        plain numbers, empty where there is no data, so the chart draws a gap, never a zero."""
+        The chart is a time series, so that the level each period was judged against is drawn
+        as a step over the period (a milestone jumps, it does not slope), values sit mid-period,
+        a running period is its own point (its total so far is no dip), and a period without
+        data has no point at all, never a zero."""
         none = _text(self.strings.text("value.none"))
-        # Targets and verdicts repeat from period to period: each is formatted once.
-        targets: dict[float | None, tuple[str, str]] = {None: ("", none)}
+        say = self.strings.text
+        planned = any(pv.expected is not None for pv in ev.history)
+        reference = say("field.planned") if planned else say("field.target")
+        aims: dict[float | None, str] = {None: none}  # repeating targets formatted once
         verdicts: dict[Status, str] = {}
-        chart, table = [], []
+        values, steps, running, table = [], [], [], []
         for pv in ev.history:
-            label = _text(self.period_label(pv.period, kpi))
-            value = self.plain_number(pv.value, kpi.decimals)
-            if pv.target not in targets:
-                targets[pv.target] = (
-                    self.plain_number(pv.target, kpi.decimals),
-                    _text(self.quantity(pv.target, kpi)),
-                )
-            target, aim = targets[pv.target]
-            chart.append(
-                f"<tr><td><p>{label}</p></td><td><p>{value}</p></td><td><p>{target}</p></td></tr>"
-            )
-            shown = _text(self.period_value(pv, kpi))
+            label = _text(self.period_name(pv.period, kpi.grain))
+            middle = _chart_day(pv.period.start + (pv.period.end - pv.period.start) // 2)
+            aim = pv.expected if planned else pv.target
+            if pv.value is not None:
+                if not pv.partial:
+                    values.append((middle, self.plain_number(pv.value, kpi.decimals)))
+                elif ev.run_rate is not None and pv is ev.current:
+                    running.append((middle, self.plain_number(ev.run_rate.projected, kpi.decimals)))
+                else:
+                    running.append((middle, self.plain_number(pv.value, kpi.decimals)))
+            if aim is not None:
+                level = self.plain_number(aim, kpi.decimals)
+                steps.append((_chart_day(pv.period.start), level))
+                if pv.period.end - pv.period.start > _ONE_DAY:
+                    steps.append((_chart_day(pv.period.end - _ONE_DAY), level))
+            if aim not in aims:
+                aims[aim] = _text(self.quantity(aim, kpi))
             verdict: str = none
             if pv.status is not None:
                 if pv.status not in verdicts:
                     verdicts[pv.status] = self.lozenge(pv.status)
                 verdict = verdicts[pv.status]
+            shown = _text(self.period_value(pv, kpi))
             table.append(
                 f"<tr><td><p>{label}</p></td><td><p>{shown}</p></td>"
-                f"<td><p>{aim}</p></td><td><p>{verdict}</p></td></tr>"
+                f"<td><p>{aims[aim]}</p></td><td><p>{verdict}</p></td></tr>"
             )
-        return HistoryRows(Markup("\n".join(chart)), Markup("\n".join(table)))
+        # The running period's point: where its total is heading, or its value so far.
+        if ev.run_rate is not None or ev.current is None:
+            running_name = say("field.projection")
+        else:
+            running_name = self.strings.say(
+                "value.to_date", value=self.period_name(ev.current.period, kpi.grain)
+            )
+        chart = [
+            _chart_table(say("field.period"), name, rows)
+            for name, rows in (
+                (say("field.value"), values),
+                (reference, steps),
+                (running_name, running),
+            )
+            if rows
+        ]
+        heading = self.heading_row(
+            [say("field.period"), say("field.value"), reference, say("field.verdict")]
+        )
+        return HistoryRows(Markup("\n".join(chart)), heading, Markup("\n".join(table)))
+
+    # --- words ---------------------------------------------------------------------------------
 
     def status_title(self, status: Status, stale_since: date | None = None) -> str:
-        """The lozenge text of a verdict: "On track", "Stale since 2026-03-01"."""
+        """The lozenge text of a verdict: "On track", "Stale since 15 Apr 2026"."""
         if status is Status.STALE and stale_since is not None:
-            return self.strings.say("status.stale_since", date=stale_since.isoformat())
+            return self.strings.say("status.stale_since", date=self.short_date(stale_since))
         return self.strings.text(f"status.{status.value}")
 
     def status_count(self, status: Status, count: int) -> str:
@@ -379,15 +563,6 @@ class Formatter:
         return self.strings.say(
             "status.counted", status=self.status_title(status), count=self.number(count, 0)
         )
-
-    def period_label(self, current: Period, kpi: KpiDefinition) -> str:
-        """A period's name: its label, "week of 1 March 2026" for weeks that are not ISO weeks
-        (those start on Monday and have numbers), "sprint of 5 January 2026" for sprints."""
-        if kpi.grain is Grain.WEEK and current.start.weekday() != 0:
-            return self.strings.say("value.week_of", date=self.written_date(current.start))
-        if kpi.grain is Grain.SPRINT:
-            return self.strings.say("value.sprint_of", date=self.written_date(current.start))
-        return current.label
 
     def note(self, note: Note) -> str:
         """A note about an evaluation, in the page's language."""
@@ -399,89 +574,119 @@ class Formatter:
 
     def target_value(self, target: Target, kpi: KpiDefinition) -> str:
         """A target's value as the direction reads it: "2 h", "≥ 95 %", "2–5 h"."""
-        value = self.number(target.value, kpi.decimals)
         if kpi.direction is Direction.RANGE and target.upper is not None:
-            text = f"{value}–{self.number(target.upper, kpi.decimals)}"
-        elif kpi.direction in (Direction.MAINTAIN_ABOVE, Direction.RANGE):
-            text = f"≥ {value}"
-        elif kpi.direction is Direction.MAINTAIN_BELOW:
-            text = f"≤ {value}"
-        else:
-            text = value
-        return self._with_unit(text, kpi.unit)
+            return self._band(target, kpi)
+        value = self.quantity(target.value, kpi)
+        if kpi.direction is Direction.MAINTAIN_ABOVE:
+            return f"≥ {value}"
+        if kpi.direction is Direction.MAINTAIN_BELOW:
+            return f"≤ {value}"
+        return value
 
-    def run_rate(self, rate: RunRate, kpi: KpiDefinition) -> str:
-        """The pace within the running period: "8 leads a day so far, on pace for 56"."""
-        text = self.strings.say(
-            "pace.run_rate",
-            rate=self.quantity(rate.rate, kpi),
-            days=self.number(rate.days_elapsed, 0),
-            projected=self.quantity(rate.projected, kpi),
-        )
+    def _band(self, target: Target, kpi: KpiDefinition) -> str:
+        """A range's bounds as the catalog or the page gives them: "30–45 points"."""
+        upper = target.value if target.upper is None else target.upper
+        low = self.number(target.value, kpi.decimals)
+        return self.with_unit(f"{low}–{self.number(upper, kpi.decimals)}", kpi.unit)
+
+    def pace(self, ev: Evaluation, kpi: KpiDefinition) -> str:
+        """Where a running period's total is heading, by its usual pattern or an even pace,
+        and what the rest of the period must add: "About 283 tickets by 29 November ..."."""
+        rate = ev.run_rate
+        if rate is None or ev.current is None:
+            return self.strings.text("value.none")
+        say = self.strings.say
+        end = self.last_day(ev.current.period)
+        projected = self.quantity(rate.projected, kpi)
+        if rate.pattern_periods:
+            text = say(
+                "pace.usual",
+                projected=projected,
+                end=end,
+                grain=self.strings.text(f"unit_one.{kpi.grain.value}"),
+                share=self.percent(rate.share),
+                periods=self.number(rate.pattern_periods, 0),
+                grains=self.strings.text(f"unit_many.{kpi.grain.value}"),
+            )
+        else:
+            total = rate.days_elapsed + rate.days_left
+            text = say(
+                "pace.even",
+                projected=projected,
+                end=end,
+                elapsed=self.number(rate.days_elapsed, 0),
+                total=self.number(total, 0),
+            )
         if rate.required is None or rate.target is None:
             return text
-        limit = kpi.direction in (Direction.DECREASE, Direction.MAINTAIN_BELOW)
+        limit = kpi.direction in _LIMITS
         if not limit and rate.required <= 0:
-            return self.strings.say("pace.met", text=text)
-        return self.strings.say(
+            return say("pace.met", text=text)
+        return say(
             "pace.allowed" if limit else "pace.required",
             text=text,
-            rate=self.quantity(max(rate.required, 0.0), kpi),
+            amount=self.quantity(max(rate.required, 0.0), kpi),
             days=self.number(rate.days_left, 0),
             target=self.quantity(rate.target, kpi),
         )
 
-    def pace(self, ev: Evaluation, kpi: KpiDefinition) -> str:
-        """How the KPI moves toward its target: the run rate while a cumulative period runs,
-        else the projection to the deadline (for a dated target), else "—"."""
-        if ev.run_rate is not None:
-            return self.run_rate(ev.run_rate, kpi)
-        if kpi.target is not None and kpi.target.date is not None and ev.current is not None:
-            return self.projection(ev.projection, kpi)
-        return self.strings.text("value.none")
-
-    def profile(self, kpi: KpiDefinition) -> str:
-        """Kind, horizon and category in one short line: "Quantitative · Leading · financial"."""
-        kind = self.strings.text(f"kind.{kpi.kind.value}")
-        horizon = self.strings.text(f"horizon.{kpi.horizon.value}")
-        return f"{kind} · {horizon} · {kpi.category or self.strings.text('value.none')}"
-
     def projection(self, projection: Projection | None, kpi: KpiDefinition) -> str:
-        """Where the trend line ends at the deadline, and how many points it rests on."""
+        """Where the trend line ends at the deadline: "1,535,629 € by 30 June 2027 if the trend
+        holds" (how it is drawn is told in "How it is measured", not here)."""
         if projection is None:
             return self.strings.text("pace.too_few")
         return self.strings.say(
             "pace.projection",
             value=self.quantity(projection.value, kpi),
             date=self.written_date(projection.on),
-            points=self.number(projection.points, 0),
-            slope=self._with_unit(
-                self.number(projection.slope, kpi.decimals, signed=True), kpi.unit
-            ),
         )
 
     def period_value(self, value: PeriodValue, kpi: KpiDefinition) -> str:
-        """A period's value with its unit, "(to date)" while the period runs, or "no data"."""
-        text = self.quantity(value.value, kpi)
-        if value.value is not None and not value.complete:
+        """A period's value with its unit, "so far" while it covers part of its period, or
+        "no data"."""
+        text = self.verdict_value(value, kpi)
+        if value.value is not None and value.partial:
             text = self.strings.say("value.to_date", value=text)
         return text
 
+    def verdict_value(self, value: PeriodValue, kpi: KpiDefinition) -> str:
+        """A period's value with its unit, with as many more decimals as it takes to tell it
+        from a target it misses: 99.497 % under a floor of 99.50 % never shows as "99.50 %"."""
+        if value.value is None or value.target is None or value.value == value.target:
+            return self.quantity(value.value, kpi)
+        shown = kpi.decimals if kpi.decimals is not None else 2
+        for decimals in range(shown, shown + _MORE_DECIMALS + 1):
+            text = self.number(value.value, decimals)
+            if text != self.number(value.target, decimals):
+                break
+        if decimals == shown:
+            return self.quantity(value.value, kpi)
+        return self.with_unit(text, kpi.unit)
+
     def current_value(self, ev: Evaluation, kpi: KpiDefinition) -> str:
-        """The current value with its period, "as of" the newest data and any staleness."""
+        """The current value with its period in words, "as of" the newest data (or how many
+        of its days a running total covers) and any staleness."""
         if ev.current is None:
             return self.strings.text("value.no_data")
-        text = self.strings.say(
-            "value.in_period",
+        say = self.strings.say
+        text = say(
+            "value.on_day" if kpi.grain is Grain.DAY else "value.in_period",
             value=self.period_value(ev.current, kpi),
-            period=self.period_label(ev.current.period, kpi),
+            period=self.period_name(ev.current.period, kpi.grain),
         )
-        if ev.last_data is not None:
-            text = self.strings.say("value.as_of", value=text, date=self.last_data(ev))
-        if ev.stale_since is not None:
-            text = self.strings.say(
-                "value.stale", value=text, date=self.written_date(ev.stale_since)
+        if ev.run_rate is not None:
+            total = ev.run_rate.days_elapsed + ev.run_rate.days_left
+            text = say(
+                "value.days_of",
+                value=text,
+                days=self.number(ev.run_rate.days_elapsed, 0),
+                total=self.number(total, 0),
             )
+        elif kpi.grain is not Grain.DAY and ev.data_period != ev.current.period:
+            # Say how far the data goes, unless the value is its period's whole value.
+            text = say("value.as_of", value=text, date=self.last_data(ev, kpi))
+        if ev.stale_since is not None:
+            text = say("value.stale", value=text, date=self.written_date(ev.stale_since))
         return text
 
     def target(self, kpi: KpiDefinition) -> str:
@@ -506,30 +711,222 @@ class Formatter:
             return self.strings.text("value.none")
         return self.quantity(ev.expected, kpi)
 
-    def last_data(self, ev: Evaluation) -> str:
-        """The date of the newest measurement, or "no data"."""
+    def last_data(self, ev: Evaluation, kpi: KpiDefinition, *, short: bool = False) -> str:
+        """When the newest data is from: a day (`short` for a narrow table column), or the
+        period it stands for (a ledger row, a typed quarter); "no data" without any."""
         if ev.last_data is None:
             return self.strings.text("value.no_data")
-        return self.written_date(self.local_date(ev.last_data))
+        if ev.data_period is not None:
+            return self.period_name(ev.data_period, kpi.expected_cadence)
+        day = self.local_date(ev.last_data)
+        return self.short_date(day) if short else self.written_date(day)
 
     def trend(self, change: Change | None, kpi: KpiDefinition) -> str:
-        """Arrow and change against the previous period: "▲ +0.4 h (+12.5 %)".
+        """Arrow and change against the previous period: "▲ +0.4 h (+12.5 %)"; "no change"
+        when the change rounds to nothing at the KPI's precision.
 
         A KPI in "%" changes in percentage points, and a relative change of a percentage
         would only confuse, so it is left out there.
         """
         if change is None:
             return self.strings.text("value.none")
-        arrow = "▲" if change.absolute > 0 else "▼" if change.absolute < 0 else "►"
+        if self._rounds_to_nothing(change, kpi):
+            return f"► {self.strings.text('value.no_change')}"
+        arrow = "▲" if change.absolute > 0 else "▼"
         absolute = self.number(change.absolute, kpi.decimals, signed=True)
         if kpi.unit == "%":
-            return f"{arrow} {self._with_unit(absolute, self.strings.text('value.points'))}"
-        text = f"{arrow} {self._with_unit(absolute, kpi.unit)}"
+            return f"{arrow} {self.with_unit(absolute, self.strings.text('value.points'))}"
+        text = f"{arrow} {self.with_unit(absolute, kpi.unit)}"
         if change.relative is not None:
-            relative = self._with_unit(self.number(change.relative * 100, 1, signed=True), "%")
+            relative = self.with_unit(self.number(change.relative * 100, 1, signed=True), "%")
             text = f"{text} ({relative})"
         return text
 
-    @staticmethod
-    def _with_unit(number: str, unit: str) -> str:
-        return f"{number} {unit}" if unit else number
+    def _rounds_to_nothing(self, change: Change, kpi: KpiDefinition) -> bool:
+        """Whether the change shows as zero at the KPI's precision ("0.0 h"): no change."""
+        return not _figures(change.absolute, kpi.decimals, signed=True)[0]
+
+    # --- why a KPI has its status -------------------------------------------------------------
+
+    def reason(self, ev: Evaluation, kpi: KpiDefinition) -> str:
+        """One plain sentence of why the KPI has its status: "258 tickets so far; at the usual
+        pattern about 263 tickets by 29 November, within the limit of 320 tickets."."""
+        say, text = self.strings.say, self.strings.text
+        current = ev.current
+        if ev.error is not None:
+            return say("reason.failed", error=ev.error)
+        if current is None or current.value is None or ev.status is Status.NO_DATA:
+            return text("reason.no_data")
+        if ev.status is Status.STALE and ev.stale_since is not None:
+            every = text(f"every.{kpi.expected_cadence.value}")
+            return say("reason.stale", date=self.written_date(ev.stale_since), every=every)
+        judged = ev.judged or current
+        final = kpi.target
+        if ev.status in (Status.ACHIEVED, Status.MISSED) and final is not None and final.date:
+            return say(
+                f"reason.{ev.status.value}",
+                value=self.quantity(judged.value, kpi),
+                period=self.period_name(judged.period, kpi.grain),
+                target=self._aim(final, kpi),
+                date=self.written_date(final.date),
+            )
+        value = self._value_phrase(ev, current, kpi)
+        if ev.status is Status.NO_TARGET:
+            return say("reason.no_target", value=value)
+        return say("reason.sentence", value=value, verdict=self._verdict(ev, kpi))
+
+    def _value_phrase(self, ev: Evaluation, current: PeriodValue, kpi: KpiDefinition) -> str:
+        """The value a verdict rests on, and for a running total where it is heading."""
+        say = self.strings.say
+        value = self.verdict_value(current, kpi)
+        rate = ev.run_rate
+        if rate is not None:
+            return say(
+                "reason.so_far_usual" if rate.pattern_periods else "reason.so_far_even",
+                value=value,
+                projected=self.quantity(rate.projected, kpi),
+                end=self.last_day(current.period),
+            )
+        period = self.period_name(current.period, kpi.grain)
+        if current.partial:
+            return say("reason.so_far", value=value, period=period)
+        on_day = kpi.grain is Grain.DAY
+        return say("reason.on_day" if on_day else "reason.in_period", value=value, period=period)
+
+    def _verdict(self, ev: Evaluation, kpi: KpiDefinition) -> str:
+        """What the value means against the target in effect: on plan, within the limit, ...;
+        for a verdict no rule words (a stale value without its date), the verdict's name."""
+        aim = ev.milestone or kpi.target
+        if ev.status not in _PLAN_WORDS or aim is None:
+            return self.status_title(ev.status).lower()
+        if kpi.direction in _REACH and ev.expected is not None and ev.current is not None:
+            return self._plan(ev, ev.current, ev.expected, kpi)
+        if kpi.direction in _REACH:
+            words = "meets" if ev.status is Status.ON_TRACK else "not_yet"
+        else:
+            words = _BAND_WORDS[kpi.direction][ev.status]
+        return self.strings.say(f"reason.{words}", target=self._aim(aim, kpi))
+
+    def _plan(
+        self, ev: Evaluation, current: PeriodValue, expected: float, kpi: KpiDefinition
+    ) -> str:
+        """A reach KPI against its plan: "ahead of plan (€1,198,453 planned by now)"."""
+        say = self.strings.say
+        words = _PLAN_WORDS[ev.status]
+        judged = current.value if ev.run_rate is None else ev.run_rate.to_date
+        if ev.status is Status.ON_TRACK and judged is not None:
+            sign = 1 if kpi.direction is Direction.INCREASE else -1
+            if self.number(judged, kpi.decimals) != self.number(expected, kpi.decimals):
+                words = "ahead" if (judged - expected) * sign > 0 else words
+        if not current.complete:
+            when = self.strings.text("reason.by_now")
+        else:
+            when = say("reason.for_period", period=self.period_name(current.period, kpi.grain))
+        return say(
+            "reason.plan",
+            words=self.strings.text(f"reason.{words}"),
+            expected=self.quantity(expected, kpi),
+            when=when,
+        )
+
+    def _aim(self, target: Target, kpi: KpiDefinition) -> str:
+        """A target as a sentence names it: "320 tickets", "30–45 points"."""
+        if kpi.direction is Direction.RANGE:
+            return self._band(target, kpi)
+        return self.quantity(target.value, kpi)
+
+    # --- how it is measured ---------------------------------------------------------------------
+
+    def method(
+        self, ev: Evaluation, kpi: KpiDefinition, bands: Bands, names: Mapping[str, str]
+    ) -> list[tuple[str, str]]:
+        """The rows of "How it is measured" that say how the verdicts are reached: the
+        calculation (with KPI names in a formula), the verdicts, a running period, the
+        projection; in plain words, for people who want to check the numbers."""
+        say, text = self.strings.say, self.strings.text
+        grain = text(f"unit_one.{kpi.grain.value}")
+        if kpi.formula is not None:
+            calculation = say("method.formula", formula=_named(kpi.formula, names), grain=grain)
+        else:
+            aggregation = text(f"aggregation.{kpi.aggregation.value}")
+            calculation = say("method.calculation", aggregation=aggregation, grain=grain)
+        rows = [(text("field.calculation"), calculation)]
+        if kpi.target is None and not kpi.milestones:
+            rows.append((text("field.judging"), text("method.none")))
+        elif kpi.direction not in _REACH:
+            rows.append(
+                (text("field.judging"), say("method.limit", margin=self.percent(MAINTAIN_MARGIN)))
+            )
+        elif any(pv.expected is not None for pv in ev.history):
+            rows.append(
+                (
+                    text("field.judging"),
+                    say(
+                        "method.plan",
+                        on_track=self.percent(bands.on_track),
+                        at_risk=self.percent(bands.at_risk),
+                    ),
+                )
+            )
+        else:
+            rows.append((text("field.judging"), text("method.plain")))
+        rows.extend(self._running_rows(ev, kpi))
+        if ev.projection is not None:
+            points = self.number(ev.projection.points, 0)
+            rows.append((text("field.projection"), say("method.projection", points=points)))
+        return rows
+
+    def _running_rows(self, ev: Evaluation, kpi: KpiDefinition) -> list[tuple[str, str]]:
+        """How a running period is compared and judged, and how long data counts as current."""
+        say, text = self.strings.say, self.strings.text
+        grains = text(f"unit_many.{kpi.grain.value}")
+        rows = []
+        rate = ev.run_rate
+        if rate is not None and rate.pattern_periods:
+            running = say(
+                "method.usual",
+                grain=text(f"unit_one.{kpi.grain.value}"),
+                grains=grains,
+                periods=self.number(rate.pattern_periods, 0),
+                kind=text(f"pattern.{kpi.grain.value}"),
+            )
+            rows.append((text("field.running"), running))
+        elif rate is not None:
+            minimum = self.number(MIN_PATTERN_PERIODS, 0)
+            rows.append((text("field.running"), say("method.even", minimum=minimum, grains=grains)))
+        elif any(pv.partial for pv in ev.history):
+            rows.append((text("field.running"), text("method.so_far")))
+        cadence = kpi.expected_cadence.value
+        one, many = text(f"unit_one.{cadence}"), text(f"unit_many.{cadence}")
+        fresh = "method.fresh_whole" if ev.data_period is not None else "method.fresh_event"
+        rows.append((text("field.freshness"), say(fresh, cadence=one, cadences=many)))
+        return rows
+
+    def source(self, label: SourceLabel) -> str:
+        """Where the data comes from, as a reader knows it: "the spreadsheet sales.csv"."""
+        path = f"source.{label.kind}"
+        if path not in self.strings.paths:
+            path = "source.unknown"
+        return self.strings.say(path, name=label.name, dialect=label.dialect)
+
+
+def _named(formula: str, names: Mapping[str, str]) -> str:
+    """A formula with each KPI id (`-` written `_`) replaced by the KPI's name."""
+    return _IDENTIFIER.sub(lambda m: names.get(m.group(0), m.group(0)), formula)
+
+
+_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def _chart_day(day: date) -> str:
+    """A date as the time-series chart reads it (its `dateFormat` is yyyy-MM-dd)."""
+    return day.isoformat()
+
+
+def _chart_table(first: str, name: str, rows: Sequence[tuple[str, str]]) -> str:
+    """One series of the time-series chart: a table of (day, value) rows under its name."""
+    body = "".join(f"<tr><td><p>{day}</p></td><td><p>{value}</p></td></tr>" for day, value in rows)
+    return (
+        f"<table><tbody><tr><th><p>{_text(first)}</p></th><th><p>{_text(name)}</p></th></tr>"
+        f"{body}</tbody></table>"
+    )

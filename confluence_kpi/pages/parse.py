@@ -279,23 +279,23 @@ def _subsections(sections: Sequence[_Section], index: int) -> Iterator[_Section]
 
 
 def _details_rows(root: etree._Element, details_id: str) -> dict[str, etree._Element]:
-    """The value cells of the Page Properties table, by field name (`owner`, `target`, ...).
+    """The value cells of the Page Properties tables, by field name (`owner`, `target`, ...).
 
-    The table is the `details` macro with this id, or else the page's first `details` macro;
-    a row whose header is no field name (one a person added) is passed over.
+    The table of the `details` macro with this id comes first, then the page's other `details`
+    tables (a KPI page keeps its cadence in its definition's table); a row whose header is no
+    field name (one a person added) is passed over.
     """
     macros = [m for m in root.iter(_MACRO) if m.get(f"{{{AC}}}name") == "details"]
-    if not macros:
-        return {}
-    details = min(macros, key=lambda macro: _parameter(macro, "id") != details_id)
+    macros.sort(key=lambda macro: _parameter(macro, "id") != details_id)
     by_header = {word: name for name in _DETAILS_FIELDS for word in _words(f"field.{name}")}
     cells: dict[str, etree._Element] = {}
-    for table in details.iter("table"):
-        if next(table.iterancestors(_MACRO), None) is not details:
-            continue  # a table in a macro inside the details table is not a row of it
-        for row in _rows(table):
-            if len(row) >= 2 and (name := by_header.get(_key(_visible_text(row[0])))):
-                cells.setdefault(name, row[1])  # a repeated row: the first one counts
+    for details in macros:
+        for table in details.iter("table"):
+            if next(table.iterancestors(_MACRO), None) is not details:
+                continue  # a table in a macro inside the details table is not a row of it
+            for row in _rows(table):
+                if len(row) >= 2 and (name := by_header.get(_key(_visible_text(row[0])))):
+                    cells.setdefault(name, row[1])  # a repeated row: the first one counts
     return cells
 
 
@@ -501,7 +501,7 @@ def _history_row(
     comment = "\n".join(t for i, t in enumerate(texts) if i not in known and t) or None
     if not (period or shown or comment):
         return None
-    for pattern in _patterns("value.to_date"):
+    for pattern in (*_patterns("value.to_date"), *_patterns("value.to_date_earlier")):
         if match := _match(pattern, shown):
             shown = match["value"]
     value = None

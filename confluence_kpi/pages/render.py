@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -27,6 +27,8 @@ import yaml
 from markupsafe import Markup
 
 from confluence_kpi.model import (
+    PAGE_SOURCE,
+    Bands,
     Evaluation,
     Goal,
     GoalEvaluation,
@@ -38,6 +40,7 @@ from confluence_kpi.model import (
 )
 from confluence_kpi.pages.format import (
     Formatter,
+    SourceLabel,
     Strings,
     clean_text,
     status_colour,
@@ -56,6 +59,8 @@ class PageContext:
 
     The title mappings (id -> current page title) come from the sync, which knows the pages'
     titles as they are now; an id missing from them is shown as plain text, not a link.
+    `kpi_names` names KPIs in formulas (by the id a formula writes, `-` as `_`); `sources`
+    says where each source's data comes from; `bands` are the catalog's pace bands.
     """
 
     space_key: str
@@ -65,6 +70,9 @@ class PageContext:
     goal_titles: Mapping[str, str]
     team_titles: Mapping[str, str]
     root_title: str
+    kpi_names: Mapping[str, str] = field(default_factory=dict)
+    sources: Mapping[str, SourceLabel] = field(default_factory=dict)
+    bands: Bands = field(default_factory=Bands)
 
 
 def kpi_title(kpi: KpiDefinition, locale: str = "en") -> str:
@@ -113,7 +121,17 @@ def render_kpi_page(
         goals=served,
         unreadable=unreadable,
         rows=rows,
+        source=_source_label(kpi, ctx),
     )
+
+
+def _source_label(kpi: KpiDefinition, ctx: PageContext) -> SourceLabel:
+    """Where a KPI's data comes from: its source, its own page, or (derived) other KPIs."""
+    if kpi.manual:
+        return SourceLabel(PAGE_SOURCE)
+    if kpi.formula is not None:
+        return SourceLabel("derived")
+    return ctx.sources.get(kpi.source, SourceLabel("unknown", kpi.source))
 
 
 def render_goal_page(
@@ -146,10 +164,16 @@ def render_team_page(
 
 
 def render_root_page(
-    teams: Mapping[str, Team], tevs: Sequence[TeamEvaluation], ctx: PageContext
+    teams: Mapping[str, Team],
+    tevs: Sequence[TeamEvaluation],
+    kpis: Mapping[str, KpiDefinition],
+    goals: Sequence[Goal],
+    ctx: PageContext,
 ) -> str:
-    """The space's root page: every team at a glance and a Page Properties Report of all KPIs."""
-    return _render("root.xml.j2", ctx, teams=teams, tevs=tevs)
+    """The space's root page: the goals, every team at a glance, and every KPI with its team;
+    `kpis` and `goals` must define all that `tevs` evaluates."""
+    goals_by_id = {goal.id: goal for goal in goals}
+    return _render("root.xml.j2", ctx, teams=teams, tevs=tevs, kpis=kpis, goals=goals_by_id)
 
 
 def render_retired_panel(locale: str) -> str:

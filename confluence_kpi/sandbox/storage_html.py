@@ -13,7 +13,7 @@ from typing import Final, Protocol
 
 from lxml import etree
 
-from confluence_kpi.sandbox.svg_chart import ChartOptions, chart_svg
+from confluence_kpi.sandbox.svg_chart import ChartOptions, chart_svg, time_chart_svg
 from confluence_kpi.sandbox.xhtml import AC_NS, AT_NS, RI_NS
 
 _AC: Final = "{" + AC_NS + "}"
@@ -271,13 +271,13 @@ class _Converter:
         self.out.append(f"<pre>{escape(_text(plain, collapse=False))}</pre></div>")
 
     def _chart(self, params: Mapping[str, str], element: etree._Element) -> None:
-        table = _rich_body(element).find(".//table")
+        tables = _rich_body(element).findall(".//table")
         kind = params.get("type", "pie").lower()
-        if table is None or (kind not in _LINE_CHARTS and kind not in _BAR_CHARTS):
+        if not tables or (kind not in _LINE_CHARTS and kind not in _BAR_CHARTS):
             self._box(f"{kind} chart: not drawn by the sandbox")
             self.children(_rich_body(element))
             return
-        rows = [[_text(c) for c in row if c.tag in ("th", "td")] for row in table.iter("tr")]
+        rows = [_table_texts(table) for table in tables]
         options = ChartOptions(
             kind="bar" if kind in _BAR_CHARTS else "line",
             title=params.get("title", ""),
@@ -287,7 +287,10 @@ class _Converter:
             y_label=params.get("yLabel", ""),
             vertical=params.get("dataOrientation", "").lower() == "vertical",
         )
-        svg = chart_svg(rows, options)
+        if kind == "timeseries":
+            svg = time_chart_svg(rows, options, params.get("dateFormat", ""))
+        else:
+            svg = chart_svg(rows[0], options)
         if svg is None:
             self._box("chart: no numbers to draw")
         else:  # Confluence shows the chart in place of its table, never both
@@ -391,6 +394,11 @@ def _parameters(macro: etree._Element) -> dict[str, str]:
     for param in macro.iterchildren(_AC + "parameter"):
         params.setdefault(param.get(_AC + "name", ""), _text(param))
     return params
+
+
+def _table_texts(table: etree._Element) -> list[list[str]]:
+    """A table's rows as the texts of their cells."""
+    return [[_text(c) for c in row if c.tag in ("th", "td")] for row in table.iter("tr")]
 
 
 def _rich_body(macro: etree._Element) -> etree._Element:

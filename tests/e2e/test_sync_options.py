@@ -40,7 +40,7 @@ def test_dry_run_reports_updates_without_writing_them(
     )
     assert wiki.writes() == {}
     assert wiki.versions() == before
-    assert "99.90 % (to date)" in wiki.body("KPI: Uptime")
+    assert "99.90 % in November 2026" in wiki.body("KPI: Uptime")
 
 
 def test_diff_shows_the_changed_lines_of_the_changed_pages(
@@ -55,10 +55,10 @@ def test_diff_shows_the_changed_lines_of_the_changed_pages(
     lines = run.out.splitlines()
     assert "--- KPI: Uptime (in Confluence)" in lines
     assert "+++ KPI: Uptime (new)" in lines
-    assert any(line.startswith("-") and "99.90 % (to date)" in line for line in lines)
-    assert any(line.startswith("+") and "97.00 % (to date)" in line for line in lines)
+    assert any(line.startswith("-") and "99.90 % in November 2026" in line for line in lines)
+    assert any(line.startswith("+") and "97.00 % in November 2026" in line for line in lines)
     assert "+++ KPI: Support tickets (new)" not in lines  # unchanged pages have no diff
-    assert "97.00 % (to date)" in wiki.body("KPI: Uptime")  # --diff alone still writes
+    assert "97.00 % in November 2026" in wiki.body("KPI: Uptime")  # --diff alone still writes
 
 
 def test_only_touches_the_pages_of_the_given_id(cli: Cli, wiki: Wiki, catalog_dir: Path) -> None:

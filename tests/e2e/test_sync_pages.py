@@ -94,8 +94,8 @@ def test_notes_written_by_a_person_survive_a_sync(cli: Cli, wiki: Wiki, catalog_
     body = wiki.body("KPI: Uptime")
     assert note in body
     assert body.index("<h2>Notes</h2>") < body.index(note)
-    assert "97.00 % (to date)" in body
-    assert "99.90 % (to date)" not in body
+    assert "97.00 % in November 2026" in body
+    assert "99.90 % in November 2026" not in body
 
 
 def test_a_person_saving_only_notes_costs_no_page_or_label_write(cli: Cli, wiki: Wiki) -> None:

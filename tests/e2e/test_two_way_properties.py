@@ -28,7 +28,7 @@ UPTIME = SMALL_PAGES["kpi uptime"].title
 ANCHORS = ("<h2>What it measures</h2>", "<h2>SMART goal</h2>", "<h2>History</h2>")
 PARENTS = (SMALL_PAGES["team sales"].title, SMALL_PAGES["root root"].title)
 # The rows the bot computes, and the team's target, compared with a fresh sync.
-BOT_ROWS = ("Status", "Current value", "Target", "Trend", "Expected now", "Last data")
+BOT_ROWS = ("Status", "Current value", "Target", "Trend", "Last data")
 # People type unicode and markup-looking text; the editor escapes it.
 TEXT = st.text(alphabet=st.sampled_from("abcXYZ 019<>&\"'éß€—"), min_size=1, max_size=12).filter(
     lambda text: text.strip() == text and bool(text)

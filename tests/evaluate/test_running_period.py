@@ -41,7 +41,8 @@ def test_running_month_is_compared_with_the_same_days_of_the_previous_month() ->
     assert change.absolute == pytest.approx(27 * 5_000)
     assert change.relative == pytest.approx(5 / 46)
     assert change.good is True
-    assert evaluation.current is not None and evaluation.current.partial
+    assert evaluation.current is not None
+    assert evaluation.current.partial
 
 
 def test_whole_periods_are_compared_whole() -> None:
@@ -60,8 +61,9 @@ def test_monthly_ledger_row_is_the_whole_month_as_soon_as_it_is_there() -> None:
         now=utc(2026, 11, 28),
         zone=UTC_ZONE,
     )
-    assert evaluation.whole_periods
+    assert evaluation.data_period is not None
     assert evaluation.current is not None
+    assert evaluation.data_period == evaluation.current.period
     assert (evaluation.current.value, evaluation.current.partial) == (90, False)
     assert evaluation.run_rate is None
     assert evaluation.change is not None
@@ -70,10 +72,8 @@ def test_monthly_ledger_row_is_the_whole_month_as_soon_as_it_is_there() -> None:
 
 def test_sum_of_daily_rows_is_partial_while_its_month_runs_without_a_declared_cadence() -> None:
     series = every_day(utc(2026, 10, 1), utc(2026, 11, 10), 5)
-    evaluation = evaluate_kpi(
-        kpi(target=target(150)), series, now=utc(2026, 11, 11), zone=UTC_ZONE
-    )
-    assert not evaluation.whole_periods
+    evaluation = evaluate_kpi(kpi(target=target(150)), series, now=utc(2026, 11, 11), zone=UTC_ZONE)
+    assert evaluation.data_period is None
     assert evaluation.run_rate is not None
     # 50 in 10 days of 30, at an even pace (one month of history teaches no pattern): 150.
     assert evaluation.run_rate.projected == pytest.approx(150)

@@ -86,11 +86,9 @@ def test_quarter_typed_at_its_start_is_fresh_until_the_next_quarter_is_due() -> 
     definition = kpi(grain="quarter", aggregation="last", target=target(1))
     series = at((utc(2026, 4, 1), 4), (utc(2026, 7, 1), 5))
     november = evaluate_kpi(definition, series, now=utc(2026, 11, 28), zone=UTC_ZONE)
-    assert (november.status, november.stale_since, november.whole_periods) == (
-        Status.ON_TRACK,
-        None,
-        True,
-    )
+    assert (november.status, november.stale_since) == (Status.ON_TRACK, None)
+    assert november.data_period is not None
+    assert november.data_period.start == date(2026, 7, 1)
     # A quarter and a half of grace after Q3 ended, the Q4 value is overdue.
     later = evaluate_kpi(definition, series, now=utc(2027, 2, 16), zone=UTC_ZONE)
     assert (later.status, later.stale_since) == (Status.STALE, date(2026, 9, 30))
@@ -107,10 +105,12 @@ def test_stale_kpi_keeps_its_last_value_marked_and_says_since_when() -> None:
 
 
 def test_cadence_shorter_than_the_grain_sets_the_staleness_window() -> None:
-    series = at((utc(2026, 3, 1), 5))
+    # One value on Wednesday 4 March: for a weekly cadence it speaks for its week (until
+    # Monday 9 March), for a monthly one for all of March.
+    series = at((utc(2026, 3, 4), 5))
     monthly = kpi(target=target(1))
     weekly_cadence = kpi(target=target(1), cadence="week")
-    now = utc(2026, 3, 12)  # eleven days later: more than 7 + 3.5 days, less than 45
+    now = utc(2026, 3, 20)  # eleven days after its week: more than 7 + 3.5 days
     assert evaluate_kpi(monthly, series, now=now, zone=UTC_ZONE).status is Status.ON_TRACK
     assert evaluate_kpi(weekly_cadence, series, now=now, zone=UTC_ZONE).status is Status.STALE
 

@@ -82,7 +82,7 @@ def period_value(
     status: Status | None = Status.ON_TRACK,
     complete: bool = True,
 ) -> PeriodValue:
-    """A week of 2027 with its value, target 2 h and verdict."""
+    """A week of 2027 with its value, target 2 h and verdict; a running week is partial."""
     start = date.fromisocalendar(2027, week, 1)
     return PeriodValue(
         period=Period(
@@ -93,6 +93,7 @@ def period_value(
         complete=complete,
         target=2.0,
         status=status,
+        partial=not complete,
     )
 
 

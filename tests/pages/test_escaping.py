@@ -104,9 +104,11 @@ def pages(value: str) -> dict[str, etree._Element]:
         "kpi": parse(render_kpi_page(kpi, ev, team, [goal], linked)),
         "goal": parse(render_goal_page(goal, tev.goals[0], kpis, team, linked)),
         "team": parse(render_team_page("support", team, tev, kpis, [goal], linked)),
-        "root": parse(render_root_page({"support": team}, [tev], linked)),
+        "root": parse(render_root_page({"support": team}, [tev], kpis, [goal], linked)),
         "unlinked root": parse(
-            render_root_page({"support": team}, [tev], replace(linked, team_titles={}))
+            render_root_page(
+                {"support": team}, [tev], kpis, [goal], replace(linked, team_titles={})
+            )
         ),
     }
 
@@ -125,8 +127,9 @@ def assert_pages_carry_value_as_text(value: str) -> None:
     [chart] = macros(kpi_page, "chart")
     assert parameter(chart, "title") == expected
     assert parameter(chart, "yLabel") == expected
-    assert text(find(chart, ".//tr[td]/td[1]")[0]) == expected
     assert text(find(kpi_page, "//pre")[0]) == expected
+    source = find(kpi_page, "//tr[normalize-space(th)='Source']/td")[0]
+    assert text(source) == f"the source {expected}"
     smart_cells = find(kpi_page, "/page/h3/following-sibling::table[1]//td")
     assert [text(td) for td in smart_cells] == [expected] * 5
     links = find(kpi_page, "//ri:page")
@@ -141,7 +144,8 @@ def assert_pages_carry_value_as_text(value: str) -> None:
     # The KPI's name, unlinked, under its goal (whose link has no text of its own).
     team_cells = [text(cell).removeprefix("↳ ") for cell in find(got["team"], "//tr/td[1]")]
     assert expected in team_cells
-    assert text(find(got["unlinked root"], "//tr/td[1]")[0]) == expected
+    teams = find(got["unlinked root"], "/page/h2[2]/following-sibling::table[1]//tr/td[1]")
+    assert text(teams[0]) == expected
 
 
 def test_hostile_strings_come_out_as_text() -> None:

@@ -25,7 +25,9 @@ def formatter(locale: str) -> Formatter:
     [
         (1234.5, 1, "1,234.5", "1.234,5"),
         (1234567.891, 2, "1,234,567.89", "1.234.567,89"),
-        (-3.25, 1, "−3.2", "−3,2"),  # round half to even, and a real minus sign
+        (-3.25, 1, "−3.3", "−3,3"),  # halves away from zero, and a real minus sign
+        (86.5, 0, "87", "87"),  # as people round on paper, not to even
+        (2.675, 2, "2.68", "2,68"),  # as written, though 2.675 is 2.67499... in binary
         (-0.04, 1, "0.0", "0,0"),  # never "-0.0"
         (2.5, None, "2.5", "2,5"),  # without decimals: at most two, no trailing zeros
         (2.0, None, "2", "2"),
@@ -69,10 +71,11 @@ def test_quantities_carry_their_unit_and_missing_is_no_data() -> None:
     [
         (0.004, 2, True, "0.00"),  # rounds to zero: neither "+" nor "−"
         (-0.004, None, False, "0"),
-        (-1234567.5, 0, False, "−1,234,568"),  # round half to even
-        (0.5, 0, True, "0"),
+        (-1234567.5, 0, False, "−1,234,568"),  # halves away from zero
+        (0.5, 0, True, "+1"),
         (1.5, 0, True, "+2"),
-        (1234.5, -1, False, "1,234"),  # negative decimals read as none
+        (2.5, 0, True, "+3"),
+        (1234.5, -1, False, "1,235"),  # negative decimals read as none
     ],
 )
 def test_signs_and_rounding_of_numbers(

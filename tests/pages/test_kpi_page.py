@@ -35,17 +35,23 @@ def render(**changes: object) -> str:
 
 def test_kpi_page_has_page_properties_with_status_lozenge() -> None:
     page = parse(render())
-    [details] = macros(page, "details")
-    assert parameter(details, "id") == "kpi"
-    keys = [text(th) for th in find(details, ".//th")]
+    answer, definition = macros(page, "details")
+    assert (parameter(answer, "id"), parameter(definition, "id")) == ("kpi", "kpi-definition")
+    keys = [text(th) for th in find(answer, ".//th")]
     assert keys == [
-        "Status", "Current value", "Target", "Baseline", "Trend", "Expected now", "Projection",
-        "Owner", "Team", "Kind", "Horizon", "Category", "Direction", "Cadence", "Last data",
+        "Status", "Current value", "Target", "Expected now", "Trend", "Projection", "Baseline",
+        "Owner", "Team", "Last data",
     ]  # fmt: skip
-    [lozenge] = macros(details_cell(page, "Status"), "status")
+    keys = [text(th) for th in find(definition, ".//th")]
+    assert keys == ["Kind", "Horizon", "Category", "Direction", "Period", "Cadence"]
+    status = details_cell(page, "Status")
+    [lozenge] = macros(status, "status")
     assert (parameter(lozenge, "colour"), parameter(lozenge, "title")) == ("Green", "On track")
+    assert text(status).endswith(
+        "3.6 h so far in week 3, 2027, ahead of plan (3.8 h planned by now)."
+    )
     assert text(details_cell(page, "Current value")) == (
-        "3.6 h (to date) in 2027-W03, as of 20 January 2027"
+        "3.6 h so far in week 3, 2027, as of 20 January 2027"
     )
     target = details_cell(page, "Target")
     assert text(target) == "2.0 h by "
@@ -89,10 +95,24 @@ def test_no_data_is_said_not_zero() -> None:
     assert text(details_cell(page, "Last data")) == "no data"
     assert text(details_cell(page, "Trend")) == "—"
     [chart] = macros(page, "chart")
-    chart_rows = [[text(td) for td in find(tr, "td")] for tr in find(chart, ".//tr[td]")]
-    assert chart_rows == [["2027-W01", "3.9", "2.0"], ["2027-W02", "", "2.0"]]
+    series = {
+        text(find(table, ".//th")[1]): [
+            [text(td) for td in find(tr, "td")] for tr in find(table, ".//tr[td]")
+        ]
+        for table in find(chart, ".//table")
+    }
+    # The week without data has no point at all; the target is a step over each week.
+    assert series["Value"] == [["2027-01-07", "3.9"]]
+    assert series["Target"] == [
+        ["2027-01-04", "2.0"], ["2027-01-10", "2.0"], ["2027-01-11", "2.0"], ["2027-01-17", "2.0"]
+    ]  # fmt: skip
     history = find(page, "/page/h2[.='History']/following-sibling::table[1]//tr[td]")
-    assert [text(td) for td in find(history[1], "td")] == ["2027-W02", "no data", "2.0 h", "—"]
+    assert [text(td) for td in find(history[1], "td")] == [
+        "week 2, 2027",
+        "no data",
+        "2.0 h",
+        "—",
+    ]
 
 
 def test_stale_value_is_marked() -> None:
@@ -101,7 +121,7 @@ def test_stale_value_is_marked() -> None:
     [lozenge] = macros(details_cell(page, "Status"), "status")
     assert (parameter(lozenge, "colour"), parameter(lozenge, "title")) == (
         "Grey",
-        "Stale since 2026-03-01",
+        "Stale since 1 Mar 2026",
     )
     assert text(details_cell(page, "Current value")).endswith("; stale since 1 March 2026")
 
@@ -128,7 +148,7 @@ def test_rising_cost_trend_is_red_and_neutral_change_uncoloured() -> None:
     flat = make_evaluation(change=Change(absolute=0.0, relative=0.0, good=None))
     cell = details_cell(parse(render(ev=flat)), "Trend")
     assert find(cell, ".//span") == []
-    assert text(cell) == "► 0.0 h (0.0 %)"
+    assert text(cell) == "► no change"
 
 
 def test_target_reads_as_the_direction_does() -> None:
@@ -145,12 +165,20 @@ def test_target_reads_as_the_direction_does() -> None:
 def test_kpi_page_sections_come_in_order_with_the_human_part_last() -> None:
     page = parse(render())
     top = [child.get(f"{{{NS['ac']}}}name") or child.tag for child in page]
-    assert top[:3] == ["info", "details", "h2"]
+    # The answer first: status and why, value and target, then the chart.
+    assert top[:3] == ["info", "details", "chart"]
     headings = [text(h2) for h2 in find(page, "/page/h2")]
-    assert headings == ["What it measures", "SMART goal", "History", "Notes", "Actions"]
+    assert headings == [
+        "What it measures", "SMART goal", "Definition", "History", "Notes", "Actions"
+    ]  # fmt: skip
     notes = find(page, "/page/h2[.='Notes']")[0]
     human = [notes, *notes.itersiblings()]
-    assert [element.tag for element in human] == ["h2", "p", "h2", f"{{{NS['ac']}}}task-list"]
+    # Empty sections say what goes there, never a lone empty checkbox.
+    assert [element.tag for element in human] == ["h2", "p", "h2", "p"]
+    assert [text(element) for element in human[1::2]] == [
+        "Nothing yet: what is written under this heading is never overwritten.",
+        "No actions yet: add them here as a task list.",
+    ]
 
 
 def test_method_and_smart_texts_are_on_the_page() -> None:

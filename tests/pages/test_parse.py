@@ -6,6 +6,7 @@ import json
 import re
 from dataclasses import asdict
 from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any
 
@@ -152,8 +153,8 @@ def test_removed_row_is_not_found_while_not_set_is_found() -> None:
 def test_goal_heading_keys_the_smart_texts_on_a_kpi_page() -> None:
     goal = make_goal(specific="Only e-mail tickets.")
     smart = parse_kpi_page(kpi_page(goals=(goal,)), locale="en", unit="h").smart
-    assert smart == {
-        "Goal: Answer customer questions within 2 hours": {
+    assert smart == {  # the heading as it reads: the goal's title, linking to its page
+        "Answer customer questions within 2 hours by 30 June 2027": {
             "specific": "Only e-mail tickets.",
             "measurable": goal.measurable,
             "achievable": goal.achievable,
@@ -228,8 +229,10 @@ def amounts(draw: st.DrawFn) -> tuple[float, int | None]:
 
 
 def shown(value: float, decimals: int | None) -> float:
-    """The value as the page shows it: rounded to the KPI's decimals (two when unset)."""
-    return round(value, 2 if decimals is None else decimals)
+    """The value as the page shows it: rounded to the KPI's decimals (two when unset), halves
+    away from zero as the number is written."""
+    places = Decimal(1).scaleb(-(2 if decimals is None else decimals))
+    return float(Decimal(repr(value)).quantize(places, ROUND_HALF_UP))
 
 
 @settings(max_examples=150, deadline=None)
