@@ -14,6 +14,7 @@ _STYLE = {
     Action.CREATE: "green",
     Action.UPDATE: "yellow",
     Action.UNCHANGED: "dim",
+    Action.RETIRED: "magenta",
     Action.FAILED: "bold red",
 }
 
