@@ -336,6 +336,17 @@ class _Loader(yaml.SafeLoader):
             )
         return super().compose_node(parent, index)
 
+    def construct_timestamp_or_text(self, node: yaml.ScalarNode) -> object:
+        """A date or time as YAML reads it; an impossible one (2027-02-30) stays text, so that
+        the field's validation names it with its line instead of a traceback ending the run."""
+        try:
+            return self.construct_yaml_timestamp(node)
+        except ValueError:
+            return self.construct_scalar(node)
+
+
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", _Loader.construct_timestamp_or_text)
+
 
 @dataclass
 class _Document:

@@ -236,6 +236,46 @@ def test_wrong_values_are_said_in_plain_words(tmp_path: Path, extra: str, expect
     assert problem.message.startswith(expected)
 
 
+@pytest.mark.parametrize(
+    ("extra", "field"),
+    [
+        ("    target: {value: 2, date: 2027-02-30}\n", "target.date"),
+        ("    baseline: {value: 5, date: 2026-13-01}\n", "baseline.date"),
+        ("    milestones: [{value: 3, date: 2026-04-31 12:00:00}]\n", "milestones[0].date"),
+    ],
+    ids=["day", "month", "date-time"],
+)
+def test_an_impossible_date_is_an_error_with_file_line_item_and_field(
+    tmp_path: Path, extra: str, field: str
+) -> None:
+    path = write(tmp_path, HEAD + KPI + extra)
+
+    [problem] = errors_in(path)
+
+    assert (problem.line, problem.where, problem.field) == (
+        15,
+        "kpis[0] 'first-response-time'",
+        field,
+    )
+    assert problem.message.startswith(f"{field} must be a date that exists in the calendar")
+
+
+def test_an_impossible_date_anywhere_is_reported_by_validate_without_a_traceback(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    goal = "goals:\n  - {id: g, team: support, title: G, deadline: 2027-02-29, kpis: [k]}\n"
+    path = write(tmp_path, HEAD + goal)
+
+    code = main(["validate", "--config", str(path)])
+
+    out = capsys.readouterr().out
+    assert code == 2
+    assert (
+        f"{path}:9: goals[0] 'g': deadline must be a date that exists in the calendar, "
+        "like 2027-06-30 (got '2027-02-29')"
+    ) in out.splitlines()
+
+
 def test_every_error_is_reported_at_once() -> None:
     path = FIXTURES / "many_mistakes.yaml"
 
