@@ -13,7 +13,7 @@ import re
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import time, timedelta
+from datetime import date, time, timedelta
 from pathlib import Path
 from typing import Annotated, Any, Literal, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -651,6 +651,7 @@ def _kpi_problems(
     at = ("kpis", index)
     yield from _reference(document, (*at, "team"), kpi.team, parts.team_names, "teams")
     yield from _target_problems(document, at, kpi)
+    yield from _static_value_problems(document, at, kpi)
     yield from _sprint_problems(document, at, kpi, parts)
     if kpi.formula is not None:
         yield from _formula_problems(document, at, kpi, kpi.formula, parts)
@@ -674,6 +675,21 @@ def _kpi_problems(
             (*at, "aggregation"),
             "is ratio, so numerator and denominator (the columns to divide) are required",
         )
+
+
+def _static_value_problems(document: _Document, at: _Path, kpi: KpiDefinition) -> Iterator[Problem]:
+    """One static value per date: two on one date would be merged into one measurement's
+    period (summed or averaged, as the aggregation goes) without anyone having said so."""
+    first: dict[date, int] = {}
+    for position, entry in enumerate(kpi.values):
+        earlier = first.setdefault(entry.date, position)
+        if earlier != position:
+            other = (*at, "values", earlier)
+            yield document.about(
+                (*at, "values", position, "date"),
+                f"{entry.date} already has a value in values[{earlier}] "
+                f"(line {document.line(other)}): give one value per date",
+            )
 
 
 def _sprint_problems(

@@ -394,6 +394,22 @@ def test_cross_checks_name_the_item_and_field(tmp_path: Path, kpis: str, expecte
     assert problems_in(path) == [f"{path}:{expected}"]
 
 
+def test_two_static_values_on_one_date_are_refused(tmp_path: Path) -> None:
+    static = KPI.replace("source: db\n    query: SELECT 1\n", "source: manual\n")
+    values = (
+        "    values:\n"
+        "      - {date: 2026-10-01, value: 3}\n"
+        "      - {date: 2026-11-01, value: 4}\n"
+        "      - {date: 2026-10-01, value: 5}\n"
+    )
+    path = write(tmp_path, HEAD + static + values)
+
+    assert problems_in(path) == [
+        f"{path}:17: kpis[0] 'first-response-time': values[2].date 2026-10-01 already has a "
+        "value in values[0] (line 15): give one value per date"
+    ]
+
+
 def test_goal_naming_an_unknown_kpi_gets_a_suggestion(tmp_path: Path) -> None:
     goal = """\
     goals:
