@@ -14,6 +14,7 @@ from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, time, timedelta
+from itertools import pairwise
 from pathlib import Path
 from typing import Annotated, Any, Literal, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -60,6 +61,11 @@ _INTERVAL = re.compile(r"([1-9][0-9]*)\s*([mhd])")
 _INTERVAL_UNITS = {"m": "minutes", "h": "hours", "d": "days"}
 _VARIABLE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _M = TypeVar("_M", bound=BaseModel)
+# A reach KPI's targets going the wrong way: the word for it, and the sign of such a step.
+_WRONG_WAY = {
+    Direction.INCREASE: ("below", "down", -1.0),
+    Direction.DECREASE: ("above", "up", 1.0),
+}
 
 
 # --- source configurations -------------------------------------------------------------------
@@ -735,10 +741,39 @@ def _target_problems(document: _Document, at: _Path, kpi: KpiDefinition) -> Iter
         if target is not None and (target.date is None or milestone.date >= target.date):
             yield document.about(path, f"{milestone.date} must be before the target's date")
         previous = milestone.date
+    yield from _order_problems(document, at, kpi)
     if kpi.direction is Direction.RANGE:
         yield from _range_problems(document, (*at, "target"), target)
         for position, milestone in enumerate(kpi.milestones):
             yield from _range_problems(document, (*at, "milestones", position), milestone)
+
+
+def _order_problems(document: _Document, at: _Path, kpi: KpiDefinition) -> Iterator[Problem]:
+    """An increase KPI's baseline, milestones and target must not go down in that order (a
+    decrease KPI's not up): a target below the baseline of an increase KPI would have the
+    pages show progress and a pace toward a value that is already passed. Equal values are
+    allowed: a milestone may hold a level for a while."""
+    wrong_way = _WRONG_WAY.get(kpi.direction)
+    if wrong_way is None:
+        return
+    side, way, sign = wrong_way
+    steps: list[tuple[str, float, _Path]] = []
+    if kpi.baseline is not None:
+        steps.append(("the baseline", kpi.baseline.value, (*at, "baseline", "value")))
+    steps += [
+        (f"milestones[{position}].value", milestone.value, (*at, "milestones", position, "value"))
+        for position, milestone in enumerate(kpi.milestones)
+    ]
+    if kpi.target is not None:
+        steps.append(("target.value", kpi.target.value, (*at, "target", "value")))
+    for (before, earlier, _), (_, value, path) in pairwise(steps):
+        if (value - earlier) * sign > 0:
+            yield document.about(
+                path,
+                f"{value:g} is {side} {before} {earlier:g}: with direction "
+                f"{kpi.direction.value}, the baseline, the milestones and the target must not "
+                f"go {way} in that order",
+            )
 
 
 def _range_problems(document: _Document, path: _Path, target: Target | None) -> Iterator[Problem]:

@@ -828,6 +828,62 @@ def test_milestones_must_be_dated_in_order_and_before_the_target(tmp_path: Path)
     ]
 
 
+@pytest.mark.parametrize(
+    ("direction", "targets", "expected"),
+    [
+        (
+            "increase",
+            "    target: {value: 4, date: 2027-06-30}\n",
+            [
+                "target.value 4 is below the baseline 5: with direction increase, the baseline, "
+                "the milestones and the target must not go down in that order"
+            ],
+        ),
+        (
+            "decrease",
+            "    target: {value: 6, date: 2027-06-30}\n",
+            [
+                "target.value 6 is above the baseline 5: with direction decrease, the baseline, "
+                "the milestones and the target must not go up in that order"
+            ],
+        ),
+        (
+            "decrease",
+            "    milestones: [{value: 4, date: 2026-06-30}, {value: 4.5, date: 2026-12-31}]\n"
+            "    target: {value: 2, date: 2027-06-30}\n",
+            [
+                "milestones[1].value 4.5 is above milestones[0].value 4: with direction decrease, "
+                "the baseline, the milestones and the target must not go up in that order"
+            ],
+        ),
+        (
+            "increase",
+            "    milestones: [{value: 9, date: 2026-06-30}]\n"
+            "    target: {value: 8, date: 2027-06-30}\n",
+            [
+                "target.value 8 is below milestones[0].value 9: with direction increase, the "
+                "baseline, the milestones and the target must not go down in that order"
+            ],
+        ),
+        (
+            "increase",
+            "    milestones: [{value: 5, date: 2026-06-30}, {value: 5, date: 2026-12-31}]\n"
+            "    target: {value: 8, date: 2027-06-30}\n",
+            [],
+        ),
+    ],
+    ids=["below-baseline", "above-baseline", "milestone-back", "past-the-target", "plateau"],
+)
+def test_targets_must_follow_the_direction_from_the_baseline(
+    tmp_path: Path, direction: str, targets: str, expected: list[str]
+) -> None:
+    kpi = KPI.replace("decrease", direction) + "    baseline: {value: 5, date: 2026-01-01}\n"
+    path = write(tmp_path, HEAD + kpi + targets)
+
+    assert [problem.message for problem in errors_in(path)] == expected
+    assert all(p.where == "kpis[0] 'first-response-time'" for p in errors_in(path))
+
+
 def test_a_team_with_more_kpis_than_the_limit_is_a_warning(tmp_path: Path) -> None:
     many = "".join(KPI.replace("first-response-time", name)[6:] for name in "abc")
     path = write(tmp_path, HEAD + "max_team_kpis: 2\n" + "kpis:\n" + many)
