@@ -145,6 +145,8 @@ class StaticValue(Definition):
     value: float
 
 
+MAX_DECIMALS = 6  # more places than any KPI's figures mean, and than a page cell can show
+
 # The source of a manual KPI: people type its measurements into its own page's table.
 PAGE_SOURCE = "page"
 
@@ -160,7 +162,7 @@ class KpiDefinition(Definition):
     horizon: Horizon = Horizon.LAGGING
     category: str | None = None
     unit: str = ""
-    decimals: int | None = None
+    decimals: int | None = Field(default=None, ge=0, le=MAX_DECIMALS)
     direction: Direction
     grain: Grain = Grain.MONTH
     aggregation: Aggregation = Aggregation.SUM

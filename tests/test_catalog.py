@@ -276,6 +276,16 @@ def test_an_impossible_date_anywhere_is_reported_by_validate_without_a_traceback
     ) in out.splitlines()
 
 
+@pytest.mark.parametrize("decimals", [-1, 7])
+def test_decimals_outside_0_to_6_are_refused(tmp_path: Path, decimals: int) -> None:
+    path = write(tmp_path, HEAD + KPI + f"    decimals: {decimals}\n")
+
+    [problem] = errors_in(path)
+
+    assert (problem.line, problem.field) == (15, "decimals")
+    assert problem.message.startswith("decimals must be at ")
+
+
 def test_every_error_is_reported_at_once() -> None:
     path = FIXTURES / "many_mistakes.yaml"
 
