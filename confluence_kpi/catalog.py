@@ -46,6 +46,7 @@ from confluence_kpi.model import (
     RollUp,
     Target,
     Team,
+    WholeNumber,
 )
 from confluence_kpi.plain_errors import accepted_fields, describe, did_you_mean
 
@@ -217,7 +218,7 @@ class Catalog(Definition):
     schedule: Schedule = Field(default_factory=lambda: Schedule(every=timedelta(hours=1)))
     defaults: Defaults = Field(default_factory=Defaults)
     # More KPIs than this on one team is a warning: too many KPIs and none gets attention.
-    max_team_kpis: int = Field(default=DEFAULT_TEAM_KPIS, ge=1)
+    max_team_kpis: WholeNumber = Field(default=DEFAULT_TEAM_KPIS, ge=1)
     sources: dict[str, SourceConfig] = Field(default_factory=dict)
     teams: dict[str, Team] = Field(default_factory=dict)
     goals: tuple[Goal, ...] = ()
@@ -352,6 +353,13 @@ class _Loader(yaml.SafeLoader):
 
 
 _Loader.add_constructor("tag:yaml.org,2002:timestamp", _Loader.construct_timestamp_or_text)
+# YAML 1.1 reads 1e6 as text and YAML 1.2 as the number it looks like; the catalog reads it as
+# a number, since numbers written as text are refused.
+_Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:float",
+    re.compile(r"^[-+]?[0-9][0-9_]*(?:\.[0-9_]*)?[eE][-+]?[0-9]+$"),
+    list("-+0123456789"),
+)
 
 
 @dataclass

@@ -286,6 +286,81 @@ def test_decimals_outside_0_to_6_are_refused(tmp_path: Path, decimals: int) -> N
     assert problem.message.startswith("decimals must be at ")
 
 
+@pytest.mark.parametrize(
+    ("extra", "field"),
+    [
+        ('    target: {value: "15.000"}\n', "target.value"),
+        ('    target: {value: 1, upper: "15.000"}\n', "target.upper"),
+        ('    baseline: {value: "15.000", date: 2026-01-01}\n', "baseline.value"),
+        ('    milestones: [{value: "15.000", date: 2026-06-30}]\n', "milestones[0].value"),
+        ('    values: [{date: 2026-01-01, value: "15.000"}]\n', "values[0].value"),
+        ('    scale: "15.000"\n', "scale"),
+        ('    bands: {on_track: "15.000", at_risk: 0.5}\n', "bands.on_track"),
+        ('    decimals: "15.000"\n', "decimals"),
+    ],
+    ids=["target", "upper", "baseline", "milestone", "static", "scale", "bands", "decimals"],
+)
+def test_a_number_written_as_locale_formatted_text_is_refused_in_every_numeric_field(
+    tmp_path: Path, extra: str, field: str
+) -> None:
+    path = write(tmp_path, HEAD.replace("space: KPI", "space: KPI\nlocale: nl", 1) + KPI + extra)
+
+    messages = [problem.message for problem in errors_in(path) if problem.field == field]
+
+    assert messages == [
+        f"{field} '15.000' is text: write 15000 as a plain YAML number "
+        "(no quotes, no thousands separators, a dot before decimals)"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "plain"),
+    [("1.234,5", "1234.5"), ("15,000", "15000"), ("1,234.5", "1234.5"), ("2,5", "2.5")],
+)
+def test_locale_formatted_text_gets_the_plain_number_to_write(
+    tmp_path: Path, text: str, plain: str
+) -> None:
+    path = write(tmp_path, HEAD + KPI + f'    target: {{value: "{text}"}}\n')
+
+    [problem] = errors_in(path)
+
+    assert problem.message.startswith(f"target.value '{text}' is text: write {plain} as a plain")
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        (
+            'max_team_kpis: "12"',
+            "max_team_kpis '12' is text: write 12 as a YAML number, without quotes",
+        ),
+        ("max_team_kpis: yes", "max_team_kpis must be a number (got True)"),
+        (
+            "defaults: {bands: {on_track: 0.9, at_risk: true}}",
+            "defaults.bands.at_risk must be a number (got True)",
+        ),
+    ],
+    ids=["quoted", "yes", "true"],
+)
+def test_catalog_wide_numbers_are_yaml_numbers_too(
+    tmp_path: Path, line: str, expected: str
+) -> None:
+    path = write(tmp_path, HEAD + line + "\n")
+
+    assert problems_in(path) == [f"{path}:8: {expected}"]
+
+
+def test_yaml_numbers_are_read_in_every_notation(tmp_path: Path) -> None:
+    values = "    scale: 1e2\n    baseline: {value: 1_500, date: 2026-01-01}\n"
+    path = write(tmp_path, HEAD + KPI + values + "    target: {value: 2.5e-1}\n")
+
+    kpi = load_catalog(path).kpis[0]
+
+    assert (kpi.scale, kpi.baseline and kpi.baseline.value) == (100.0, 1500.0)
+    assert kpi.target is not None
+    assert kpi.target.value == 0.25
+
+
 def test_every_error_is_reported_at_once() -> None:
     path = FIXTURES / "many_mistakes.yaml"
 
