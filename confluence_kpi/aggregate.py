@@ -4,6 +4,9 @@ Percentiles (and the median) interpolate linearly between the closest ranks: ran
 over the sorted values, the method numpy calls "linear" and Excel PERCENTILE.INC. Ratios divide
 the period's sums and never average per-row ratios. Non-finite input values are skipped, and a
 result that would not be finite is None: a page never shows NaN or Infinity.
+
+Measurements that are there but give no value one can defend (a ratio over a negative total)
+raise `UnfitDataError`, whose code and values become the period's data warning.
 """
 
 from __future__ import annotations
@@ -14,10 +17,20 @@ from functools import partial
 from math import floor, fsum, isfinite
 from operator import attrgetter
 
-from confluence_kpi.model import Aggregation, Measurement
+from confluence_kpi.model import Aggregation, Measurement, NoteCode
 
 _value = attrgetter("value")
 _ts = attrgetter("ts")
+
+
+class UnfitDataError(ValueError):
+    """A period's measurements give no value one can defend: `code` says why, `values` with
+    what (as text, the way a note carries them)."""
+
+    def __init__(self, code: NoteCode, **values: str) -> None:
+        super().__init__(code.value)
+        self.code = code
+        self.values = values
 
 
 def mean(values: Sequence[float]) -> float:
@@ -52,8 +65,16 @@ def time_weighted_mean(times: Sequence[datetime], values: Sequence[float], end: 
 
 
 def ratio(numerators: Sequence[float], denominators: Sequence[float]) -> float | None:
-    """Σ numerators / Σ denominators; None when the denominators sum to zero (no value, not 0)."""
+    """Σ numerators / Σ denominators; None when the denominators sum to zero (no value, not 0).
+
+    UnfitDataError when they sum to less: a share of a negative total (−25 % converted) means
+    nothing. Single negative rows are fine as long as the total is not (corrections)."""
     denominator = fsum(denominators)
+    if denominator < 0:
+        below = sum(d < 0 for d in denominators)
+        raise UnfitDataError(
+            NoteCode.NEGATIVE_DENOMINATOR, total=f"{denominator:g}", rows=str(below)
+        )
     return fsum(numerators) / denominator if denominator else None
 
 
@@ -74,7 +95,8 @@ def aggregate(how: Aggregation, chunk: Sequence[Measurement], end: datetime) -> 
     """The value of one period from its measurements in time order, or None when there is none.
 
     `end` is when the period's last value stops holding (the period's end, or now while the
-    period runs); only the time-weighted mean uses it.
+    period runs); only the time-weighted mean uses it. UnfitDataError when the measurements give
+    no value one can defend.
     """
     try:
         result = _compute(how, chunk, end)

@@ -16,7 +16,7 @@ from math import fsum, isclose, isfinite
 from operator import attrgetter
 from zoneinfo import ZoneInfo
 
-from confluence_kpi.aggregate import aggregate
+from confluence_kpi.aggregate import UnfitDataError, aggregate
 from confluence_kpi.model import (
     Aggregation,
     Bands,
@@ -280,7 +280,11 @@ class _Cutter:
         at = min(end, self.now)
         # A derived KPI's series holds one value per period, already computed by its formula.
         how = Aggregation.LAST if self.kpi.formula is not None else self.kpi.aggregation
-        value = aggregate(how, chunk, at) if chunk else None
+        warning = None
+        try:
+            value = aggregate(how, chunk, at) if chunk else None
+        except UnfitDataError as unfit:
+            value, warning = None, note(unfit.code, period=current.label, **unfit.values)
         if value is not None:
             value *= self.kpi.scale
         judged = value
@@ -299,6 +303,7 @@ class _Cutter:
             complete=self.now >= end,
             target=None if judge is None else judge.target.value,
             status=None if judge is None or judged is None else judge.verdict(judged, at),
+            warning=warning,
         )
 
 
@@ -428,6 +433,7 @@ def evaluate_kpi(
         if judge is None or judge.line is None
         else _finite(judge.line.expected(_judged_at(current, last_data, zone))),
         notes=tuple(notes),
+        warnings=tuple(pv.warning for pv in history if pv.warning is not None),
         run_rate=run_rate(current.period, current.value, last_data, zone, _target_of(judge))
         if running and current.value is not None
         else None,

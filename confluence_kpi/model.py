@@ -357,6 +357,7 @@ class PeriodValue:
     complete: bool
     target: float | None = None
     status: Status | None = None
+    warning: Note | None = None  # a data warning: why measurements gave the period no value
 
 
 @dataclass(frozen=True)
@@ -379,6 +380,10 @@ class NoteCode(StrEnum):
     NOT_EVALUATED = "not_evaluated"  # a goal names a KPI that nothing evaluated
     INPUT_MISSING = "input_missing"  # values: kpis (ids of derived inputs without data)
     FORMULA_UNDEFINED = "formula_undefined"  # values: count of periods (division by zero)
+    # Data warnings: data refused or left out that is almost surely wrong at its source. They
+    # go into `Evaluation.warnings`, never `notes`: the page shows them in a warning panel, the
+    # run reports them, and its exit code is 1.
+    NEGATIVE_DENOMINATOR = "negative_denominator"  # values: period, total, rows (below zero)
 
 
 @dataclass(frozen=True)
@@ -435,6 +440,7 @@ class Evaluation:
     progress: float | None = None  # share of the way from baseline to target, 0..1 (may exceed)
     expected: float | None = None  # where the value should be now on the path to the target
     notes: tuple[Note, ...] = ()  # remarks ("no data", "stale since ..."), worded by the page
+    warnings: tuple[Note, ...] = ()  # data warnings (see NoteCode): data refused or left out
     error: str | None = None  # why the KPI could not be evaluated (its source failed, ...)
     run_rate: RunRate | None = None  # cumulative KPIs while their period runs
     projection: Projection | None = None  # KPIs with a dated target, from enough points

@@ -62,6 +62,12 @@ def print_report(report: SyncReport, fmt: str, out: TextIO) -> None:
                 f" {unreadable.text!r} ({unreadable.reason}); the last valid value is used",
             )
         )
+    for warning in report.data_warnings:
+        console.print(
+            Text.assemble(
+                (f"KPI {warning.kpi_id}: data warning:", "bold yellow"), f" {warning.message}"
+            )
+        )
     for kpi_id, error in sorted(report.kpi_errors.items()):
         console.print(
             Text.assemble((f"KPI {kpi_id} could not be evaluated:", "bold red"), f" {error}")
@@ -84,14 +90,16 @@ def console_for(out: TextIO) -> Console:
 
 
 def summary(report: SyncReport) -> str:
-    """One line: pages per result, KPI failures and the requests sent."""
+    """One line: pages per result, KPI failures and warnings, and the requests sent."""
     verb = "would be" if report.dry_run else ""
     counts = ", ".join(
         f"{number} {verb + ' ' if verb else ''}{action}"
         for action, number in report.counts().items()
     )
     failures = f"; {len(report.kpi_errors)} KPI(s) failed" if report.kpi_errors else ""
-    return f"pages: {counts}{failures}; {report.requests} requests to Confluence"
+    warned = len(report.warned_kpis())
+    warnings = f"; {warned} KPI(s) with data warnings" if warned else ""
+    return f"pages: {counts}{failures}{warnings}; {report.requests} requests to Confluence"
 
 
 def _shown(value: object) -> str:

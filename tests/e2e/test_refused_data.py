@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .helpers import SMALL_PAGES, Cli, Wiki, set_csv_value
+from .helpers import SMALL_PAGES, Cli, Wiki, row, set_csv_value
 
 UPTIME = SMALL_PAGES["kpi uptime"].title
 
@@ -25,3 +25,61 @@ def test_excel_serial_dates_in_a_csv_time_column_fail_the_kpi_with_a_way_out(
         "(2026-10-01 in Excel), not a date"
     ) in errors["uptime"]
     assert "Excel serial day number" in wiki.body(UPTIME)
+
+
+def add_kpi(catalog: Path, source: str, kpi: str) -> None:
+    """A source (one `name: {...}` line) and a KPI (YAML lines of one list item) added to the
+    small catalog, whose KPI list comes last."""
+    text = catalog.read_text(encoding="utf-8")
+    text = text.replace("sources:\n", f"sources:\n  {source}\n", 1)
+    catalog.write_text(text + kpi, encoding="utf-8")
+
+
+CONVERSION = """\
+  - id: conversion
+    name: Conversion
+    team: sales
+    unit: "%"
+    scale: 100
+    decimals: 1
+    direction: increase
+    grain: month
+    aggregation: ratio
+    source: leads_sheet
+    time_column: day
+    numerator: won
+    denominator: leads
+"""
+CONVERSION_PAGE = "KPI: Conversion"
+
+
+def test_a_negative_denominator_leaves_its_period_without_a_value_and_warns(
+    cli: Cli, wiki: Wiki, catalog: Path, catalog_dir: Path
+) -> None:
+    add_kpi(catalog, "leads_sheet: {type: csv, path: leads.csv}", CONVERSION)
+    (catalog_dir / "leads.csv").write_text(
+        "day,won,leads\n"
+        "2026-10-05,5,20\n"
+        "2026-10-12,5,20\n"
+        "2026-11-02,5,20\n"
+        "2026-11-09,5,-30\n",  # a correction row gone wrong: November's leads add up to -10
+        encoding="utf-8",
+    )
+
+    run = cli.sync("--report", "json")
+
+    assert run.code == 1, run.out + run.err
+    report = run.json()
+    assert report["kpi_errors"] == {}
+    [warning] = report["data_warnings"]
+    assert (warning["kpi"], warning["code"]) == ("conversion", "negative_denominator")
+    assert warning["values"] == {"period": "2026-11", "total": "-10", "rows": "1"}
+    assert "2026-11" in warning["message"]
+    body = wiki.body(CONVERSION_PAGE)
+    assert "the denominator adds up to -10" in body
+    assert "−" not in row(body, "Current value")  # October's 25.0 %, never a negative share
+    assert "25.0 %" in row(body, "Current value")
+    text = cli.sync()
+    assert text.code == 1
+    assert "KPI conversion: data warning: 2026-11: the denominator adds up to -10" in text.out
+    assert "1 KPI(s) with data warnings" in text.out

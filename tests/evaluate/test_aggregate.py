@@ -6,8 +6,8 @@ from datetime import timedelta
 
 import pytest
 
-from confluence_kpi.aggregate import aggregate
-from confluence_kpi.model import Aggregation, Measurement
+from confluence_kpi.aggregate import UnfitDataError, aggregate
+from confluence_kpi.model import Aggregation, Measurement, NoteCode
 
 from .factories import utc
 
@@ -82,6 +82,25 @@ def test_ratio_divides_the_sums_and_not_the_mean_of_row_ratios() -> None:
 def test_ratio_with_zero_denominator_has_no_value() -> None:
     series = [Measurement(START, 0, numerator=0, denominator=0)]
     assert aggregate(Aggregation.RATIO, series, END) is None
+
+
+def test_ratio_over_a_negative_total_is_unfit_data_naming_the_total_and_rows() -> None:
+    series = [
+        Measurement(START, 0.25, numerator=5, denominator=20),
+        Measurement(START + timedelta(hours=1), -1 / 6, numerator=5, denominator=-30),
+    ]
+    with pytest.raises(UnfitDataError) as unfit:
+        aggregate(Aggregation.RATIO, series, END)
+    assert unfit.value.code is NoteCode.NEGATIVE_DENOMINATOR
+    assert unfit.value.values == {"total": "-10", "rows": "1"}
+
+
+def test_ratio_with_a_negative_row_in_a_positive_total_is_a_correction() -> None:
+    series = [
+        Measurement(START, 0.25, numerator=5, denominator=20),
+        Measurement(START + timedelta(hours=1), 0.25, numerator=-1, denominator=-4),
+    ]
+    assert aggregate(Aggregation.RATIO, series, END) == pytest.approx(4 / 16)
 
 
 def test_ratio_leaves_out_rows_missing_a_side() -> None:
