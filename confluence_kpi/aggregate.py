@@ -2,11 +2,12 @@
 
 Percentiles (and the median) interpolate linearly between the closest ranks: rank h = (n - 1) * q
 over the sorted values, the method numpy calls "linear" and Excel PERCENTILE.INC. Ratios divide
-the period's sums and never average per-row ratios. Non-finite input values are skipped, and a
-result that would not be finite is None: a page never shows NaN or Infinity.
+the period's sums and never average per-row ratios. Non-finite input values are skipped: a page
+never shows NaN or Infinity.
 
-Measurements that are there but give no value one can defend (a ratio over a negative total)
-raise `UnfitDataError`, whose code and values become the period's data warning.
+Measurements that are there but give no value one can defend (a ratio over a negative total, a
+result too large for a float) raise `UnfitDataError`, whose code and values become the period's
+data warning: the period is left without a value, and people are told why.
 """
 
 from __future__ import annotations
@@ -91,8 +92,11 @@ _OF_VALUES: dict[Aggregation, Callable[[Sequence[float]], float]] = {
 }
 
 
-def aggregate(how: Aggregation, chunk: Sequence[Measurement], end: datetime) -> float | None:
-    """The value of one period from its measurements in time order, or None when there is none.
+def aggregate(
+    how: Aggregation, chunk: Sequence[Measurement], end: datetime, scale: float = 1.0
+) -> float | None:
+    """The value of one period from its measurements in time order, times `scale` (100 shows
+    a ratio as %), or None when there is none.
 
     `end` is when the period's last value stops holding (the period's end, or now while the
     period runs); only the time-weighted mean uses it. UnfitDataError when the measurements give
@@ -101,12 +105,18 @@ def aggregate(how: Aggregation, chunk: Sequence[Measurement], end: datetime) -> 
     try:
         result = _compute(how, chunk, end)
     except OverflowError:  # fsum raises where plain float sums would become infinite
+        raise UnfitDataError(NoteCode.OVERFLOW) from None
+    if result is None:
         return None
-    return result if result is not None and isfinite(result) else None
+    # The inputs are finite: a result that is not comes from a step too large for a float.
+    result *= scale
+    if not isfinite(result):
+        raise UnfitDataError(NoteCode.OVERFLOW)
+    return result
 
 
 def _compute(how: Aggregation, chunk: Sequence[Measurement], end: datetime) -> float | None:
-    """`aggregate` before the guard against results that are not finite."""
+    """`aggregate` before scaling and the guard against results that are not finite."""
     of_values = _OF_VALUES.get(how)
     if of_values is not None:  # the most common kind: a function of the values alone
         values = list(map(_value, chunk))

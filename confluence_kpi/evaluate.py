@@ -282,11 +282,9 @@ class _Cutter:
         how = Aggregation.LAST if self.kpi.formula is not None else self.kpi.aggregation
         warning = None
         try:
-            value = aggregate(how, chunk, at) if chunk else None
+            value = aggregate(how, chunk, at, self.kpi.scale) if chunk else None
         except UnfitDataError as unfit:
             value, warning = None, note(unfit.code, period=current.label, **unfit.values)
-        if value is not None:
-            value *= self.kpi.scale
         judged = value
         judge = self.judge_for(current)
         if chunk and at < end:

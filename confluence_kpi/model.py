@@ -384,6 +384,7 @@ class NoteCode(StrEnum):
     # go into `Evaluation.warnings`, never `notes`: the page shows them in a warning panel, the
     # run reports them, and its exit code is 1.
     NEGATIVE_DENOMINATOR = "negative_denominator"  # values: period, total, rows (below zero)
+    OVERFLOW = "overflow"  # values: period (its values are too large to compute with)
 
 
 @dataclass(frozen=True)

@@ -83,3 +83,29 @@ def test_a_negative_denominator_leaves_its_period_without_a_value_and_warns(
     assert text.code == 1
     assert "KPI conversion: data warning: 2026-11: the denominator adds up to -10" in text.out
     assert "1 KPI(s) with data warnings" in text.out
+
+
+def test_a_period_whose_sum_overflows_is_a_data_warning_not_dropped_silently(
+    cli: Cli, wiki: Wiki, catalog: Path, catalog_dir: Path
+) -> None:
+    add_kpi(
+        catalog,
+        "volume_sheet: {type: csv, path: volume.csv}",
+        CONVERSION.replace("aggregation: ratio", "aggregation: sum")
+        .replace("source: leads_sheet", "source: volume_sheet")
+        .replace("    numerator: won\n    denominator: leads\n", "    column: volume\n"),
+    )
+    (catalog_dir / "volume.csv").write_text(
+        "day,volume\n2026-10-05,1\n2026-11-02,1e308\n2026-11-09,1e308\n", encoding="utf-8"
+    )
+
+    run = cli.sync("--report", "json")
+
+    assert run.code == 1, run.out + run.err
+    [warning] = run.json()["data_warnings"]
+    assert (warning["kpi"], warning["code"], warning["values"]) == (
+        "conversion",
+        "overflow",
+        {"period": "2026-11"},
+    )
+    assert "2026-11: the values are too large to compute with" in wiki.body(CONVERSION_PAGE)

@@ -111,8 +111,21 @@ def test_ratio_leaves_out_rows_missing_a_side() -> None:
     assert aggregate(Aggregation.RATIO, series, END) == pytest.approx(0.5)
 
 
-def test_result_that_overflows_is_no_value_rather_than_infinity() -> None:
-    assert aggregate(Aggregation.SUM, rows(1e308, 1e308), END) is None
+@pytest.mark.parametrize(
+    ("how", "values", "scale"),
+    [
+        (Aggregation.SUM, (1e308, 1e308), 1.0),
+        (Aggregation.MEDIAN, (-1e308, 1e308), 1.0),
+        (Aggregation.MAX, (1e307,), 100.0),
+    ],
+    ids=["sum", "median", "scaled"],
+)
+def test_a_result_too_large_for_a_float_is_unfit_data_not_infinity(
+    how: Aggregation, values: tuple[float, ...], scale: float
+) -> None:
+    with pytest.raises(UnfitDataError) as unfit:
+        aggregate(how, rows(*values), END, scale)
+    assert unfit.value.code is NoteCode.OVERFLOW
 
 
 def test_only_non_finite_values_give_no_value() -> None:
