@@ -384,10 +384,11 @@ def evaluate_kpi(
         raise ValueError(f"history_periods must be at least 1, not {history_periods}")
     ordered = _chronological(series)
     known = bisect_right(ordered, now, key=_ts)
-    later = len(ordered) - known
-    notes = [note(NoteCode.LEFT_OUT_LATER, count=str(later))] if later else []
+    notes, far_ahead = _later_data(kpi, ordered[known:], now, zone)
     if not known:
-        return _unevaluated(kpi.id, now, notes=(note(NoteCode.NO_DATA), *notes))
+        return replace(
+            _unevaluated(kpi.id, now, notes=(note(NoteCode.NO_DATA), *notes)), warnings=far_ahead
+        )
     judges = _judges(kpi, zone, bands)
     calendar: Calendar = FixedCalendar(kpi.grain, week_start)
     if kpi.grain is Grain.SPRINT:
@@ -431,7 +432,7 @@ def evaluate_kpi(
         if judge is None or judge.line is None
         else _finite(judge.line.expected(_judged_at(current, last_data, zone))),
         notes=tuple(notes),
-        warnings=tuple(pv.warning for pv in history if pv.warning is not None),
+        warnings=(*(pv.warning for pv in history if pv.warning is not None), *far_ahead),
         run_rate=run_rate(current.period, current.value, last_data, zone, _target_of(judge))
         if running and current.value is not None
         else None,
@@ -440,6 +441,25 @@ def evaluate_kpi(
         else projection(history, cutter, final.due, skip_running=kpi.cumulative),
         milestone=None if judge is None else judge.target,
     )
+
+
+def _later_data(
+    kpi: KpiDefinition, later: Sequence[Measurement], now: datetime, zone: ZoneInfo
+) -> tuple[list[Note], tuple[Note, ...]]:
+    """The note on measurements dated after `now`, which are left out, and the data warning
+    on those dated more than one period of the KPI's grain after it.
+
+    A few measurements after the evaluation's moment are normal (evaluating as of an earlier
+    moment leaves out what came later); one a period or more ahead is almost surely a typo
+    in its date (2031 for 2026), and easy to miss as a note."""
+    horizon = now + timedelta(days=_NOMINAL_DAYS.get(kpi.grain, _SPRINT_DAYS))
+    near = bisect_right(later, horizon, key=_ts)
+    far = len(later) - near
+    notes = [note(NoteCode.LEFT_OUT_LATER, count=str(near))] if near else []
+    if not far:
+        return notes, ()
+    first = local_date(later[near].ts, zone).isoformat()
+    return notes, (note(NoteCode.FAR_AHEAD, date=first, count=str(far)),)
 
 
 def _target_of(judge: _Judge | None) -> Target | None:

@@ -375,7 +375,7 @@ class NoteCode(StrEnum):
     NO_DATA = "no_data"
     SOURCE_FAILED = "source_failed"  # values: error
     STALE_SINCE = "stale_since"  # values: date (ISO)
-    LEFT_OUT_LATER = "left_out_later"  # values: count of measurements dated after as-of
+    LEFT_OUT_LATER = "left_out_later"  # values: count dated after as-of (within a period)
     NO_TARGET = "no_target"
     NOT_EVALUATED = "not_evaluated"  # a goal names a KPI that nothing evaluated
     INPUT_MISSING = "input_missing"  # values: kpis (ids of derived inputs without data)
@@ -385,6 +385,7 @@ class NoteCode(StrEnum):
     # run reports them, and its exit code is 1.
     NEGATIVE_DENOMINATOR = "negative_denominator"  # values: period, total, rows (below zero)
     OVERFLOW = "overflow"  # values: period (its values are too large to compute with)
+    FAR_AHEAD = "far_ahead"  # values: date (the first), count: dated a period past as-of
 
 
 @dataclass(frozen=True)

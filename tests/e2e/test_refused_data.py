@@ -109,3 +109,25 @@ def test_a_period_whose_sum_overflows_is_a_data_warning_not_dropped_silently(
         {"period": "2026-11"},
     )
     assert "2026-11: the values are too large to compute with" in wiki.body(CONVERSION_PAGE)
+
+
+def test_a_row_dated_years_ahead_is_a_data_warning_and_one_just_ahead_a_note(
+    cli: Cli, wiki: Wiki, catalog_dir: Path
+) -> None:
+    ops = catalog_dir / "ops.csv"
+    ops.write_text(
+        ops.read_text(encoding="utf-8") + "2026-12-01,99.9,80\n2031-11-01,99.9,80\n",
+        encoding="utf-8",
+    )
+
+    run = cli.sync("--report", "json")
+
+    assert run.code == 1, run.out + run.err
+    warnings = {(w["kpi"], w["code"]): w["values"] for w in run.json()["data_warnings"]}
+    expected = {"date": "2031-11-01", "count": "1"}
+    assert warnings == {("uptime", "far_ahead"): expected, ("tickets", "far_ahead"): expected}
+    body = wiki.body(UPTIME)
+    assert "1 measurement(s) dated 1 November 2031 or later" in body
+    assert "1 measurement(s) dated after this evaluation were left out" in body  # December's
+    ops.write_text(ops.read_text(encoding="utf-8").replace("2031-11-01", "2026-11-01"), "utf-8")
+    assert cli.sync().code == 0
