@@ -16,7 +16,8 @@ from zoneinfo import ZoneInfo
 # smaller number is much likelier something else than a moment before then: an Excel serial
 # day number (46023 is 2026-01-01), or a date written as digits (20260101).
 MIN_EPOCH_SECONDS = 1_000_000_000
-_EXCEL_DAY_ZERO = date(1899, 12, 30)  # Excel's day 0, its leap day 1900-02-29 counted in
+# Excel's day 0 as its serials from 1 March 1900 on count (Excel has a 29 February 1900).
+_EXCEL_DAY_ZERO = date(1899, 12, 30)
 _EXCEL_LAST_DAY = 2_958_465  # 9999-12-31, the last day Excel knows
 
 
