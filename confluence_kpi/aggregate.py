@@ -2,8 +2,12 @@
 
 Percentiles (and the median) interpolate linearly between the closest ranks: rank h = (n - 1) * q
 over the sorted values, the method numpy calls "linear" and Excel PERCENTILE.INC. Ratios divide
-the period's sums and never average per-row ratios. Non-finite input values are skipped, and a
-result that would not be finite is None: a page never shows NaN or Infinity.
+the period's sums and never average per-row ratios. Non-finite input values are skipped: a page
+never shows NaN or Infinity.
+
+Measurements that are there but give no value one can defend (a ratio over a negative total, a
+result too large for a float) raise `UnfitDataError`, whose code and values become the period's
+data warning: the period is left without a value, and people are told why.
 """
 
 from __future__ import annotations
@@ -14,10 +18,20 @@ from functools import partial
 from math import floor, fsum, isfinite
 from operator import attrgetter
 
-from confluence_kpi.model import Aggregation, Measurement
+from confluence_kpi.model import Aggregation, Measurement, NoteCode
 
 _value = attrgetter("value")
 _ts = attrgetter("ts")
+
+
+class UnfitDataError(ValueError):
+    """A period's measurements give no value one can defend: `code` says why, `values` with
+    what (as text, the way a note carries them)."""
+
+    def __init__(self, code: NoteCode, **values: str) -> None:
+        super().__init__(code.value)
+        self.code = code
+        self.values = values
 
 
 def mean(values: Sequence[float]) -> float:
@@ -52,8 +66,16 @@ def time_weighted_mean(times: Sequence[datetime], values: Sequence[float], end: 
 
 
 def ratio(numerators: Sequence[float], denominators: Sequence[float]) -> float | None:
-    """Σ numerators / Σ denominators; None when the denominators sum to zero (no value, not 0)."""
+    """Σ numerators / Σ denominators; None when the denominators sum to zero (no value, not 0).
+
+    UnfitDataError when they sum to less: a share of a negative total (−25 % converted) means
+    nothing. Single negative rows are fine as long as the total is not (corrections)."""
     denominator = fsum(denominators)
+    if denominator < 0:
+        below = sum(d < 0 for d in denominators)
+        raise UnfitDataError(
+            NoteCode.NEGATIVE_DENOMINATOR, total=f"{denominator:g}", rows=str(below)
+        )
     return fsum(numerators) / denominator if denominator else None
 
 
@@ -70,21 +92,31 @@ _OF_VALUES: dict[Aggregation, Callable[[Sequence[float]], float]] = {
 }
 
 
-def aggregate(how: Aggregation, chunk: Sequence[Measurement], end: datetime) -> float | None:
-    """The value of one period from its measurements in time order, or None when there is none.
+def aggregate(
+    how: Aggregation, chunk: Sequence[Measurement], end: datetime, scale: float = 1.0
+) -> float | None:
+    """The value of one period from its measurements in time order, times `scale` (100 shows
+    a ratio as %), or None when there is none.
 
     `end` is when the period's last value stops holding (the period's end, or now while the
-    period runs); only the time-weighted mean uses it.
+    period runs); only the time-weighted mean uses it. UnfitDataError when the measurements give
+    no value one can defend.
     """
     try:
         result = _compute(how, chunk, end)
     except OverflowError:  # fsum raises where plain float sums would become infinite
+        raise UnfitDataError(NoteCode.OVERFLOW) from None
+    if result is None:
         return None
-    return result if result is not None and isfinite(result) else None
+    # The inputs are finite: a result that is not comes from a step too large for a float.
+    result *= scale
+    if not isfinite(result):
+        raise UnfitDataError(NoteCode.OVERFLOW)
+    return result
 
 
 def _compute(how: Aggregation, chunk: Sequence[Measurement], end: datetime) -> float | None:
-    """`aggregate` before the guard against results that are not finite."""
+    """`aggregate` before scaling and the guard against results that are not finite."""
     of_values = _OF_VALUES.get(how)
     if of_values is not None:  # the most common kind: a function of the values alone
         values = list(map(_value, chunk))

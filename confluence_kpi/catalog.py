@@ -13,7 +13,8 @@ import re
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import time, timedelta
+from datetime import date, time, timedelta
+from itertools import pairwise
 from pathlib import Path
 from typing import Annotated, Any, Literal, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -45,6 +46,7 @@ from confluence_kpi.model import (
     RollUp,
     Target,
     Team,
+    WholeNumber,
 )
 from confluence_kpi.plain_errors import accepted_fields, describe, did_you_mean
 
@@ -60,6 +62,11 @@ _INTERVAL = re.compile(r"([1-9][0-9]*)\s*([mhd])")
 _INTERVAL_UNITS = {"m": "minutes", "h": "hours", "d": "days"}
 _VARIABLE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _M = TypeVar("_M", bound=BaseModel)
+# A reach KPI's targets going the wrong way: the word for it, and the sign of such a step.
+_WRONG_WAY = {
+    Direction.INCREASE: ("below", "down", -1.0),
+    Direction.DECREASE: ("above", "up", 1.0),
+}
 
 
 # --- source configurations -------------------------------------------------------------------
@@ -211,7 +218,7 @@ class Catalog(Definition):
     schedule: Schedule = Field(default_factory=lambda: Schedule(every=timedelta(hours=1)))
     defaults: Defaults = Field(default_factory=Defaults)
     # More KPIs than this on one team is a warning: too many KPIs and none gets attention.
-    max_team_kpis: int = Field(default=DEFAULT_TEAM_KPIS, ge=1)
+    max_team_kpis: WholeNumber = Field(default=DEFAULT_TEAM_KPIS, ge=1)
     sources: dict[str, SourceConfig] = Field(default_factory=dict)
     teams: dict[str, Team] = Field(default_factory=dict)
     goals: tuple[Goal, ...] = ()
@@ -335,6 +342,24 @@ class _Loader(yaml.SafeLoader):
                 problem_mark=self.peek_event().start_mark,  # type: ignore[no-untyped-call]
             )
         return super().compose_node(parent, index)
+
+    def construct_timestamp_or_text(self, node: yaml.ScalarNode) -> object:
+        """A date or time as YAML reads it; an impossible one (2027-02-30) stays text, so that
+        the field's validation names it with its line instead of a traceback ending the run."""
+        try:
+            return self.construct_yaml_timestamp(node)
+        except ValueError:
+            return self.construct_scalar(node)
+
+
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", _Loader.construct_timestamp_or_text)
+# YAML 1.1 reads 1e6 as text and YAML 1.2 as the number it looks like; the catalog reads it as
+# a number, since numbers written as text are refused.
+_Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:float",
+    re.compile(r"^[-+]?[0-9][0-9_]*(?:\.[0-9_]*)?[eE][-+]?[0-9]+$"),
+    list("-+0123456789"),
+)
 
 
 @dataclass
@@ -640,6 +665,7 @@ def _kpi_problems(
     at = ("kpis", index)
     yield from _reference(document, (*at, "team"), kpi.team, parts.team_names, "teams")
     yield from _target_problems(document, at, kpi)
+    yield from _static_value_problems(document, at, kpi)
     yield from _sprint_problems(document, at, kpi, parts)
     if kpi.formula is not None:
         yield from _formula_problems(document, at, kpi, kpi.formula, parts)
@@ -663,6 +689,21 @@ def _kpi_problems(
             (*at, "aggregation"),
             "is ratio, so numerator and denominator (the columns to divide) are required",
         )
+
+
+def _static_value_problems(document: _Document, at: _Path, kpi: KpiDefinition) -> Iterator[Problem]:
+    """One static value per date: two on one date would be merged into one measurement's
+    period (summed or averaged, as the aggregation goes) without anyone having said so."""
+    first: dict[date, int] = {}
+    for position, entry in enumerate(kpi.values):
+        earlier = first.setdefault(entry.date, position)
+        if earlier != position:
+            other = (*at, "values", earlier)
+            yield document.about(
+                (*at, "values", position, "date"),
+                f"{entry.date} already has a value in values[{earlier}] "
+                f"(line {document.line(other)}): give one value per date",
+            )
 
 
 def _sprint_problems(
@@ -708,10 +749,39 @@ def _target_problems(document: _Document, at: _Path, kpi: KpiDefinition) -> Iter
         if target is not None and (target.date is None or milestone.date >= target.date):
             yield document.about(path, f"{milestone.date} must be before the target's date")
         previous = milestone.date
+    yield from _order_problems(document, at, kpi)
     if kpi.direction is Direction.RANGE:
         yield from _range_problems(document, (*at, "target"), target)
         for position, milestone in enumerate(kpi.milestones):
             yield from _range_problems(document, (*at, "milestones", position), milestone)
+
+
+def _order_problems(document: _Document, at: _Path, kpi: KpiDefinition) -> Iterator[Problem]:
+    """An increase KPI's baseline, milestones and target must not go down in that order (a
+    decrease KPI's not up): a target below the baseline of an increase KPI would have the
+    pages show progress and a pace toward a value that is already passed. Equal values are
+    allowed: a milestone may hold a level for a while."""
+    wrong_way = _WRONG_WAY.get(kpi.direction)
+    if wrong_way is None:
+        return
+    side, way, sign = wrong_way
+    steps: list[tuple[str, float, _Path]] = []
+    if kpi.baseline is not None:
+        steps.append(("the baseline", kpi.baseline.value, (*at, "baseline", "value")))
+    steps += [
+        (f"milestones[{position}].value", milestone.value, (*at, "milestones", position, "value"))
+        for position, milestone in enumerate(kpi.milestones)
+    ]
+    if kpi.target is not None:
+        steps.append(("target.value", kpi.target.value, (*at, "target", "value")))
+    for (before, earlier, _), (_, value, path) in pairwise(steps):
+        if (value - earlier) * sign > 0:
+            yield document.about(
+                path,
+                f"{value:g} is {side} {before} {earlier:g}: with direction "
+                f"{kpi.direction.value}, the baseline, the milestones and the target must not "
+                f"go {way} in that order",
+            )
 
 
 def _range_problems(document: _Document, path: _Path, target: Target | None) -> Iterator[Problem]:

@@ -92,8 +92,9 @@ def _add_sync(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
         help="one reconcile pass: measure, evaluate and write the pages that changed",
         description="Measures every KPI, evaluates it and writes the Confluence pages whose "
         "content changed; nothing else is written. Exit 0 when everything synced, 1 when some "
-        "KPI or page failed (the rest still synced), 2 on a configuration, authentication or "
-        "connection error before anything was written.",
+        "KPI or page failed or some KPI's data was refused (a data warning; the rest still "
+        "synced), 2 on a configuration, authentication or connection error before anything "
+        "was written.",
     )
     _add_config_option(sync)
     sync.add_argument("--dry-run", action="store_true", help="plan only: write nothing")

@@ -16,7 +16,7 @@ from math import fsum, isclose, isfinite
 from operator import attrgetter
 from zoneinfo import ZoneInfo
 
-from confluence_kpi.aggregate import aggregate
+from confluence_kpi.aggregate import UnfitDataError, aggregate
 from confluence_kpi.model import (
     Aggregation,
     Bands,
@@ -309,7 +309,11 @@ class _Cutter:
     def value(self, current: Period, chunk: Sequence[Measurement], end: datetime) -> PeriodValue:
         """One period's value, judged at its end (or its latest data while it runs)."""
         at = min(end, self.now)
-        value = self._aggregate(chunk, at)
+        warning = None
+        try:
+            value = self._aggregate(chunk, at)
+        except UnfitDataError as unfit:
+            value, warning = None, note(unfit.code, period=current.label, **unfit.values)
         judged = value
         judge = self.judge_for(current)
         complete = self.now >= end
@@ -331,16 +335,21 @@ class _Cutter:
             status=None if judge is None or judged is None else judge.verdict(judged, at),
             partial=not complete and self.grows,
             expected=None if line is None else _finite(line.expected(at)),
+            warning=warning,
         )
 
     def part(self, period: Period, days: int) -> float | None:
         """The value of the first `days` days of `period`: what a running period of that many
-        days is compared with, like for like."""
+        days is compared with, like for like; None when those days give no value one can
+        defend (their period's data warning says why)."""
         end_day = min(period.start + timedelta(days=days), period.end)
         ms = self.measurements
         end = local_midnight(end_day, self.zone)
         low = bisect_left(ms, local_midnight(period.start, self.zone), key=_ts)
-        return self._aggregate(ms[low : bisect_left(ms, end, low, key=_ts)], end)
+        try:
+            return self._aggregate(ms[low : bisect_left(ms, end, low, key=_ts)], end)
+        except UnfitDataError:
+            return None
 
     def pace(
         self, current: Period, to_date: float, last: datetime, judge: _Judge | None
@@ -349,11 +358,11 @@ class _Cutter:
         return run_rate(current, to_date, last, self.zone, _target_of(judge), self.profile)
 
     def _aggregate(self, chunk: Sequence[Measurement], at: datetime) -> float | None:
-        """The scaled value of a run of measurements whose last value holds until `at`."""
+        """The scaled value of a run of measurements whose last value holds until `at`;
+        UnfitDataError when they give no value one can defend."""
         # A derived KPI's series holds one value per period, already computed by its formula.
         how = Aggregation.LAST if self.kpi.formula is not None else self.kpi.aggregation
-        value = aggregate(how, chunk, at) if chunk else None
-        return None if value is None else value * self.kpi.scale
+        return aggregate(how, chunk, at, self.kpi.scale) if chunk else None
 
 
 def run_rate(
@@ -445,10 +454,11 @@ def evaluate_kpi(
         raise ValueError(f"history_periods must be at least 1, not {history_periods}")
     ordered = _chronological(series)
     known = bisect_right(ordered, now, key=_ts)
-    later = len(ordered) - known
-    notes = [note(NoteCode.LEFT_OUT_LATER, count=str(later))] if later else []
+    notes, far_ahead = _later_data(kpi, ordered[known:], now, zone)
     if not known:
-        return _unevaluated(kpi.id, now, notes=(note(NoteCode.NO_DATA), *notes))
+        return replace(
+            _unevaluated(kpi.id, now, notes=(note(NoteCode.NO_DATA), *notes)), warnings=far_ahead
+        )
     judges = _judges(kpi, zone, bands)
     calendar: Calendar = FixedCalendar(kpi.grain, week_start)
     if kpi.grain is Grain.SPRINT:
@@ -508,6 +518,7 @@ def evaluate_kpi(
         progress=_progress(kpi, current.value if pace is None else previous.value),
         expected=expected,
         notes=tuple(notes),
+        warnings=(*(pv.warning for pv in history if pv.warning is not None), *far_ahead),
         run_rate=pace,
         projection=None
         if final is None or final.due is None or final.is_due(now)
@@ -565,6 +576,25 @@ def _profile(
         for m in measurements[low:high]
     ]
     return learn(kpi.grain, days, first, end, now_index - first_index)
+
+
+def _later_data(
+    kpi: KpiDefinition, later: Sequence[Measurement], now: datetime, zone: ZoneInfo
+) -> tuple[list[Note], tuple[Note, ...]]:
+    """The note on measurements dated after `now`, which are left out, and the data warning
+    on those dated more than one period of the KPI's grain after it.
+
+    A few measurements after the evaluation's moment are normal (evaluating as of an earlier
+    moment leaves out what came later); one a period or more ahead is almost surely a typo
+    in its date (2031 for 2026), and easy to miss as a note."""
+    horizon = now + timedelta(days=_NOMINAL_DAYS.get(kpi.grain, _SPRINT_DAYS))
+    near = bisect_right(later, horizon, key=_ts)
+    far = len(later) - near
+    notes = [note(NoteCode.LEFT_OUT_LATER, count=str(near))] if near else []
+    if not far:
+        return notes, ()
+    first = local_date(later[near].ts, zone).isoformat()
+    return notes, (note(NoteCode.FAR_AHEAD, date=first, count=str(far)),)
 
 
 def _target_of(judge: _Judge | None) -> Target | None:

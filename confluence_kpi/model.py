@@ -7,14 +7,16 @@ is a NamedTuple, as a run builds one per source row and a tuple is built several
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
+from math import isfinite
 from operator import attrgetter
-from typing import NamedTuple
+from typing import Annotated, NamedTuple
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, Strict, model_validator
 
 # Within a class body that has a field `date = None`, the annotation `date | None` would name that
 # None (annotations are evaluated lazily, in the class namespace); this alias keeps the type.
@@ -98,6 +100,50 @@ class Horizon(StrEnum):
     LAGGING = "lagging"
 
 
+# Text that reads as a number in a locale's notation, with the separator of digit groups and
+# the mark before decimals: "1,234.5" and "15,000" (English), "1.234,5", "15.000" and "2,5"
+# (Dutch). Grouped forms come first: three digits after the separator are read as a group.
+_LOCALE_NUMBERS = (
+    (re.compile(r"[+-]?\d{1,3}(?:,\d{3})+(?:\.\d+)?"), ",", "."),
+    (re.compile(r"[+-]?\d{1,3}(?:\.\d{3})+(?:,\d+)?|[+-]?\d+,\d+"), ".", ","),
+)
+
+
+def _yaml_number(value: object) -> object:
+    """A catalog number as YAML wrote it. Pydantic would read text and true/false as numbers:
+    "15.000" as 15 where a Dutch catalog means fifteen thousand, `yes` as 1."""
+    if isinstance(value, bool):
+        raise ValueError(f"must be a number (got {value})")
+    if isinstance(value, str):
+        raise ValueError(_text_for_a_number(value))
+    return value
+
+
+def _text_for_a_number(value: str) -> str:
+    """Why text is no catalog number, with the number to write when the text reads as one."""
+    text = value.strip()
+    for pattern, group, mark in _LOCALE_NUMBERS:
+        if pattern.fullmatch(text):
+            plain = text.replace(group, "").replace(mark, ".")
+            return (
+                f"{text!r} is text: write {plain} as a plain YAML number "
+                "(no quotes, no thousands separators, a dot before decimals)"
+            )
+    try:
+        number = float(text)
+    except ValueError:
+        number = float("nan")
+    if isfinite(number):
+        return f"{text!r} is text: write {text} as a YAML number, without quotes"
+    return f"must be a number (got {value!r})"
+
+
+# A number in the catalog: a YAML int or float (an int where a float is expected), never text.
+Number = Annotated[float, BeforeValidator(_yaml_number)]
+# A whole number in the catalog: a YAML int, never a float, text or true/false.
+WholeNumber = Annotated[int, BeforeValidator(_yaml_number), Strict()]
+
+
 class Definition(BaseModel):
     """Base of the catalog's definitions: frozen, and unknown keys are errors (typos get caught)."""
 
@@ -109,8 +155,8 @@ class Definition(BaseModel):
 class Bands(Definition):
     """Pace bands: reaching this share of the expected progress or more is on track / at risk."""
 
-    on_track: float = 0.95
-    at_risk: float = 0.75
+    on_track: Number = 0.95
+    at_risk: Number = 0.75
 
     @model_validator(mode="after")
     def _ordered(self) -> Bands:
@@ -126,24 +172,26 @@ class Bands(Definition):
 class Baseline(Definition):
     """Where the KPI stood when the target was set."""
 
-    value: float
+    value: Number
     date: date
 
 
 class Target(Definition):
     """The value to reach (or the band to stay in, for `range`) and when; also a milestone."""
 
-    value: float
+    value: Number
     date: Day | None = None
-    upper: float | None = None  # the band's upper bound for `range`; `value` is the lower
+    upper: Number | None = None  # the band's upper bound for `range`; `value` is the lower
 
 
 class StaticValue(Definition):
     """One measurement written in the catalog itself (source type `static`)."""
 
     date: date
-    value: float
+    value: Number
 
+
+MAX_DECIMALS = 6  # more places than any KPI's figures mean, and than a page cell can show
 
 # The source of a manual KPI: people type its measurements into its own page's table.
 PAGE_SOURCE = "page"
@@ -160,7 +208,7 @@ class KpiDefinition(Definition):
     horizon: Horizon = Horizon.LAGGING
     category: str | None = None
     unit: str = ""
-    decimals: int | None = None
+    decimals: WholeNumber | None = Field(default=None, ge=0, le=MAX_DECIMALS)
     direction: Direction
     grain: Grain = Grain.MONTH
     aggregation: Aggregation = Aggregation.SUM
@@ -174,7 +222,7 @@ class KpiDefinition(Definition):
     numerator: str | None = None  # ratio KPIs: the columns summed before dividing
     denominator: str | None = None
     # Multiplies each period's aggregated value: 100 shows a ratio of 0.925 as 92.5 %.
-    scale: float = Field(default=1.0, gt=0)
+    scale: Number = Field(default=1.0, gt=0)
     values: tuple[StaticValue, ...] = ()
     baseline: Baseline | None = None
     target: Target | None = None  # the final target, due on its date
@@ -311,6 +359,7 @@ class PeriodValue:
     status: Status | None = None
     partial: bool = False
     expected: float | None = None
+    warning: Note | None = None  # a data warning: why measurements gave the period no value
 
 
 @dataclass(frozen=True)
@@ -332,11 +381,17 @@ class NoteCode(StrEnum):
     NO_DATA = "no_data"
     SOURCE_FAILED = "source_failed"  # values: error
     STALE_SINCE = "stale_since"  # values: date (ISO)
-    LEFT_OUT_LATER = "left_out_later"  # values: count of measurements dated after as-of
+    LEFT_OUT_LATER = "left_out_later"  # values: count dated after as-of (within a period)
     NO_TARGET = "no_target"
     NOT_EVALUATED = "not_evaluated"  # a goal names a KPI that nothing evaluated
     INPUT_MISSING = "input_missing"  # values: kpis (ids of derived inputs without data)
     FORMULA_UNDEFINED = "formula_undefined"  # values: count of periods (division by zero)
+    # Data warnings: data refused or left out that is almost surely wrong at its source. They
+    # go into `Evaluation.warnings`, never `notes`: the page shows them in a warning panel, the
+    # run reports them, and its exit code is 1.
+    NEGATIVE_DENOMINATOR = "negative_denominator"  # values: period, total, rows (below zero)
+    OVERFLOW = "overflow"  # values: period (its values are too large to compute with)
+    FAR_AHEAD = "far_ahead"  # values: date (the first), count: dated a period past as-of
 
 
 @dataclass(frozen=True)
@@ -398,6 +453,7 @@ class Evaluation:
     progress: float | None = None  # share of the way from baseline to target, 0..1 (may exceed)
     expected: float | None = None  # where the value should be now on the path to the target
     notes: tuple[Note, ...] = ()  # remarks ("no data", "stale since ..."), worded by the page
+    warnings: tuple[Note, ...] = ()  # data warnings (see NoteCode): data refused or left out
     error: str | None = None  # why the KPI could not be evaluated (its source failed, ...)
     run_rate: RunRate | None = None  # summed KPIs while their period runs
     projection: Projection | None = None  # KPIs with a dated target, from enough points

@@ -40,6 +40,8 @@ _PHRASES = {
     "list_type": "must be a list",
     "tuple_type": "must be a list",
 }
+# Date errors, among them a date with the shape of one but no such day ("2027-02-30").
+_DATES = frozenset({"date_parsing", "date_from_datetime_parsing"})
 _BOUNDS = {
     "greater_than": ("gt", "must be more than"),
     "greater_than_equal": ("ge", "must be at least"),
@@ -67,6 +69,8 @@ def describe(error: ErrorDetails, *, show_input: bool = True) -> str:
         key, phrase = _BOUNDS[kind]
         bound = context[key]
         return f"{phrase} {bound:g}{got}" if isinstance(bound, float) else f"{phrase} {bound}{got}"
+    if kind in _DATES and "outside expected range" in str(context.get("error", "")):
+        return f"must be a date that exists in the calendar, like 2027-06-30{got}"
     if kind in _PHRASES:
         return _PHRASES[kind] + got
     message = error["msg"]

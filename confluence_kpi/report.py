@@ -1,4 +1,9 @@
-"""Shows a sync report to a person (a table) or to a program (JSON)."""
+"""Shows a sync report to a person (a table) or to a program (JSON).
+
+Names, titles, reasons and values come from catalogs, sources and pages: the console reads
+no markup or emoji codes in text (a KPI named "[/b]" would break the output, one named
+"[bold red]" would be shown styled), so styles are given as `Text` styles, never as markup.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +12,7 @@ from typing import TextIO
 
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from confluence_kpi.sync import Action, SyncReport
 
@@ -14,6 +20,7 @@ _STYLE = {
     Action.CREATE: "green",
     Action.UPDATE: "yellow",
     Action.UNCHANGED: "dim",
+    Action.RETIRED: "magenta",
     Action.FAILED: "bold red",
 }
 
@@ -34,47 +41,65 @@ def print_report(report: SyncReport, fmt: str, out: TextIO) -> None:
         table.add_row(
             page.title,
             page.key.kind,
-            f"[{_STYLE[page.action]}]{page.action.value}[/]",
+            Text(page.action.value, style=_STYLE[page.action]),
             page.reason,
         )
     if table.row_count:
         console.print(table)
     for page in report.pages:
         if page.diff:
-            console.print(page.diff, markup=False)
+            console.print(page.diff)
     for edit in report.edits:
         change = edit.change
         console.print(
             f"{edit.title}: {change.field} {change.origin.value}: "
-            f"{_shown(change.old)} -> {_shown(change.new)}",
-            markup=False,
+            f"{_shown(change.old)} -> {_shown(change.new)}"
         )
     for key, unreadable in report.unreadable:
         console.print(
-            f"[bold yellow]{key}: could not read the {unreadable.field}[/] "
-            f"{unreadable.text!r} ({unreadable.reason}); the last valid value is used",
-            markup=True,
+            Text.assemble(
+                (f"{key}: could not read the {unreadable.field}", "bold yellow"),
+                f" {unreadable.text!r} ({unreadable.reason}); the last valid value is used",
+            )
+        )
+    for warning in report.data_warnings:
+        console.print(
+            Text.assemble(
+                (f"KPI {warning.kpi_id}: data warning:", "bold yellow"), f" {warning.message}"
+            )
         )
     for kpi_id, error in sorted(report.kpi_errors.items()):
-        console.print(f"[bold red]KPI {kpi_id} could not be evaluated:[/] {error}", markup=True)
+        console.print(
+            Text.assemble((f"KPI {kpi_id} could not be evaluated:", "bold red"), f" {error}")
+        )
     console.print(summary(report))
 
 
 def console_for(out: TextIO) -> Console:
-    """A console on `out`: the terminal's width there, else wide enough for a log or a pipe
-    (rich assumes 80 columns, which cuts team names in tables)."""
-    return Console(file=out, highlight=False, soft_wrap=True, width=None if out.isatty() else 120)
+    """A console on `out` that prints text literally (no markup, no emoji codes): the
+    terminal's width there, else wide enough for a log or a pipe (rich assumes 80 columns,
+    which cuts team names in tables)."""
+    return Console(
+        file=out,
+        markup=False,
+        emoji=False,
+        highlight=False,
+        soft_wrap=True,
+        width=None if out.isatty() else 120,
+    )
 
 
 def summary(report: SyncReport) -> str:
-    """One line: pages per result, KPI failures and the requests sent."""
+    """One line: pages per result, KPI failures and warnings, and the requests sent."""
     verb = "would be" if report.dry_run else ""
     counts = ", ".join(
         f"{number} {verb + ' ' if verb else ''}{action}"
         for action, number in report.counts().items()
     )
     failures = f"; {len(report.kpi_errors)} KPI(s) failed" if report.kpi_errors else ""
-    return f"pages: {counts}{failures}; {report.requests} requests to Confluence"
+    warned = len(report.warned_kpis())
+    warnings = f"; {warned} KPI(s) with data warnings" if warned else ""
+    return f"pages: {counts}{failures}{warnings}; {report.requests} requests to Confluence"
 
 
 def _shown(value: object) -> str:

@@ -30,13 +30,13 @@ from confluence_kpi.confluence import (
     TitleTakenError,
 )
 from confluence_kpi.memory import PROPERTY_KEY, PageKey, PageMemory, read_memory
-from confluence_kpi.model import Status
+from confluence_kpi.model import Note, Status
 from confluence_kpi.pages.canonical import canonical
 from confluence_kpi.pages.cells import keep_cells
 from confluence_kpi.pages.layout import compose, edited_bot_blocks, managed_signatures
 from confluence_kpi.pages.merge import FieldChange, Prefer
 from confluence_kpi.pages.parse import Unreadable
-from confluence_kpi.pages.render import UnreadableEdit, render_retired_panel
+from confluence_kpi.pages.render import UnreadableEdit, load_strings, render_retired_panel
 from confluence_kpi.pipeline import (
     BOT_LABEL,
     RETIRED_LABEL,
@@ -89,6 +89,19 @@ class Edit:
     change: FieldChange
 
 
+@dataclass(frozen=True)
+class DataWarning:
+    """A KPI's data warning (data refused or left out), as the report shows it."""
+
+    kpi_id: str
+    note: Note
+
+    @property
+    def message(self) -> str:
+        """The warning in English, worded as the KPI's page words it."""
+        return load_strings("en").say(f"note.{self.note.code.value}", **dict(self.note.values))
+
+
 @dataclass
 class SyncReport:
     """Everything the pass did, for the text or JSON report and the exit code."""
@@ -99,6 +112,7 @@ class SyncReport:
     kpi_status: dict[str, Status] = field(default_factory=dict)
     edits: list[Edit] = field(default_factory=list)
     unreadable: list[tuple[PageKey, Unreadable]] = field(default_factory=list)
+    data_warnings: list[DataWarning] = field(default_factory=list)
     requests: int = 0
 
     @property
@@ -108,8 +122,13 @@ class SyncReport:
 
     @property
     def exit_code(self) -> int:
-        """0 when everything synced, 1 when something failed (the rest still synced)."""
-        return 1 if self.failed else 0
+        """0 when everything synced, 1 when something failed or some KPI's data was refused
+        (the rest still synced)."""
+        return 1 if self.failed or self.data_warnings else 0
+
+    def warned_kpis(self) -> list[str]:
+        """The KPIs with data warnings, each once, in the order of their warnings."""
+        return list(dict.fromkeys(warning.kpi_id for warning in self.data_warnings))
 
     def counts(self) -> dict[str, int]:
         """Pages per action, every action listed."""
@@ -137,6 +156,15 @@ class SyncReport:
             "unreadable": [
                 {"kind": k.kind, "id": k.id, "field": u.field, "text": u.text, "reason": u.reason}
                 for k, u in self.unreadable
+            ],
+            "data_warnings": [
+                {
+                    "kpi": w.kpi_id,
+                    "code": w.note.code.value,
+                    "values": dict(w.note.values),
+                    "message": w.message,
+                }
+                for w in self.data_warnings
             ],
             "pages": [
                 {
@@ -516,6 +544,11 @@ def run_sync(
         kpi_status={kpi_id: ev.status for kpi_id, ev in first.evaluations.kpis.items()},
         edits=list(first.edits),
         unreadable=list(first.unreadable),
+        data_warnings=[
+            DataWarning(kpi_id, warning)
+            for kpi_id, ev in first.evaluations.kpis.items()
+            for warning in ev.warnings
+        ],
     )
     chosen = set(only)
     for want in sorted(first.pages.values(), key=lambda w: KIND_ORDER.index(w.key.kind)):

@@ -236,6 +236,131 @@ def test_wrong_values_are_said_in_plain_words(tmp_path: Path, extra: str, expect
     assert problem.message.startswith(expected)
 
 
+@pytest.mark.parametrize(
+    ("extra", "field"),
+    [
+        ("    target: {value: 2, date: 2027-02-30}\n", "target.date"),
+        ("    baseline: {value: 5, date: 2026-13-01}\n", "baseline.date"),
+        ("    milestones: [{value: 3, date: 2026-04-31 12:00:00}]\n", "milestones[0].date"),
+    ],
+    ids=["day", "month", "date-time"],
+)
+def test_an_impossible_date_is_an_error_with_file_line_item_and_field(
+    tmp_path: Path, extra: str, field: str
+) -> None:
+    path = write(tmp_path, HEAD + KPI + extra)
+
+    [problem] = errors_in(path)
+
+    assert (problem.line, problem.where, problem.field) == (
+        15,
+        "kpis[0] 'first-response-time'",
+        field,
+    )
+    assert problem.message.startswith(f"{field} must be a date that exists in the calendar")
+
+
+def test_an_impossible_date_anywhere_is_reported_by_validate_without_a_traceback(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    goal = "goals:\n  - {id: g, team: support, title: G, deadline: 2027-02-29, kpis: [k]}\n"
+    path = write(tmp_path, HEAD + goal)
+
+    code = main(["validate", "--config", str(path)])
+
+    out = capsys.readouterr().out
+    assert code == 2
+    assert (
+        f"{path}:9: goals[0] 'g': deadline must be a date that exists in the calendar, "
+        "like 2027-06-30 (got '2027-02-29')"
+    ) in out.splitlines()
+
+
+@pytest.mark.parametrize("decimals", [-1, 7])
+def test_decimals_outside_0_to_6_are_refused(tmp_path: Path, decimals: int) -> None:
+    path = write(tmp_path, HEAD + KPI + f"    decimals: {decimals}\n")
+
+    [problem] = errors_in(path)
+
+    assert (problem.line, problem.field) == (15, "decimals")
+    assert problem.message.startswith("decimals must be at ")
+
+
+@pytest.mark.parametrize(
+    ("extra", "field"),
+    [
+        ('    target: {value: "15.000"}\n', "target.value"),
+        ('    target: {value: 1, upper: "15.000"}\n', "target.upper"),
+        ('    baseline: {value: "15.000", date: 2026-01-01}\n', "baseline.value"),
+        ('    milestones: [{value: "15.000", date: 2026-06-30}]\n', "milestones[0].value"),
+        ('    values: [{date: 2026-01-01, value: "15.000"}]\n', "values[0].value"),
+        ('    scale: "15.000"\n', "scale"),
+        ('    bands: {on_track: "15.000", at_risk: 0.5}\n', "bands.on_track"),
+        ('    decimals: "15.000"\n', "decimals"),
+    ],
+    ids=["target", "upper", "baseline", "milestone", "static", "scale", "bands", "decimals"],
+)
+def test_a_number_written_as_locale_formatted_text_is_refused_in_every_numeric_field(
+    tmp_path: Path, extra: str, field: str
+) -> None:
+    path = write(tmp_path, HEAD.replace("space: KPI", "space: KPI\nlocale: nl", 1) + KPI + extra)
+
+    messages = [problem.message for problem in errors_in(path) if problem.field == field]
+
+    assert messages == [
+        f"{field} '15.000' is text: write 15000 as a plain YAML number "
+        "(no quotes, no thousands separators, a dot before decimals)"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "plain"),
+    [("1.234,5", "1234.5"), ("15,000", "15000"), ("1,234.5", "1234.5"), ("2,5", "2.5")],
+)
+def test_locale_formatted_text_gets_the_plain_number_to_write(
+    tmp_path: Path, text: str, plain: str
+) -> None:
+    path = write(tmp_path, HEAD + KPI + f'    target: {{value: "{text}"}}\n')
+
+    [problem] = errors_in(path)
+
+    assert problem.message.startswith(f"target.value '{text}' is text: write {plain} as a plain")
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        (
+            'max_team_kpis: "12"',
+            "max_team_kpis '12' is text: write 12 as a YAML number, without quotes",
+        ),
+        ("max_team_kpis: yes", "max_team_kpis must be a number (got True)"),
+        (
+            "defaults: {bands: {on_track: 0.9, at_risk: true}}",
+            "defaults.bands.at_risk must be a number (got True)",
+        ),
+    ],
+    ids=["quoted", "yes", "true"],
+)
+def test_catalog_wide_numbers_are_yaml_numbers_too(
+    tmp_path: Path, line: str, expected: str
+) -> None:
+    path = write(tmp_path, HEAD + line + "\n")
+
+    assert problems_in(path) == [f"{path}:8: {expected}"]
+
+
+def test_yaml_numbers_are_read_in_every_notation(tmp_path: Path) -> None:
+    values = "    scale: 1e2\n    baseline: {value: 1_500, date: 2026-01-01}\n"
+    path = write(tmp_path, HEAD + KPI + values + "    target: {value: 2.5e-1}\n")
+
+    kpi = load_catalog(path).kpis[0]
+
+    assert (kpi.scale, kpi.baseline and kpi.baseline.value) == (100.0, 1500.0)
+    assert kpi.target is not None
+    assert kpi.target.value == 0.25
+
+
 def test_every_error_is_reported_at_once() -> None:
     path = FIXTURES / "many_mistakes.yaml"
 
@@ -352,6 +477,22 @@ def test_cross_checks_name_the_item_and_field(tmp_path: Path, kpis: str, expecte
     path = write(tmp_path, HEAD + kpis)
 
     assert problems_in(path) == [f"{path}:{expected}"]
+
+
+def test_two_static_values_on_one_date_are_refused(tmp_path: Path) -> None:
+    static = KPI.replace("source: db\n    query: SELECT 1\n", "source: manual\n")
+    values = (
+        "    values:\n"
+        "      - {date: 2026-10-01, value: 3}\n"
+        "      - {date: 2026-11-01, value: 4}\n"
+        "      - {date: 2026-10-01, value: 5}\n"
+    )
+    path = write(tmp_path, HEAD + static + values)
+
+    assert problems_in(path) == [
+        f"{path}:17: kpis[0] 'first-response-time': values[2].date 2026-10-01 already has a "
+        "value in values[0] (line 15): give one value per date"
+    ]
 
 
 def test_goal_naming_an_unknown_kpi_gets_a_suggestion(tmp_path: Path) -> None:
@@ -770,6 +911,62 @@ def test_milestones_must_be_dated_in_order_and_before_the_target(tmp_path: Path)
         "milestones[2].date is required: a milestone is a target with a date",
         "milestones[3].date 2027-12-31 must be before the target's date",
     ]
+
+
+@pytest.mark.parametrize(
+    ("direction", "targets", "expected"),
+    [
+        (
+            "increase",
+            "    target: {value: 4, date: 2027-06-30}\n",
+            [
+                "target.value 4 is below the baseline 5: with direction increase, the baseline, "
+                "the milestones and the target must not go down in that order"
+            ],
+        ),
+        (
+            "decrease",
+            "    target: {value: 6, date: 2027-06-30}\n",
+            [
+                "target.value 6 is above the baseline 5: with direction decrease, the baseline, "
+                "the milestones and the target must not go up in that order"
+            ],
+        ),
+        (
+            "decrease",
+            "    milestones: [{value: 4, date: 2026-06-30}, {value: 4.5, date: 2026-12-31}]\n"
+            "    target: {value: 2, date: 2027-06-30}\n",
+            [
+                "milestones[1].value 4.5 is above milestones[0].value 4: with direction decrease, "
+                "the baseline, the milestones and the target must not go up in that order"
+            ],
+        ),
+        (
+            "increase",
+            "    milestones: [{value: 9, date: 2026-06-30}]\n"
+            "    target: {value: 8, date: 2027-06-30}\n",
+            [
+                "target.value 8 is below milestones[0].value 9: with direction increase, the "
+                "baseline, the milestones and the target must not go down in that order"
+            ],
+        ),
+        (
+            "increase",
+            "    milestones: [{value: 5, date: 2026-06-30}, {value: 5, date: 2026-12-31}]\n"
+            "    target: {value: 8, date: 2027-06-30}\n",
+            [],
+        ),
+    ],
+    ids=["below-baseline", "above-baseline", "milestone-back", "past-the-target", "plateau"],
+)
+def test_targets_must_follow_the_direction_from_the_baseline(
+    tmp_path: Path, direction: str, targets: str, expected: list[str]
+) -> None:
+    kpi = KPI.replace("decrease", direction) + "    baseline: {value: 5, date: 2026-01-01}\n"
+    path = write(tmp_path, HEAD + kpi + targets)
+
+    assert [problem.message for problem in errors_in(path)] == expected
+    assert all(p.where == "kpis[0] 'first-response-time'" for p in errors_in(path))
 
 
 def test_a_team_with_more_kpis_than_the_limit_is_a_warning(tmp_path: Path) -> None:

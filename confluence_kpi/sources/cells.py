@@ -6,11 +6,19 @@ Parsers raise ValueError with a short reason; the caller adds where the cell is.
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from functools import cache
 from math import isfinite
 from zoneinfo import ZoneInfo
+
+# Numbers in a time column are Unix seconds from this one on (2001-09-09 01:46:40 UTC). A
+# smaller number is much likelier something else than a moment before then: an Excel serial
+# day number (46023 is 2026-01-01), or a date written as digits (20260101).
+MIN_EPOCH_SECONDS = 1_000_000_000
+# Excel's day 0 as its serials from 1 March 1900 on count (Excel has a 29 February 1900).
+_EXCEL_DAY_ZERO = date(1899, 12, 30)
+_EXCEL_LAST_DAY = 2_958_465  # 9999-12-31, the last day Excel knows
 
 
 def _shown(value: object) -> str:
@@ -96,8 +104,8 @@ def read_time(value: object, zone: ZoneInfo) -> datetime | None:
         moment = datetime(value.year, value.month, value.day)
     elif value is None:
         return None
-    elif isinstance(value, int | float) and not isinstance(value, bool):
-        moment = _from_epoch(value, value, zone)
+    elif isinstance(value, int | float | Decimal) and not isinstance(value, bool):
+        moment = _from_epoch(float(value), value, zone)
     else:
         raise ValueError(f"{_shown(value)} is not a date or time")
     if moment.tzinfo is None:
@@ -119,7 +127,27 @@ def _time_from_text(text: str, value: object, zone: ZoneInfo) -> datetime:
 
 
 def _from_epoch(seconds: float, value: object, zone: ZoneInfo) -> datetime:
+    """The moment `seconds` after 1970 began (Unix time); ValueError for a smaller number
+    than MIN_EPOCH_SECONDS, which is almost surely no such moment."""
+    if seconds < MIN_EPOCH_SECONDS:
+        raise ValueError(_not_epoch(seconds, value))
     try:
         return datetime.fromtimestamp(seconds, tz=zone)
     except (ValueError, OverflowError, OSError):
         raise ValueError(f"{_shown(value)} is not a date or time") from None
+
+
+def _not_epoch(number: float, value: object) -> str:
+    """Why a number in a time column is no moment, and what to write instead."""
+    if 1 <= number <= _EXCEL_LAST_DAY:
+        day = _EXCEL_DAY_ZERO + timedelta(days=int(number))
+        return (
+            f"{_shown(value)} looks like an Excel serial day number ({day} in Excel), not a "
+            "date: write dates as text like 2026-01-01 (in Excel, format the column as "
+            "yyyy-mm-dd before saving the file) or as Unix seconds"
+        )
+    return (
+        f"{_shown(value)} is a number, not a date: numbers in a time column are read as Unix "
+        f"seconds, which are {MIN_EPOCH_SECONDS} (2001-09-09) or more; write dates as text "
+        "like 2026-01-01"
+    )

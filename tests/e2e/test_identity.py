@@ -153,3 +153,18 @@ def test_title_taken_by_a_persons_page_leaves_it_untouched(cli: Cli, wiki: Wiki)
     assert "KPI: Uptime (2)" in reason
     assert wiki.memory("KPI: Uptime (2)")["id"] == "uptime"
     assert set(cli.sync("--report", "json").actions().values()) == {"unchanged"}
+
+
+def test_retiring_a_kpi_is_shown_in_the_text_report(cli: Cli, catalog: Path) -> None:
+    assert cli.sync().code == 0
+    text = catalog.read_text(encoding="utf-8")
+    start, end = text.index("  - id: tickets"), text.index("  - id: deals-won")
+    catalog.write_text(text[:start] + text[end:], encoding="utf-8")
+
+    run = cli.sync()
+
+    assert run.code == 0, run.err
+    [line] = [line for line in run.out.splitlines() if TICKETS in line]
+    assert "retired" in line
+    assert "no longer in the catalog" in line
+    assert "1 retired, 0 failed" in run.out

@@ -6,8 +6,8 @@ from datetime import timedelta
 
 import pytest
 
-from confluence_kpi.aggregate import aggregate
-from confluence_kpi.model import Aggregation, Measurement
+from confluence_kpi.aggregate import UnfitDataError, aggregate
+from confluence_kpi.model import Aggregation, Measurement, NoteCode
 
 from .factories import utc
 
@@ -84,6 +84,25 @@ def test_ratio_with_zero_denominator_has_no_value() -> None:
     assert aggregate(Aggregation.RATIO, series, END) is None
 
 
+def test_ratio_over_a_negative_total_is_unfit_data_naming_the_total_and_rows() -> None:
+    series = [
+        Measurement(START, 0.25, numerator=5, denominator=20),
+        Measurement(START + timedelta(hours=1), -1 / 6, numerator=5, denominator=-30),
+    ]
+    with pytest.raises(UnfitDataError) as unfit:
+        aggregate(Aggregation.RATIO, series, END)
+    assert unfit.value.code is NoteCode.NEGATIVE_DENOMINATOR
+    assert unfit.value.values == {"total": "-10", "rows": "1"}
+
+
+def test_ratio_with_a_negative_row_in_a_positive_total_is_a_correction() -> None:
+    series = [
+        Measurement(START, 0.25, numerator=5, denominator=20),
+        Measurement(START + timedelta(hours=1), 0.25, numerator=-1, denominator=-4),
+    ]
+    assert aggregate(Aggregation.RATIO, series, END) == pytest.approx(4 / 16)
+
+
 def test_ratio_leaves_out_rows_missing_a_side() -> None:
     series = [
         Measurement(START, 0.5, numerator=1, denominator=2),
@@ -92,8 +111,21 @@ def test_ratio_leaves_out_rows_missing_a_side() -> None:
     assert aggregate(Aggregation.RATIO, series, END) == pytest.approx(0.5)
 
 
-def test_result_that_overflows_is_no_value_rather_than_infinity() -> None:
-    assert aggregate(Aggregation.SUM, rows(1e308, 1e308), END) is None
+@pytest.mark.parametrize(
+    ("how", "values", "scale"),
+    [
+        (Aggregation.SUM, (1e308, 1e308), 1.0),
+        (Aggregation.MEDIAN, (-1e308, 1e308), 1.0),
+        (Aggregation.MAX, (1e307,), 100.0),
+    ],
+    ids=["sum", "median", "scaled"],
+)
+def test_a_result_too_large_for_a_float_is_unfit_data_not_infinity(
+    how: Aggregation, values: tuple[float, ...], scale: float
+) -> None:
+    with pytest.raises(UnfitDataError) as unfit:
+        aggregate(how, rows(*values), END, scale)
+    assert unfit.value.code is NoteCode.OVERFLOW
 
 
 def test_only_non_finite_values_give_no_value() -> None:

@@ -89,6 +89,18 @@ def test_measurements_after_now_are_left_out_and_said_so() -> None:
     assert note(NoteCode.LEFT_OUT_LATER, count="1") in evaluation.notes
 
 
+def test_measurements_more_than_a_period_ahead_are_a_data_warning() -> None:
+    now = utc(2026, 3, 20)
+    series = at((utc(2026, 3, 1), 1), (utc(2026, 3, 26), 2), (utc(2026, 3, 28), 3))
+    series += at((utc(2031, 3, 2), 4), (utc(2031, 3, 1), 5))  # 2031 typed for 2026
+    evaluation = evaluate_kpi(kpi(grain="week"), series, now=now, zone=UTC_ZONE)
+    # A week is the grain: the 26th is within one of now, the 28th is not.
+    assert note(NoteCode.LEFT_OUT_LATER, count="1") in evaluation.notes
+    assert evaluation.warnings == (note(NoteCode.FAR_AHEAD, date="2026-03-28", count="3"),)
+    only_ahead = evaluate_kpi(kpi(), series[3:], now=now, zone=UTC_ZONE)
+    assert only_ahead.warnings == (note(NoteCode.FAR_AHEAD, date="2031-03-01", count="2"),)
+
+
 def test_unsorted_series_gives_the_same_evaluation_as_sorted() -> None:
     series = daily(utc(2026, 1, 1, 9), [5, 1, 4, 2, 3])
     definition = kpi(grain="week", aggregation="last")

@@ -121,6 +121,27 @@ def test_unparseable_time_names_the_row_and_column(
         extract_series(make_kpi(), query((cell, 1)), zone=zone)
 
 
+@pytest.mark.parametrize("cell", [46023, 46023.5, "46023", Decimal("46023")])
+def test_excel_serial_days_in_a_time_column_are_refused_with_a_way_out(
+    cell: object, make_kpi: KpiFactory, zone: ZoneInfo
+) -> None:
+    with pytest.raises(SourceError) as error:
+        extract_series(make_kpi(), query(("2026-03-01", 1), (cell, 2)), zone=zone)
+    message = str(error.value)
+    assert "row 2, column 'ts': " in message
+    assert "looks like an Excel serial day number (2026-01-01 in Excel), not a date" in message
+    assert "write dates as text like 2026-01-01" in message
+
+
+@pytest.mark.parametrize("cell", [20260101, "-86400", 0, 999_999_999.5])
+def test_numbers_below_one_billion_are_not_read_as_unix_seconds(
+    cell: object, make_kpi: KpiFactory, zone: ZoneInfo
+) -> None:
+    with pytest.raises(SourceError) as error:
+        extract_series(make_kpi(), query((cell, 1)), zone=zone)
+    assert "Unix seconds, which are 1000000000 (2001-09-09) or more" in str(error.value)
+
+
 @pytest.mark.parametrize(
     ("cell", "decimal", "number"),
     [
