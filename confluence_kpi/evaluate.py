@@ -10,7 +10,7 @@ from bisect import bisect_left, bisect_right
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from functools import cached_property
 from math import fsum, isclose, isfinite
 from operator import attrgetter
@@ -261,8 +261,23 @@ class _Cutter:
     zone: ZoneInfo
     calendar: Calendar
     judges: tuple[_Judge, ...]  # one per target, in the order they fall due
-    whole: bool  # each measurement stands for its whole period (see `_whole_periods`)
+    # The periods each measurement stands for, when the data is period-stamped (see `_stamps`).
+    stamps: Calendar | None
     profile: Profile | None  # how a running period of a summed KPI usually fills up
+
+    @property
+    def whole(self) -> bool:
+        """Whether each measurement stands for a whole period of the KPI's grain (or more): a
+        running period's value is then its whole value as soon as it is there."""
+        return self.stamps is not None and not self.kpi.finer_cadence
+
+    def through(self, instant: datetime) -> date:
+        """The last local day that data up to `instant` speaks for: its own day, or for
+        period-stamped data the last day of its period (a row for October speaks for October)."""
+        day = local_date(instant, self.zone)
+        if self.stamps is None:
+            return day
+        return self.stamps.period(self.stamps.index(day)).end - timedelta(days=1)
 
     @property
     def grows(self) -> bool:
@@ -355,7 +370,7 @@ class _Cutter:
         self, current: Period, to_date: float, last: datetime, judge: _Judge | None
     ) -> RunRate:
         """The pace of the running period's total so far (see `run_rate`)."""
-        return run_rate(current, to_date, last, self.zone, _target_of(judge), self.profile)
+        return run_rate(current, to_date, self.through(last), _target_of(judge), self.profile)
 
     def _aggregate(self, chunk: Sequence[Measurement], at: datetime) -> float | None:
         """The scaled value of a run of measurements whose last value holds until `at`;
@@ -368,18 +383,17 @@ class _Cutter:
 def run_rate(
     current: Period,
     to_date: float,
-    last: datetime,
-    zone: ZoneInfo,
+    through: date,
     target: Target | None,
     profile: Profile | None = None,
 ) -> RunRate:
-    """The pace of a total within its period, counted in whole local days.
+    """The pace of a total within its period, whose data speaks for the days up to and
+    including `through`, counted in whole local days.
 
     The day of the latest measurement counts as elapsed: daily data is often stamped at
     midnight, and stands for the whole day. The period's total is projected from the share
     its days so far usually hold (`profile`), or from the share of days elapsed without one.
     """
-    through = local_date(last, zone)
     total = (current.end - current.start).days
     elapsed = min(max((through - current.start).days + 1, 1), total)
     left = total - elapsed
@@ -466,14 +480,12 @@ def evaluate_kpi(
         known = bisect_right(ordered, now, key=_ts)
     measurements = ordered[:known]
     stamps = _stamps(kpi, measurements, calendar, zone, week_start)
-    whole = stamps is not None and not kpi.finer_cadence
     last_data = measurements[-1].ts
     now_index = calendar.index(local_date(now, zone))
-    profile = None
-    running = calendar.index(local_date(last_data, zone)) == now_index
-    if not whole and kpi.aggregation in _SUMMED and running:
-        profile = _profile(kpi, measurements, calendar, zone, now_index)
-    cutter = _Cutter(kpi, measurements, now, zone, calendar, judges, whole, profile)
+    cutter = _Cutter(kpi, measurements, now, zone, calendar, judges, stamps, profile=None)
+    if cutter.accumulating and calendar.index(local_date(last_data, zone)) == now_index:
+        # A total runs in the current period: how such a period usually fills up paces it.
+        cutter = replace(cutter, profile=_profile(kpi, measurements, calendar, zone, now_index))
     first_index = max(cutter.index_of(ordered[0].ts), now_index - history_periods + 1)
     history = cutter.values(range(first_index, now_index + 1))
 
@@ -692,7 +704,7 @@ def _change(
     days = None
     before = previous.value
     if current.partial:
-        elapsed = (local_date(last_data, cutter.zone) - current.period.start).days + 1
+        elapsed = (cutter.through(last_data) - current.period.start).days + 1
         days = min(max(elapsed, 1), (previous.period.end - previous.period.start).days)
         before = cutter.part(previous.period, days)
     if before is None or current.value is None:

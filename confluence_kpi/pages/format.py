@@ -482,6 +482,8 @@ class Formatter:
         name = self.period_name(previous, kpi.grain)
         if days >= (previous.end - previous.start).days:
             return self.strings.say("trend.all_of", change=text, period=name)
+        if days == 1:
+            return self.strings.say("trend.first_day", change=text, period=name)
         return self.strings.say(
             "trend.same_days", change=text, days=self.number(days, 0), period=name
         )
