@@ -49,7 +49,9 @@ PAGES = (
 GOAL_WORD = {"en": "Goal", "nl": "Doel"}
 # What must never reach a reader: storage-format tags, escaped markup, unfilled placeholders,
 # Python's words for nothing, and the viewer's note on a macro it could not draw.
-RAW = re.compile(r"<\s*/?\s*(?:ac|ri|at):|&(?:lt|gt|amp|quot);|\{[a-z_]+\}|\bNone\b|\bnan\b|not drawn")
+RAW = re.compile(
+    r"<\s*/?\s*(?:ac|ri|at):|&(?:lt|gt|amp|quot);|\{[a-z_]+\}|\bNone\b|\bnan\b|not drawn"
+)
 # Chromium as a root user in a container, and without the network calls this machine refuses.
 ARGS = (
     "--no-sandbox",
