@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 from confluence_kpi.catalog import Catalog
 from confluence_kpi.memory import PageKey, PageMemory
 from confluence_kpi.model import KpiDefinition, ManualRow, Measurement, TimeSeries
+from confluence_kpi.pages.layout import bot_part
 from confluence_kpi.pages.merge import (
     MergeResult,
     Prefer,
@@ -82,7 +83,8 @@ def read_back(
             memory = memories.get(key)
             rows[kpi.id] = memory.rows if memory else ()
         if key in bodies:
-            fields = parse_kpi_page(bodies[key], locale=catalog.locale, unit=kpi.unit)
+            body = _bot_part(bodies[key], memories.get(key))
+            fields = parse_kpi_page(body, locale=catalog.locale, unit=kpi.unit)
             page_values, cannot = kpi_page_values(fields)
             if kpi.manual and "history" in fields.found:
                 rows[kpi.id] = manual_rows(fields, catalog, kpi)
@@ -96,7 +98,9 @@ def read_back(
         now = goal_catalog_values(goal)
         page_values, cannot = {}, frozenset()
         if key in bodies:
-            goal_fields = parse_goal_page(bodies[key], locale=catalog.locale)
+            goal_fields = parse_goal_page(
+                _bot_part(bodies[key], memories.get(key)), locale=catalog.locale
+            )
             page_values, cannot = goal_page_values(goal_fields)
             unreadable[key] = goal_fields.unreadable
         result = _merge(page_values, memories.get(key), now, prefer, cannot)
@@ -136,6 +140,15 @@ def manual_rows(
             )
         )
     return tuple(result)
+
+
+def _bot_part(body: str, memory: PageMemory | None) -> str:
+    """What the fields are read from: the bot's own blocks of the page, as people edited them.
+
+    A paragraph people add is theirs, wherever they add it: read with the field next to it, it
+    would be shown twice, reported as an edit of that field and copied to other pages.
+    """
+    return bot_part(body, memory.blocks if memory else ())
 
 
 def _merge(
