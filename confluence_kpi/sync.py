@@ -265,7 +265,7 @@ class Syncer:
     space: SpaceInfo
     observed: dict[PageKey, Observed]
     bodies: dict[PageKey, Page]
-    replan: Callable[[PageKey, str], tuple[DesiredPage, list[Edit]]]
+    replan: Callable[[PageKey, str], Plan]  # the plan again, with this page's body read now
     deleted: set[PageKey] = field(default_factory=set)
     locale: str = "en"
     dry_run: bool = False
@@ -273,7 +273,9 @@ class Syncer:
     ids: dict[PageKey, str] = field(default_factory=dict)
     props: dict[PageKey, Property | None] = field(default_factory=dict)
     memories: dict[PageKey, PageMemory] = field(default_factory=dict)
-    edits: list[Edit] = field(default_factory=list)  # edits taken over on a retry after a 409
+    # Edits taken over, and what could not be read, from versions saved during the pass.
+    edits: list[Edit] = field(default_factory=list)
+    unreadable: list[tuple[PageKey, Unreadable]] = field(default_factory=list)
     taken: set[PageKey] = field(default_factory=set)  # pages whose team edits this run takes
 
     def sync_page(self, want: DesiredPage) -> PageResult:
@@ -367,9 +369,14 @@ class Syncer:
         if page.version == memory.page_version and title == page.title and _same(memory, want):
             return self._labels_only(want, page)
         for _attempt in range(MAX_CONFLICT_RETRIES):
-            current = self.bodies.get(want.key) or self.gateway.get_page(
-                page.id, expand=("body.storage",)
-            )
+            current = self.bodies.get(want.key)
+            if current is None:
+                current = self._read(page)
+                if current.version != page.version:
+                    # Saved after the listing, while the sources were measured: merged in as
+                    # after a version conflict, never written over.
+                    want = self._take(want.key, current)
+            title = _title(want, current, memory)
             stored = current.body or ""
             body = compose(stored, memory.blocks, want.body)
             if want.kept_rows:
@@ -391,9 +398,7 @@ class Syncer:
             except ConflictError:
                 # Someone saved between our read and our write: read again, merge their edit
                 # in again, render again, and try again.
-                self.bodies[want.key] = self.gateway.get_page(page.id, expand=("body.storage",))
-                want, edits = self.replan(want.key, self.bodies[want.key].body or "")
-                self.edits.extend(edit for edit in edits if edit not in self.edits)
+                want = self._take(want.key, self._read(page))
                 continue
             self._remember(want.key, _memory(want, updated.version, title, memory.index))
             self._add_labels(page, want.labels)
@@ -405,6 +410,23 @@ class Syncer:
             reason=f"page kept changing under us ({MAX_CONFLICT_RETRIES} version conflicts)",
             page_id=page.id,
         )
+
+    def _read(self, page: Page) -> Page:
+        """The page as it is now, body included."""
+        return self.gateway.get_page(page.id, expand=("body.storage",))
+
+    def _take(self, key: PageKey, current: Page) -> DesiredPage:
+        """The page planned again with the version someone saved during this pass: their
+        edits merged in (and reported) the way the first plan merges the listed versions."""
+        self.bodies[key] = current
+        again = self.replan(key, current.body or "")
+        edits = [edit for edit in again.edits if edit.key == key]
+        unreadable = [found for found in again.unreadable if found[0] == key]
+        self.edits.extend(edit for edit in edits if edit not in self.edits)
+        self.unreadable.extend(found for found in unreadable if found not in self.unreadable)
+        if edits or unreadable:
+            self.taken.add(key)
+        return again.pages[key]
 
     def _why(
         self, want: DesiredPage, current: Page, memory: PageMemory, title: str, stored: str
@@ -486,10 +508,9 @@ def run_sync(
     texts = {key: page.body or "" for key, page in bodies.items()}
     first = plan(catalog, measured, memories, texts, now=now, prefer=prefer)
 
-    def replan(key: PageKey, body: str) -> tuple[DesiredPage, list[Edit]]:
+    def replan(key: PageKey, body: str) -> Plan:
         texts[key] = body
-        again = plan(catalog, measured, memories, texts, now=now, prefer=prefer)
-        return again.pages[key], [edit for edit in again.edits if edit.key == key]
+        return plan(catalog, measured, memories, texts, now=now, prefer=prefer)
 
     syncer = Syncer(
         gateway,
@@ -531,6 +552,7 @@ def run_sync(
             progress(result)
         _update_index(syncer)
     report.edits.extend(edit for edit in syncer.edits if edit not in report.edits)
+    report.unreadable.extend(u for u in syncer.unreadable if u not in report.unreadable)
     report.requests = gateway.request_count
     return report
 
