@@ -138,6 +138,41 @@ class Target(Definition):
     upper: float | None = None  # the band's upper bound for `range`; `value` is the lower
 
 
+class Limits(Definition):
+    """The values a KPI can possibly take: a typed measurement outside them is refused."""
+
+    min: float | None = None
+    max: float | None = None
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Limits:
+        """An empty range would refuse every value."""
+        if self.min is not None and self.max is not None and self.min >= self.max:
+            raise ValueError(f"must have min below max (got min {self.min:g}, max {self.max:g})")
+        return self
+
+    def refuses(self, value: float) -> bool:
+        """Whether `value` lies outside the limits."""
+        return (self.min is not None and value < self.min) or (
+            self.max is not None and value > self.max
+        )
+
+    def said(self, unit: str) -> str:
+        """The limits in words, for a KPI in `unit`: "0 to 100 %", "0 or more"."""
+        after = f" {unit}" if unit else ""
+        if self.min is not None and self.max is not None:
+            return f"{self.min:g} to {self.max:g}{after}"
+        if self.min is not None:
+            return f"{self.min:g}{after} or more"
+        return "any value" if self.max is None else f"{self.max:g}{after} or less"
+
+
+# What a percentage or a count can be when the catalog sets no limits of its own.
+_PERCENT = Limits(min=0, max=100)
+_COUNT = Limits(min=0)
+_ANY = Limits()
+
+
 class StaticValue(Definition):
     """One measurement written in the catalog itself (source type `static`)."""
 
@@ -184,6 +219,7 @@ class KpiDefinition(Definition):
     owner: str | None = None
     cadence: Grain | None = None  # how often data is expected; the grain when not set
     bands: Bands | None = None  # pace bands for this KPI; the catalog's defaults when not set
+    limits: Limits | None = None  # the values it can take; see `possible`
 
     @model_validator(mode="after")
     def _source_or_formula(self) -> KpiDefinition:
@@ -196,6 +232,17 @@ class KpiDefinition(Definition):
     def expected_cadence(self) -> Grain:
         """How often new data is expected: the cadence, or else the grain."""
         return self.cadence or self.grain
+
+    @property
+    def possible(self) -> Limits:
+        """The values the KPI can take: its `limits`, or else 0 to 100 for a KPI in %, at
+        least 0 for a count, and any value otherwise (a KPI in % such as a return on
+        investment, which can be negative or above 100, sets its own limits)."""
+        if self.limits is not None:
+            return self.limits
+        if self.unit == "%":
+            return _PERCENT
+        return _COUNT if self.aggregation is Aggregation.COUNT else _ANY
 
     @property
     def cumulative(self) -> bool:
