@@ -293,17 +293,13 @@ class Team(Definition):
 
 @dataclass(frozen=True)
 class ManualRow:
-    """A measurement people typed into a manual KPI's page: its period as shown, the first day
-    of that period (None when it could not be read), the value and a comment.
+    """A measurement people typed into a manual KPI's page: the text of its period, value and
+    comment cells as typed. The bot writes them back as they are (a year left out of a
+    period is the one thing it adds) and reads them again on every run."""
 
-    `text` holds what was typed in the value cell when it could not be read, so the page keeps
-    it as typed."""
-
-    label: str
-    day: date | None
-    value: float | None
+    period: str
+    value: str
     comment: str = ""
-    text: str = ""
 
 
 class Measurement(NamedTuple):
@@ -313,7 +309,10 @@ class Measurement(NamedTuple):
     value: float
     numerator: float | None = None
     denominator: float | None = None
-    period_start: date | None = None  # the first day of its sprint, for the sprint grain
+    # The first day of the period the value stands for as a whole: its sprint (sprint grain),
+    # or the period a person typed it for (manual KPIs, stamped at the start of this day),
+    # whose freshness is a matter of that period's end, not of the stamp.
+    period_start: date | None = None
 
 
 class TimeSeries(tuple[Measurement, ...]):

@@ -8,6 +8,7 @@ from typing import TextIO
 from rich.console import Console
 from rich.table import Table
 
+from confluence_kpi.manual import MEASUREMENT
 from confluence_kpi.sync import Action, SyncReport
 
 _STYLE = {
@@ -50,9 +51,11 @@ def print_report(report: SyncReport, fmt: str, out: TextIO) -> None:
             markup=False,
         )
     for key, unreadable in report.unreadable:
+        left_out = unreadable.field == MEASUREMENT
+        outcome = "it is left out" if left_out else "the last valid value is used"
         console.print(
             f"[bold yellow]{key}: could not read the {unreadable.field}[/] "
-            f"{unreadable.text!r} ({unreadable.reason}); the last valid value is used",
+            f"{unreadable.text!r} ({unreadable.reason}); {outcome}",
             markup=True,
         )
     for kpi_id, error in sorted(report.kpi_errors.items()):

@@ -29,6 +29,7 @@ from confluence_kpi.confluence import (
     SpaceInfo,
     TitleTakenError,
 )
+from confluence_kpi.manual import MEASUREMENT
 from confluence_kpi.memory import PROPERTY_KEY, PageKey, PageMemory, read_memory
 from confluence_kpi.model import Status
 from confluence_kpi.pages.canonical import canonical
@@ -37,6 +38,7 @@ from confluence_kpi.pages.layout import compose, edited_bot_blocks, managed_sign
 from confluence_kpi.pages.merge import FieldChange, Prefer
 from confluence_kpi.pages.parse import Unreadable
 from confluence_kpi.pages.render import UnreadableEdit, render_retired_panel
+from confluence_kpi.periods import local_date
 from confluence_kpi.pipeline import (
     BOT_LABEL,
     RETIRED_LABEL,
@@ -54,7 +56,9 @@ MAX_CONFLICT_RETRIES = 3
 KIND_ORDER = ("root", "team", "goal", "kpi")
 _LISTING = ("version", "metadata.labels", f"metadata.properties.{PROPERTY_KEY}")
 _ROWS = {"target_date": "target", "baseline_date": "baseline"}
-_EDITABLE_ROWS = frozenset({"owner", "target", "baseline", "cadence", "deadline"})
+# What people typed that could not be read, shown on the page under a warning: a Page
+# Properties row, or a measurement typed into a manual KPI's table.
+_SHOWN = frozenset({"owner", "target", "baseline", "cadence", "deadline", MEASUREMENT})
 _ROOT = PageKey("root", "root")
 
 
@@ -224,15 +228,14 @@ def plan(
     prefer: Prefer,
 ) -> Plan:
     """Merge people's edits into the catalog, evaluate and render every page (pure)."""
-    back = read_back(catalog, memories, bodies, prefer=prefer)
-    typed = back.manual_series(catalog.zone)
-    measured = Measured({**measured.series, **typed}, measured.errors)
+    back = read_back(catalog, memories, bodies, today=local_date(now, catalog.zone), prefer=prefer)
+    measured = Measured({**measured.series, **back.series}, measured.errors)
     evaluations = evaluate_catalog(back.catalog, measured, now=now)
     edits_shown = {
         key: tuple(
             UnreadableEdit(row=_ROWS.get(u.field, u.field), text=u.text, reason=u.reason)
             for u in found
-            if _ROWS.get(u.field, u.field) in _EDITABLE_ROWS
+            if _ROWS.get(u.field, u.field) in _SHOWN
         )
         for key, found in back.unreadable.items()
     }
