@@ -13,6 +13,7 @@ something to write to it. Identity comes from the content property, never from t
 from __future__ import annotations
 
 import difflib
+from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -31,7 +32,7 @@ from confluence_kpi.confluence import (
 )
 from confluence_kpi.manual import MEASUREMENT
 from confluence_kpi.memory import PROPERTY_KEY, PageKey, PageMemory, read_memory
-from confluence_kpi.model import Status
+from confluence_kpi.model import ManualRow, Status
 from confluence_kpi.pages.canonical import canonical
 from confluence_kpi.pages.cells import keep_cells
 from confluence_kpi.pages.layout import compose, edited_bot_blocks, managed_signatures
@@ -434,10 +435,14 @@ class Syncer:
     def _why(
         self, want: DesiredPage, current: Page, memory: PageMemory, title: str, stored: str
     ) -> str:
-        """Why a page is written: a rename, a person's edit of what the bot computes (replaced,
-        and said so), or changed content."""
+        """Why a page is written: a rename, measurements people typed (data entry, not an edit
+        of the bot's values), a person's edit of what the bot computes (replaced, and said
+        so), or changed content."""
         if title != current.title:
             return f"renamed from {current.title!r}"
+        typed = _typed_rows(memory.rows, want.rows)
+        if typed:
+            return typed
         edited = current.version != memory.page_version and want.key not in self.taken
         if edited and edited_bot_blocks(stored, memory.blocks, memory.block_digests):
             return "a person's edit of values the bot computes was replaced"
@@ -595,6 +600,20 @@ def _ours(pages: Iterable[Page]) -> dict[PageKey, Observed]:
         if known is None or int(page.id) < int(known.page.id):
             found[memory.key] = Observed(page, memory)
     return found
+
+
+def _typed_rows(before: Sequence[ManualRow], now: Sequence[ManualRow]) -> str:
+    """Data entry on a manual KPI's page, in words: "3 measurements read from the page"
+    (typed or changed since the last run), or those taken off it; "" when none."""
+    added = sum((Counter(now) - Counter(before)).values())
+    removed = sum((Counter(before) - Counter(now)).values())
+    if added:
+        return f"{_measurements(added)} read from the page"
+    return f"{_measurements(removed)} removed from the page" if removed else ""
+
+
+def _measurements(count: int) -> str:
+    return f"{count} measurement{'' if count == 1 else 's'}"
 
 
 def _title(want: DesiredPage, page: Page, memory: PageMemory) -> str:

@@ -285,6 +285,23 @@ def test_a_corrected_row_counts_and_its_warning_goes(cli: Cli, wiki: Wiki, manua
     assert run.json()["kpi_status"]["deals-won"] != "no_data"
 
 
+def test_data_entry_is_reported_as_measurements_read_from_the_page(
+    cli: Cli, wiki: Wiki, manual: Path
+) -> None:
+    assert cli.sync().code == 0
+    type_rows(wiki, ("2026-09", "20", ""), ("2026-10", "22", ""), ("2026-11", "24", ""))
+
+    run = cli.sync("--report", "json")
+
+    assert run.code == 0, run.err
+    assert run.reasons()["kpi deals-won"] == "3 measurements read from the page"
+    type_rows(wiki, ("2026-08", "19", ""))
+    text = cli.sync()
+    assert text.code == 0, text.err
+    assert "1 measurement read from the page" in text.out
+    assert "computes" not in text.out
+
+
 def test_measurements_typed_while_the_bot_runs_are_read_not_overwritten(
     cli: Cli, wiki: Wiki, manual: Path
 ) -> None:
@@ -301,3 +318,4 @@ def test_measurements_typed_while_the_bot_runs_are_read_not_overwritten(
     assert run.code == 0, run.err
     assert wiki.active_faults() == []  # the person's save landed after the bot's listing
     assert "typed during the run" in wiki.body(DEALS)
+    assert run.reasons()["kpi deals-won"] == "1 measurement read from the page"
