@@ -666,6 +666,7 @@ def _kpi_problems(
     yield from _reference(document, (*at, "team"), kpi.team, parts.team_names, "teams")
     yield from _target_problems(document, at, kpi)
     yield from _static_value_problems(document, at, kpi)
+    yield from _limit_problems(document, at, kpi)
     yield from _sprint_problems(document, at, kpi, parts)
     if kpi.formula is not None:
         yield from _formula_problems(document, at, kpi, kpi.formula, parts)
@@ -781,6 +782,30 @@ def _order_problems(document: _Document, at: _Path, kpi: KpiDefinition) -> Itera
                 f"{value:g} is {side} {before} {earlier:g}: with direction "
                 f"{kpi.direction.value}, the baseline, the milestones and the target must not "
                 f"go {way} in that order",
+            )
+
+
+def _limit_problems(document: _Document, at: _Path, kpi: KpiDefinition) -> Iterator[Problem]:
+    """Targets, milestones and the baseline lie within the KPI's own limits. Not checked
+    against the defaults (0 to 100 for %): a catalog may hold a % KPI that goes beyond 100
+    (attainment, growth) and has no need of limits until people type its values."""
+    limits = kpi.limits
+    if limits is None:
+        return
+    targets: list[tuple[_Path, Target]] = [
+        (("milestones", i), milestone) for i, milestone in enumerate(kpi.milestones)
+    ]
+    if kpi.target is not None:
+        targets.append((("target",), kpi.target))
+    values: list[tuple[_Path, float]] = [((*path, "value"), t.value) for path, t in targets]
+    values += [((*path, "upper"), t.upper) for path, t in targets if t.upper is not None]
+    if kpi.baseline is not None:
+        values.append((("baseline", "value"), kpi.baseline.value))
+    for path, value in values:
+        if limits.refuses(value):
+            yield document.about(
+                (*at, *path),
+                f"{value:g} is outside the KPI's limits ({limits.said(kpi.unit)})",
             )
 
 

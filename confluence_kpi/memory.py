@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from datetime import date
 from typing import Any
 
 from confluence_kpi.model import ManualRow
@@ -70,13 +69,7 @@ class PageMemory:
             value["kept_rows"] = list(self.kept_rows)
         if self.rows:
             value["rows"] = [
-                {
-                    "label": row.label,
-                    "day": row.day.isoformat() if row.day else None,
-                    "value": row.value,
-                    "comment": row.comment,
-                    "text": row.text,
-                }
+                {"period": row.period, "value": row.value, "comment": row.comment}
                 for row in self.rows
             ]
         if self.retired:
@@ -123,20 +116,22 @@ def read_memory(value: object) -> PageMemory | None:
 
 
 def _row(value: object) -> ManualRow | None:
-    """A remembered manual measurement, or None when the entry is damaged."""
+    """A remembered manual measurement, or None when the entry is damaged.
+
+    A memory written before rows were kept as typed holds the period as `label` and the value
+    as a number (or, when unreadable, as `text`): read so, the rows on a page that is not read
+    again survive the first run of this version instead of being rendered away.
+    """
     if not isinstance(value, Mapping):
         return None
-    day, amount = value.get("day"), value.get("value")
-    try:
-        return ManualRow(
-            label=_text(value.get("label")),
-            day=date.fromisoformat(day) if isinstance(day, str) else None,
-            value=float(amount) if isinstance(amount, int | float) else None,
-            comment=_text(value.get("comment")),
-            text=_text(value.get("text")),
-        )
-    except ValueError:
-        return None
+    amount = value.get("value")
+    if isinstance(amount, int | float) and not isinstance(amount, bool):
+        amount = format(amount, "g")
+    return ManualRow(
+        period=_text(value.get("period", value.get("label"))),
+        value=_text(amount) or _text(value.get("text")),
+        comment=_text(value.get("comment")),
+    )
 
 
 def _texts(value: object) -> tuple[str, ...]:

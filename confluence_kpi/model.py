@@ -184,6 +184,41 @@ class Target(Definition):
     upper: Number | None = None  # the band's upper bound for `range`; `value` is the lower
 
 
+class Limits(Definition):
+    """The values a KPI can possibly take: a typed measurement outside them is refused."""
+
+    min: float | None = None
+    max: float | None = None
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Limits:
+        """An empty range would refuse every value."""
+        if self.min is not None and self.max is not None and self.min >= self.max:
+            raise ValueError(f"must have min below max (got min {self.min:g}, max {self.max:g})")
+        return self
+
+    def refuses(self, value: float) -> bool:
+        """Whether `value` lies outside the limits."""
+        return (self.min is not None and value < self.min) or (
+            self.max is not None and value > self.max
+        )
+
+    def said(self, unit: str) -> str:
+        """The limits in words, for a KPI in `unit`: "0 to 100 %", "0 or more"."""
+        after = f" {unit}" if unit else ""
+        if self.min is not None and self.max is not None:
+            return f"{self.min:g} to {self.max:g}{after}"
+        if self.min is not None:
+            return f"{self.min:g}{after} or more"
+        return "any value" if self.max is None else f"{self.max:g}{after} or less"
+
+
+# What a percentage or a count can be when the catalog sets no limits of its own.
+_PERCENT = Limits(min=0, max=100)
+_COUNT = Limits(min=0)
+_ANY = Limits()
+
+
 class StaticValue(Definition):
     """One measurement written in the catalog itself (source type `static`)."""
 
@@ -232,6 +267,7 @@ class KpiDefinition(Definition):
     owner: str | None = None
     cadence: Grain | None = None  # how often data is expected; the grain when not set
     bands: Bands | None = None  # pace bands for this KPI; the catalog's defaults when not set
+    limits: Limits | None = None  # the values it can take; see `possible`
 
     @model_validator(mode="after")
     def _source_or_formula(self) -> KpiDefinition:
@@ -250,6 +286,17 @@ class KpiDefinition(Definition):
         """Whether data is declared to arrive more often than the grain (daily data, monthly KPI):
         a running period then holds only part of what it will."""
         return _GRAIN_RANK[self.expected_cadence] < _GRAIN_RANK[self.grain]
+
+    @property
+    def possible(self) -> Limits:
+        """The values the KPI can take: its `limits`, or else 0 to 100 for a KPI in %, at
+        least 0 for a count, and any value otherwise (a KPI in % such as a return on
+        investment, which can be negative or above 100, sets its own limits)."""
+        if self.limits is not None:
+            return self.limits
+        if self.unit == "%":
+            return _PERCENT
+        return _COUNT if self.aggregation is Aggregation.COUNT else _ANY
 
     @property
     def manual(self) -> bool:
@@ -288,17 +335,13 @@ class Team(Definition):
 
 @dataclass(frozen=True)
 class ManualRow:
-    """A measurement people typed into a manual KPI's page: its period as shown, the first day
-    of that period (None when it could not be read), the value and a comment.
+    """A measurement people typed into a manual KPI's page: the text of its period, value and
+    comment cells as typed. The bot writes them back as they are (a year left out of a
+    period is the one thing it adds) and reads them again on every run."""
 
-    `text` holds what was typed in the value cell when it could not be read, so the page keeps
-    it as typed."""
-
-    label: str
-    day: date | None
-    value: float | None
+    period: str
+    value: str
     comment: str = ""
-    text: str = ""
 
 
 class Measurement(NamedTuple):
@@ -308,7 +351,10 @@ class Measurement(NamedTuple):
     value: float
     numerator: float | None = None
     denominator: float | None = None
-    period_start: date | None = None  # the first day of its sprint, for the sprint grain
+    # The first day of the period the value stands for as a whole: its sprint (sprint grain),
+    # or the period a person typed it for (manual KPIs, stamped at the start of this day),
+    # whose freshness is a matter of that period's end, not of the stamp.
+    period_start: date | None = None
 
 
 class TimeSeries(tuple[Measurement, ...]):

@@ -21,11 +21,13 @@ from sqlalchemy.engine import make_url
 from confluence_kpi.catalog import Catalog, CsvSourceConfig, SourceConfig, SqlSourceConfig
 from confluence_kpi.derived import evaluate_derived, evaluation_order
 from confluence_kpi.evaluate import evaluate_goal, evaluate_kpi, evaluate_team, failed_evaluation
+from confluence_kpi.manual import MEASUREMENT
 from confluence_kpi.memory import PageKey
 from confluence_kpi.model import (
     Evaluation,
     Goal,
     GoalEvaluation,
+    KpiDefinition,
     ManualRow,
     Measurement,
     TeamEvaluation,
@@ -45,6 +47,8 @@ from confluence_kpi.pages.render import (
     render_team_page,
     team_title,
 )
+from confluence_kpi.pages.values import period_example
+from confluence_kpi.periods import local_date
 from confluence_kpi.sources import Fetcher, SourceError, measure
 
 BOT_LABEL = "confluence-kpi"
@@ -278,10 +282,11 @@ def desired_pages(
                     ctx,
                     edits,
                     rows.get(kpi.id, ()),
+                    example=_example(catalog, kpi, evaluations.kpis[kpi.id]),
                 ),
                 fields=dict(fields.get(key, {})),
                 catalog=dict(seen.get(key, {})),
-                kept_rows=tuple(sorted({e.row for e in edits})),
+                kept_rows=tuple(sorted({e.row for e in edits} - {MEASUREMENT})),
                 rows=tuple(rows.get(kpi.id, ())),
             )
         )
@@ -302,6 +307,14 @@ def source_label(config: SourceConfig) -> SourceLabel:
         case SqlSourceConfig():
             return SourceLabel("sql", str(config.url_env), "SQL")
     return SourceLabel(config.type)
+
+
+def _example(catalog: Catalog, kpi: KpiDefinition, ev: Evaluation) -> str:
+    """How to type the running period into a manual KPI's table; "" for other KPIs."""
+    if not kpi.manual:
+        return ""
+    today = local_date(ev.as_of, catalog.zone)
+    return period_example(today, kpi.grain, catalog.week_start_index, catalog.locale)
 
 
 def labels_of(kind: str) -> frozenset[str]:

@@ -2,19 +2,21 @@
 
 Pure: given the catalog, the bot's memory of each page and the bodies of the pages read this
 run (those whose version moved since the bot wrote them), it merges every team-editable field
-three ways and reports what it took from where, and what it could not read.
+three ways and reports what it took from where, and what it could not read; and it reads the
+measurements people typed into manual KPIs' pages (see `manual`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, time
-from zoneinfo import ZoneInfo
+from datetime import date
 
 from confluence_kpi.catalog import Catalog
+from confluence_kpi.manual import read_manual, shown_as_typed
 from confluence_kpi.memory import PageKey, PageMemory
-from confluence_kpi.model import KpiDefinition, ManualRow, Measurement, TimeSeries
+from confluence_kpi.model import ManualRow, TimeSeries
+from confluence_kpi.pages.layout import bot_part
 from confluence_kpi.pages.merge import (
     MergeResult,
     Prefer,
@@ -28,14 +30,7 @@ from confluence_kpi.pages.merge import (
     kpi_page_values,
     merge,
 )
-from confluence_kpi.pages.parse import (
-    KpiPageFields,
-    Unreadable,
-    parse_goal_page,
-    parse_kpi_page,
-)
-from confluence_kpi.pages.values import parse_period
-from confluence_kpi.periods import period_index, period_label, period_start
+from confluence_kpi.pages.parse import Unreadable, parse_goal_page, parse_kpi_page
 
 
 @dataclass(frozen=True)
@@ -45,19 +40,9 @@ class ReadBack:
     catalog: Catalog
     merges: Mapping[PageKey, MergeResult]
     catalog_values: Mapping[PageKey, Values]  # what to remember as "seen"
-    unreadable: Mapping[PageKey, tuple[Unreadable, ...]]
+    unreadable: Mapping[PageKey, tuple[Unreadable, ...]]  # manual rows left out among them
     rows: Mapping[str, tuple[ManualRow, ...]]  # manual KPIs: the measurements people typed
-
-    def manual_series(self, zone: ZoneInfo) -> dict[str, TimeSeries]:
-        """Each manual KPI's readable rows as measurements at the start of their day."""
-        return {
-            kpi_id: TimeSeries.of(
-                Measurement(ts=datetime.combine(row.day, time(), zone), value=row.value)
-                for row in rows
-                if row.day is not None and row.value is not None
-            )
-            for kpi_id, rows in self.rows.items()
-        }
+    series: Mapping[str, TimeSeries]  # manual KPIs: the typed measurements the bot can use
 
 
 def read_back(
@@ -65,77 +50,76 @@ def read_back(
     memories: Mapping[PageKey, PageMemory],
     bodies: Mapping[PageKey, str],
     *,
+    today: date,
     prefer: Prefer = "page",
 ) -> ReadBack:
-    """Merges each KPI's and goal's fields from its page (when read), memory and the catalog."""
+    """Merges each KPI's and goal's fields from its page (when read), memory and the catalog,
+    and reads manual KPIs' measurements from their pages (or, when not read, from memory);
+    `today` completes a week typed without its year."""
     merges: dict[PageKey, MergeResult] = {}
     seen: dict[PageKey, Values] = {}
     unreadable: dict[PageKey, tuple[Unreadable, ...]] = {}
     rows: dict[str, tuple[ManualRow, ...]] = {}
+    series: dict[str, TimeSeries] = {}
     kpis = []
     for kpi in catalog.kpis:
         key = PageKey("kpi", kpi.id)
+        memory = memories.get(key)
         now = kpi_catalog_values(kpi)
         page_values: Values = {}
         cannot: frozenset[str] = frozenset()
-        if kpi.manual:
-            memory = memories.get(key)
-            rows[kpi.id] = memory.rows if memory else ()
+        typed = memory.rows if memory else ()
         if key in bodies:
-            fields = parse_kpi_page(bodies[key], locale=catalog.locale, unit=kpi.unit)
+            body = _bot_part(bodies[key], memory)
+            fields = parse_kpi_page(body, locale=catalog.locale, unit=kpi.unit)
             page_values, cannot = kpi_page_values(fields)
             if kpi.manual and "history" in fields.found:
-                rows[kpi.id] = manual_rows(fields, catalog, kpi)
+                typed = tuple(
+                    ManualRow(row.period, row.value, row.comment or "")
+                    for row in fields.history_rows
+                )
             unreadable[key] = fields.unreadable
-        result = _merge(page_values, memories.get(key), now, prefer, cannot)
+        result = _merge(page_values, memory, now, prefer, cannot)
         merges[key], seen[key] = result, dict(now)
-        kpis.append(apply_kpi_values(kpi, result.values))
+        merged = apply_kpi_values(kpi, result.values)
+        if kpi.manual:
+            manual = read_manual(
+                typed,
+                merged,
+                locale=catalog.locale,
+                week_start=catalog.week_start_index,
+                zone=catalog.zone,
+                today=today,
+            )
+            rows[kpi.id], series[kpi.id] = manual.rows, manual.series
+            unreadable[key] = (*unreadable.get(key, ()), *manual.unusable)
+            merged = shown_as_typed(merged, manual.places)
+        kpis.append(merged)
     goals = []
     for goal in catalog.goals:
         key = PageKey("goal", goal.id)
         now = goal_catalog_values(goal)
         page_values, cannot = {}, frozenset()
         if key in bodies:
-            goal_fields = parse_goal_page(bodies[key], locale=catalog.locale)
+            body = _bot_part(bodies[key], memories.get(key))
+            goal_fields = parse_goal_page(body, locale=catalog.locale)
             page_values, cannot = goal_page_values(goal_fields)
             unreadable[key] = goal_fields.unreadable
         result = _merge(page_values, memories.get(key), now, prefer, cannot)
         merges[key], seen[key] = result, dict(now)
         goals.append(apply_goal_values(goal, result.values))
-    merged = catalog.model_copy(update={"kpis": tuple(kpis), "goals": tuple(goals)})
-    return ReadBack(merged, merges, seen, {k: v for k, v in unreadable.items() if v}, rows)
+    merged_catalog = catalog.model_copy(update={"kpis": tuple(kpis), "goals": tuple(goals)})
+    found = {k: v for k, v in unreadable.items() if v}
+    return ReadBack(merged_catalog, merges, seen, found, rows, series)
 
 
-def manual_rows(
-    fields: KpiPageFields, catalog: Catalog, kpi: KpiDefinition
-) -> tuple[ManualRow, ...]:
-    """The measurements people typed into a manual KPI's table, labelled by its periods.
+def _bot_part(body: str, memory: PageMemory | None) -> str:
+    """What the fields are read from: the bot's own blocks of the page, as people edited them.
 
-    A row whose period or value cannot be read stays as typed (and is not evaluated), so the
-    page never loses it; the parser reports the value, the period is reported here.
+    A paragraph people add is theirs, wherever they add it: read with the field next to it, it
+    would be shown twice, reported as an edit of that field and copied to other pages.
     """
-    typed = {u.field.removeprefix("history "): u.text for u in fields.unreadable}
-    result = []
-    for row in fields.history_rows:
-        try:
-            day: date | None = parse_period(row.period, locale=catalog.locale)
-        except ValueError:
-            day = None
-        label = row.period
-        if day is not None:
-            index = period_index(day, kpi.grain, catalog.week_start_index)
-            day = period_start(index, kpi.grain, catalog.week_start_index)
-            label = period_label(day, kpi.grain, catalog.week_start_index)
-        result.append(
-            ManualRow(
-                label=label,
-                day=day,
-                value=row.value,
-                comment=row.comment or "",
-                text=typed.get(row.period, "") if row.value is None else "",
-            )
-        )
-    return tuple(result)
+    return bot_part(body, memory.blocks if memory else ())
 
 
 def _merge(

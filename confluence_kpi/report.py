@@ -14,6 +14,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from confluence_kpi.manual import MEASUREMENT
 from confluence_kpi.sync import Action, SyncReport
 
 _STYLE = {
@@ -56,10 +57,12 @@ def print_report(report: SyncReport, fmt: str, out: TextIO) -> None:
             f"{_shown(change.old)} -> {_shown(change.new)}"
         )
     for key, unreadable in report.unreadable:
+        left_out = unreadable.field == MEASUREMENT
+        outcome = "it is left out" if left_out else "the last valid value is used"
         console.print(
             Text.assemble(
                 (f"{key}: could not read the {unreadable.field}", "bold yellow"),
-                f" {unreadable.text!r} ({unreadable.reason}); the last valid value is used",
+                f" {unreadable.text!r} ({unreadable.reason}); {outcome}",
             )
         )
     for warning in report.data_warnings:

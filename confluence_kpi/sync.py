@@ -13,6 +13,7 @@ something to write to it. Identity comes from the content property, never from t
 from __future__ import annotations
 
 import difflib
+from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -29,14 +30,16 @@ from confluence_kpi.confluence import (
     SpaceInfo,
     TitleTakenError,
 )
+from confluence_kpi.manual import MEASUREMENT
 from confluence_kpi.memory import PROPERTY_KEY, PageKey, PageMemory, read_memory
-from confluence_kpi.model import Note, Status
+from confluence_kpi.model import ManualRow, Note, Status
 from confluence_kpi.pages.canonical import canonical
 from confluence_kpi.pages.cells import keep_cells
 from confluence_kpi.pages.layout import compose, edited_bot_blocks, managed_signatures
 from confluence_kpi.pages.merge import FieldChange, Prefer
 from confluence_kpi.pages.parse import Unreadable
 from confluence_kpi.pages.render import UnreadableEdit, load_strings, render_retired_panel
+from confluence_kpi.periods import local_date
 from confluence_kpi.pipeline import (
     BOT_LABEL,
     RETIRED_LABEL,
@@ -54,7 +57,9 @@ MAX_CONFLICT_RETRIES = 3
 KIND_ORDER = ("root", "team", "goal", "kpi")
 _LISTING = ("version", "metadata.labels", f"metadata.properties.{PROPERTY_KEY}")
 _ROWS = {"target_date": "target", "baseline_date": "baseline"}
-_EDITABLE_ROWS = frozenset({"owner", "target", "baseline", "cadence", "deadline"})
+# What people typed that could not be read, shown on the page under a warning: a Page
+# Properties row, or a measurement typed into a manual KPI's table.
+_SHOWN = frozenset({"owner", "target", "baseline", "cadence", "deadline", MEASUREMENT})
 _ROOT = PageKey("root", "root")
 
 
@@ -252,15 +257,14 @@ def plan(
     prefer: Prefer,
 ) -> Plan:
     """Merge people's edits into the catalog, evaluate and render every page (pure)."""
-    back = read_back(catalog, memories, bodies, prefer=prefer)
-    typed = back.manual_series(catalog.zone)
-    measured = Measured({**measured.series, **typed}, measured.errors)
+    back = read_back(catalog, memories, bodies, today=local_date(now, catalog.zone), prefer=prefer)
+    measured = Measured({**measured.series, **back.series}, measured.errors)
     evaluations = evaluate_catalog(back.catalog, measured, now=now)
     edits_shown = {
         key: tuple(
             UnreadableEdit(row=_ROWS.get(u.field, u.field), text=u.text, reason=u.reason)
             for u in found
-            if _ROWS.get(u.field, u.field) in _EDITABLE_ROWS
+            if _ROWS.get(u.field, u.field) in _SHOWN
         )
         for key, found in back.unreadable.items()
     }
@@ -293,7 +297,7 @@ class Syncer:
     space: SpaceInfo
     observed: dict[PageKey, Observed]
     bodies: dict[PageKey, Page]
-    replan: Callable[[PageKey, str], tuple[DesiredPage, list[Edit]]]
+    replan: Callable[[PageKey, str], Plan]  # the plan again, with this page's body read now
     deleted: set[PageKey] = field(default_factory=set)
     locale: str = "en"
     dry_run: bool = False
@@ -301,7 +305,9 @@ class Syncer:
     ids: dict[PageKey, str] = field(default_factory=dict)
     props: dict[PageKey, Property | None] = field(default_factory=dict)
     memories: dict[PageKey, PageMemory] = field(default_factory=dict)
-    edits: list[Edit] = field(default_factory=list)  # edits taken over on a retry after a 409
+    # Edits taken over, and what could not be read, from versions saved during the pass.
+    edits: list[Edit] = field(default_factory=list)
+    unreadable: list[tuple[PageKey, Unreadable]] = field(default_factory=list)
     taken: set[PageKey] = field(default_factory=set)  # pages whose team edits this run takes
 
     def sync_page(self, want: DesiredPage) -> PageResult:
@@ -395,9 +401,14 @@ class Syncer:
         if page.version == memory.page_version and title == page.title and _same(memory, want):
             return self._labels_only(want, page)
         for _attempt in range(MAX_CONFLICT_RETRIES):
-            current = self.bodies.get(want.key) or self.gateway.get_page(
-                page.id, expand=("body.storage",)
-            )
+            current = self.bodies.get(want.key)
+            if current is None:
+                current = self._read(page)
+                if current.version != page.version:
+                    # Saved after the listing, while the sources were measured: merged in as
+                    # after a version conflict, never written over.
+                    want = self._take(want.key, current)
+            title = _title(want, current, memory)
             stored = current.body or ""
             body = compose(stored, memory.blocks, want.body)
             if want.kept_rows:
@@ -419,9 +430,7 @@ class Syncer:
             except ConflictError:
                 # Someone saved between our read and our write: read again, merge their edit
                 # in again, render again, and try again.
-                self.bodies[want.key] = self.gateway.get_page(page.id, expand=("body.storage",))
-                want, edits = self.replan(want.key, self.bodies[want.key].body or "")
-                self.edits.extend(edit for edit in edits if edit not in self.edits)
+                want = self._take(want.key, self._read(page))
                 continue
             self._remember(want.key, _memory(want, updated.version, title, memory.index))
             self._add_labels(page, want.labels)
@@ -434,13 +443,34 @@ class Syncer:
             page_id=page.id,
         )
 
+    def _read(self, page: Page) -> Page:
+        """The page as it is now, body included."""
+        return self.gateway.get_page(page.id, expand=("body.storage",))
+
+    def _take(self, key: PageKey, current: Page) -> DesiredPage:
+        """The page planned again with the version someone saved during this pass: their
+        edits merged in (and reported) the way the first plan merges the listed versions."""
+        self.bodies[key] = current
+        again = self.replan(key, current.body or "")
+        edits = [edit for edit in again.edits if edit.key == key]
+        unreadable = [found for found in again.unreadable if found[0] == key]
+        self.edits.extend(edit for edit in edits if edit not in self.edits)
+        self.unreadable.extend(found for found in unreadable if found not in self.unreadable)
+        if edits or unreadable:
+            self.taken.add(key)
+        return again.pages[key]
+
     def _why(
         self, want: DesiredPage, current: Page, memory: PageMemory, title: str, stored: str
     ) -> str:
-        """Why a page is written: a rename, a person's edit of what the bot computes (replaced,
-        and said so), or changed content."""
+        """Why a page is written: a rename, measurements people typed (data entry, not an edit
+        of the bot's values), a person's edit of what the bot computes (replaced, and said
+        so), or changed content."""
         if title != current.title:
             return f"renamed from {current.title!r}"
+        typed = _typed_rows(memory.rows, want.rows)
+        if typed:
+            return typed
         edited = current.version != memory.page_version and want.key not in self.taken
         if edited and edited_bot_blocks(stored, memory.blocks, memory.block_digests):
             return "a person's edit of values the bot computes was replaced"
@@ -514,10 +544,9 @@ def run_sync(
     texts = {key: page.body or "" for key, page in bodies.items()}
     first = plan(catalog, measured, memories, texts, now=now, prefer=prefer)
 
-    def replan(key: PageKey, body: str) -> tuple[DesiredPage, list[Edit]]:
+    def replan(key: PageKey, body: str) -> Plan:
         texts[key] = body
-        again = plan(catalog, measured, memories, texts, now=now, prefer=prefer)
-        return again.pages[key], [edit for edit in again.edits if edit.key == key]
+        return plan(catalog, measured, memories, texts, now=now, prefer=prefer)
 
     syncer = Syncer(
         gateway,
@@ -564,6 +593,7 @@ def run_sync(
             progress(result)
         _update_index(syncer)
     report.edits.extend(edit for edit in syncer.edits if edit not in report.edits)
+    report.unreadable.extend(u for u in syncer.unreadable if u not in report.unreadable)
     report.requests = gateway.request_count
     return report
 
@@ -603,6 +633,20 @@ def _ours(pages: Iterable[Page]) -> dict[PageKey, Observed]:
         if known is None or int(page.id) < int(known.page.id):
             found[memory.key] = Observed(page, memory)
     return found
+
+
+def _typed_rows(before: Sequence[ManualRow], now: Sequence[ManualRow]) -> str:
+    """Data entry on a manual KPI's page, in words: "3 measurements read from the page"
+    (typed or changed since the last run), or those taken off it; "" when none."""
+    added = sum((Counter(now) - Counter(before)).values())
+    removed = sum((Counter(before) - Counter(now)).values())
+    if added:
+        return f"{_measurements(added)} read from the page"
+    return f"{_measurements(removed)} removed from the page" if removed else ""
+
+
+def _measurements(count: int) -> str:
+    return f"{count} measurement{'' if count == 1 else 's'}"
 
 
 def _title(want: DesiredPage, page: Page, memory: PageMemory) -> str:

@@ -224,8 +224,9 @@ def test_missing_top_level_fields_name_the_file(tmp_path: Path) -> None:
             "    bands: {on_track: 0.5, at_risk: 0.8}\n",
             "bands must have 0 < at_risk < on_track (got at_risk 0.8, on_track 0.5)",
         ),
+        ("    limits: {min: 5, max: 5}\n", "limits must have min below max (got min 5, max 5)"),
     ],
-    ids=["number", "nan", "date", "whole-number", "enum", "list", "bands"],
+    ids=["number", "nan", "date", "whole-number", "enum", "list", "bands", "limits"],
 )
 def test_wrong_values_are_said_in_plain_words(tmp_path: Path, extra: str, expected: str) -> None:
     path = write(tmp_path, HEAD + KPI + extra)
@@ -1001,6 +1002,28 @@ def test_sprint_grain_needs_rows_from_a_csv_or_sql_source(tmp_path: Path) -> Non
         HEAD + static + "    grain: sprint\n    values: [{date: 2026-01-05, value: 30}]\n",
     )
     assert [p.field for p in errors_in(path)] == ["grain"]
+
+
+@pytest.mark.parametrize(
+    ("extra", "expected"),
+    [
+        (
+            "    limits: {max: 8}\n    target: {value: 2, date: 2027-01-01}\n"
+            "    milestones: [{value: 9, date: 2026-06-30}]\n",
+            "milestones[0].value 9 is outside the KPI's limits (8 or less)",
+        ),
+        (
+            '    unit: "%"\n    limits: {min: 0}\n    baseline: {value: -1, date: 2026-01-01}\n',
+            "baseline.value -1 is outside the KPI's limits (0 % or more)",
+        ),
+    ],
+    ids=["milestone", "baseline"],
+)
+def test_a_target_or_baseline_outside_the_kpis_own_limits_is_an_error(
+    tmp_path: Path, extra: str, expected: str
+) -> None:
+    path = write(tmp_path, HEAD + KPI + extra)
+    assert [p.message for p in errors_in(path)] == [expected]
 
 
 def test_period_column_without_sprint_grain_is_an_error(tmp_path: Path) -> None:

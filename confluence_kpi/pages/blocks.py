@@ -92,12 +92,26 @@ def carry_over(stored: str, previous: Sequence[str], rendered: str) -> str:
         return rendered
 
 
+def bot_blocks(stored: str, previous: Sequence[str]) -> list[str]:
+    """The stored blocks that stand where the bot wrote its own last time, as stored: the
+    ones a person left alone and the ones a person edited in place (a reworded description).
+
+    `previous` holds the signatures of the blocks the bot wrote. Every other block is a
+    person's: a paragraph added anywhere, even right after a bot block, is not among them.
+    Without signatures (an older bot wrote the page) every block counts as the bot's, as in
+    `carry_over`. Raises StorageFormatError on a body that is not well-formed.
+    """
+    old = [stored[start:end] for start, end in _content_spans(stored)]
+    if not previous:
+        return old
+    # An edited block no longer has its signature; the block that took its place in the
+    # sequence is the edited one, where a block a person added is an insertion.
+    ours = _align([signature(block) for block in old], previous, pair_replaced=True)
+    return [old[index] for index in sorted(ours)]
+
+
 def _carry_over(stored: str, previous: Sequence[str], rendered: str) -> str:
-    # Editor noise (empty cursor-target paragraphs, comments) is no one's content: dropped
-    # between bot blocks, kept inside a run of a person's blocks (see _human_runs).
-    old_spans = [
-        (start, end) for start, end in _spans(stored) if canonical(stored[start:end]) != _NOTHING
-    ]
+    old_spans = _content_spans(stored)
     old = [stored[start:end] for start, end in old_spans]
     new_spans = _spans(rendered)
     new = [rendered[start:end] for start, end in new_spans]
@@ -119,6 +133,15 @@ def _carry_over(stored: str, previous: Sequence[str], rendered: str) -> str:
         following = new_spans[index + 1][0] if index + 1 < len(new_spans) else len(rendered)
         pieces.append(rendered[end:following])
     return "".join(pieces)
+
+
+def _content_spans(storage: str) -> list[tuple[int, int]]:
+    """The spans of the top-level blocks that hold something. Editor noise (empty
+    cursor-target paragraphs, comments) is no one's content: dropped between bot blocks, kept
+    inside a run of a person's blocks (see _human_runs)."""
+    return [
+        (start, end) for start, end in _spans(storage) if canonical(storage[start:end]) != _NOTHING
+    ]
 
 
 def _bot_blocks(

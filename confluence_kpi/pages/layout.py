@@ -13,7 +13,7 @@ import html
 import re
 from collections.abc import Sequence
 
-from confluence_kpi.pages.blocks import carry_over, signature, split_blocks
+from confluence_kpi.pages.blocks import bot_blocks, carry_over, signature, split_blocks
 from confluence_kpi.pages.canonical import StorageFormatError, canonical
 from confluence_kpi.pages.render import LOCALES, load_strings
 
@@ -33,6 +33,16 @@ def split_at_notes(storage: str) -> tuple[str, str | None]:
     if match is None:
         return storage, None
     return storage[: match.start()], storage[match.start() :]
+
+
+def bot_part(stored: str, previous: Sequence[str]) -> str:
+    """The stored page's managed part with only the bot's blocks in it (as people may have
+    edited them in place): where the team-editable fields are read, so that a paragraph a
+    person added is never read as part of a field. "" for a body that is not well-formed."""
+    try:
+        return "\n".join(bot_blocks(split_at_notes(stored)[0], previous))
+    except StorageFormatError:
+        return ""
 
 
 def managed_signatures(rendered: str) -> tuple[str, ...]:

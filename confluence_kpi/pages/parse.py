@@ -78,10 +78,11 @@ class Unreadable:
 
 @dataclass(frozen=True)
 class HistoryRow:
-    """One row of a KPI page's history table: the period as written, its value, a comment."""
+    """One row of a KPI page's history table: the period and the value as written (read as
+    typed: a manual KPI's measurements are read on from here, see `manual`), a comment."""
 
     period: str
-    value: float | None
+    value: str
     comment: str | None
 
 
@@ -149,7 +150,7 @@ def parse_kpi_page(storage: str, *, locale: str, unit: str) -> KpiPageFields:
         sections, "kpi.measures", "value.no_description", "description", found
     )
     smart = _kpi_smart(sections, found)
-    history = _history(sections, locale, unit, found, unreadable)
+    history = _history(sections, found)
     return KpiPageFields(
         owner=owner,
         target_value=target[0],
@@ -427,7 +428,7 @@ def _cadence(
         if key in _words(f"cadence.{grain}") | _words(f"grain.{grain}") | {grain.value}:
             return grain
     known = ", ".join(load_strings(LOCALES[0]).texts["cadence"].values())
-    unreadable.append(Unreadable("cadence", _shortened(text), f"not a cadence; use one of {known}"))
+    unreadable.append(Unreadable("cadence", shortened(text), f"not a cadence; use one of {known}"))
     return None
 
 
@@ -449,13 +450,7 @@ def _kpi_smart(sections: Sequence[_Section], found: set[str]) -> dict[str, dict[
     return smart
 
 
-def _history(
-    sections: Sequence[_Section],
-    locale: str,
-    unit: str,
-    found: set[str],
-    unreadable: list[Unreadable],
-) -> tuple[HistoryRow, ...]:
+def _history(sections: Sequence[_Section], found: set[str]) -> tuple[HistoryRow, ...]:
     """The rows of the history table, found by its Period and Value headings.
 
     Columns other than period, value, target and verdict are people's: their text is the
@@ -477,9 +472,7 @@ def _history(
         found.add("history")
         known = {period, value, _column(header, "field.target"), _column(header, "field.verdict")}
         return tuple(
-            row
-            for cells in rows[1:]
-            if (row := _history_row(cells, period, value, known, locale, unit, unreadable))
+            row for cells in rows[1:] if (row := _history_row(cells, period, value, known))
         )
     return ()
 
@@ -489,27 +482,15 @@ def _history_row(
     period_column: int,
     value_column: int,
     known: set[int | None],
-    locale: str,
-    unit: str,
-    unreadable: list[Unreadable],
 ) -> HistoryRow | None:
-    """One history row, or None for a row left empty."""
+    """One history row, or None for a row left empty (an editor's placeholder is no text)."""
     texts = [_visible_text(cell) for cell in cells]
     cell = dict(enumerate(texts))
     period = normalise(cell.get(period_column, ""))
-    shown = normalise(cell.get(value_column, ""))
+    value = normalise(cell.get(value_column, ""))
     comment = "\n".join(t for i, t in enumerate(texts) if i not in known and t) or None
-    if not (period or shown or comment):
+    if not (period or value or comment):
         return None
-    for pattern in (*_patterns("value.to_date"), *_patterns("value.to_date_earlier")):
-        if match := _match(pattern, shown):
-            shown = match["value"]
-    value = None
-    if not _is_placeholder(shown, "value.no_data", "value.none"):
-        try:
-            value = parse_number(shown, locale=locale, unit=unit)
-        except ValueError as error:
-            unreadable.append(_unreadable(f"history {period}", shown, error))
     return HistoryRow(period, value, comment)
 
 
@@ -563,11 +544,6 @@ def _words(path: str) -> frozenset[str]:
     return frozenset(_key(text) for text in _texts(path))
 
 
-@cache
-def _patterns(path: str) -> tuple[re.Pattern[str], ...]:
-    return tuple(template_pattern(text) for text in _texts(path))
-
-
 def _is_placeholder(text: str, *paths: str) -> bool:
     """Whether text is empty or one of the page's placeholder words, in any language."""
     key = _key(text)
@@ -589,9 +565,9 @@ def _match(pattern: re.Pattern[str], text: str) -> re.Match[str] | None:
 
 
 def _unreadable(field: str, text: str, error: ValueError) -> Unreadable:
-    return Unreadable(field, _shortened(text), str(error))
+    return Unreadable(field, shortened(text), str(error))
 
 
-def _shortened(text: str) -> str:
+def shortened(text: str) -> str:
     """A person's text cut to a length a report and a warning panel can show."""
     return text if len(text) <= MAX_VALUE_TEXT else text[: MAX_VALUE_TEXT - 1] + "…"

@@ -94,7 +94,9 @@ def team_title(team: Team, locale: str = "en") -> str:
 class UnreadableEdit:
     """What people typed in a team-editable row that could not be read, for a warning panel."""
 
-    row: str  # the row's field name in the strings: target, baseline, cadence, owner, deadline
+    # The row's field name in the strings (target, baseline, cadence, owner, deadline), or
+    # "measurement" for a row of a manual KPI's table.
+    row: str
     text: str
     reason: str
 
@@ -107,10 +109,13 @@ def render_kpi_page(
     ctx: PageContext,
     unreadable: Sequence[UnreadableEdit] = (),
     rows: Sequence[ManualRow] = (),
+    *,
+    example: str = "",
 ) -> str:
     """A KPI's page; `goals` may hold any goals, the page shows those that list this KPI.
 
-    A manual KPI's page shows `rows`, the measurements people typed, in a table they edit."""
+    A manual KPI's page shows `rows`, the measurements people typed, in a table they edit,
+    and `example`, how to type a period, as a hint in its empty row."""
     served = [goal for goal in goals if kpi.id in goal.kpis]
     return _render(
         "kpi.xml.j2",
@@ -122,6 +127,7 @@ def render_kpi_page(
         unreadable=unreadable,
         rows=rows,
         source=_source_label(kpi, ctx),
+        example=example,
     )
 
 

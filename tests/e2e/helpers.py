@@ -352,3 +352,16 @@ def row(body: str, header: str) -> str:
 def edit_catalog(catalog: Path, old: str, new: str) -> None:
     """Change one spot of the catalog YAML, as an admin does in the file."""
     catalog.write_text(replace_once(catalog.read_text(encoding="utf-8"), old, new), "utf-8")
+
+
+def chart_series(body: str) -> dict[str, list[tuple[str, str]]]:
+    """The series of the page's chart by name: each table of the time-series chart macro, as
+    (day, value) rows (whatever attributes the editor gave the cells)."""
+    start = body.index('ac:name="chart"')
+    chart = body[start : body.index("</ac:structured-macro>", start)]
+    cell = r"<t[hd][^>]*>\s*<p[^>]*>(.*?)</p>\s*</t[hd]>"
+    series = {}
+    for table in re.findall(r"<table[^>]*>.*?</table>", chart, re.S):
+        rows = re.findall(rf"<tr[^>]*>\s*{cell}\s*{cell}\s*</tr>", table, re.S)
+        series[rows[0][1]] = rows[1:]
+    return series

@@ -88,6 +88,29 @@ def test_an_edit_taken_on_a_409_retry_is_reported(cli: Cli, wiki: Wiki, catalog_
     assert run.edits() == {("kpi uptime", "target"): "edited on the page"}
 
 
+def test_edit_saved_after_the_listing_and_before_the_read_is_merged_not_overwritten(
+    cli: Cli, wiki: Wiki, catalog_dir: Path
+) -> None:
+    assert cli.sync().code == 0
+    lower_november_uptime(catalog_dir / "ops.csv")  # the bot has something to write
+    path = f"/rest/api/content/{wiki.page_id(UPTIME)}"
+    # Saved while the bot measures: after its listing, just before it reads the page.
+    owner = {"find": "<p>Pat Ops</p>", "replace": "<p>Alex Oncall</p>"}
+    wiki.inject({"method": "GET", "path": path, "count": 1, "edit": owner})
+
+    run = cli.sync("--report", "json")
+
+    assert run.code == 0, run.err
+    assert wiki.active_faults() == []  # the edit landed
+    assert run.edits() == {("kpi uptime", "owner"): "edited on the page"}
+    assert "computes was replaced" not in run.reasons()["kpi uptime"]
+    body = wiki.body(UPTIME)
+    assert row(body, "Owner") == "<p>Alex Oncall</p>"
+    assert "97.00 %" in row(body, "Current value")
+    assert cli.sync().code == 0
+    assert row(wiki.body(UPTIME), "Owner") == "<p>Alex Oncall</p>"
+
+
 def _race(cli: Cli, wiki: Wiki) -> tuple[Run, Run]:
     """Two `sync` processes started together against one sandbox. Slow writes stretch each
     pass well past the jitter of two interpreters starting up, so the passes overlap."""

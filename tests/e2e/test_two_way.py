@@ -303,6 +303,52 @@ def test_paragraph_added_between_sections_stays_in_place(
     assert "97.00 %" in row(body, "Current value")
 
 
+def test_paragraph_after_how_it_is_measured_is_kept_once_and_never_read_as_the_description(
+    cli: Cli, wiki: Wiki, catalog_dir: Path
+) -> None:
+    mine = "<p>Ask Pat before changing the probe.</p>"
+    assert cli.sync().code == 0
+    wiki.edit(
+        UPTIME, lambda body: replace_once(body, "<h2>SMART goal</h2>", mine + "<h2>SMART goal</h2>")
+    )
+    lower_november_uptime(catalog_dir / "ops.csv")
+
+    run = cli.sync("--report", "json")
+
+    assert run.code == 0, run.err
+    assert run.edits() == {}
+    body = wiki.body(UPTIME)
+    assert body.count("Ask Pat before changing the probe.") == 1
+    assert body.index("How it is measured") < body.index(mine) < body.index("<h2>SMART goal</h2>")
+    assert "<p>Share of the month the platform answered.</p>" in body
+    description = wiki.memory(UPTIME)["fields"]["description"]
+    assert description == "Share of the month the platform answered."
+
+
+def test_paragraph_after_a_goals_time_bound_text_stays_on_the_goal_page_alone(
+    cli: Cli, wiki: Wiki
+) -> None:
+    time_bound = "<p>Through 31 December 2027.</p>"
+    mine = "<p>Reviewed with the board every March.</p>"
+    assert cli.sync().code == 0
+    wiki.edit(GOAL, lambda body: replace_once(body, time_bound, time_bound + mine))
+
+    added = cli.sync("--report", "json")
+
+    assert added.code == 0, added.err
+    assert added.edits() == {}
+    assert wiki.body(GOAL).count("Reviewed with the board") == 1
+    assert "Reviewed with the board" not in wiki.body(UPTIME)
+
+    wiki.edit(GOAL, lambda body: replace_once(body, mine, ""))  # the person changes their mind
+    removed = cli.sync("--report", "json")
+
+    assert removed.code == 0, removed.err
+    assert removed.edits() == {}
+    assert "Reviewed with the board" not in wiki.body(GOAL)
+    assert "Reviewed with the board" not in wiki.body(UPTIME)
+
+
 def test_new_section_with_a_macro_and_an_image_is_kept_exactly(
     cli: Cli, wiki: Wiki, catalog_dir: Path
 ) -> None:

@@ -15,7 +15,7 @@ from confluence_kpi.pages import (
     render_root_page,
     render_team_page,
 )
-from confluence_kpi.pages.blocks import carry_over, signature, split_blocks
+from confluence_kpi.pages.blocks import bot_blocks, carry_over, signature, split_blocks
 from confluence_kpi.pages.canonical import StorageFormatError, canonical
 from confluence_kpi.pages.comments import inline_comments, reapply_comments
 
@@ -318,6 +318,19 @@ def test_description_edited_on_the_page_is_not_doubled_once_taken_over() -> None
     result = merge(stored, taken_over)
     assert result.count(edited) == 1
     assert result == taken_over
+
+
+def test_bot_blocks_are_the_bots_edited_in_place_or_not_never_a_persons_added_block() -> None:
+    description = split_blocks(OLD)[3]
+    edited = "<p>Hours until a person first answers.</p>"
+    stored = insert(OLD.replace(description, f"{CURSOR}\n{edited}"), "<h2>SMART", NOTE)
+    stored = insert(stored, "<p>Hours", NOTE.replace("Monday", "Friday"))
+
+    ours = bot_blocks(stored, signatures(OLD))
+
+    assert edited in ours
+    assert not any("Call with the vendor" in block for block in ours)
+    assert len(ours) == len(split_blocks(OLD))
 
 
 def render_other(kind: str, ev: Evaluation) -> str:

@@ -139,7 +139,7 @@ def test_editor_artefacts_change_nothing_that_is_read() -> None:
 
 def test_history_row_added_by_a_person_is_read_with_its_comment() -> None:
     rows = read_kpi("kpi_en_manual_history_added_by_person", unit="").history_rows
-    assert (rows[0].period, rows[0].value) == ("2027 Q1", 7.8)
+    assert (rows[0].period, rows[0].value) == ("2027 Q1", "7.8")
     assert rows[0].comment == "Survey wave 1, 212 answers"
 
 
