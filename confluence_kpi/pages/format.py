@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from functools import cache, cached_property, lru_cache
@@ -206,14 +206,21 @@ def _rounded(value: float, places: int) -> float:
     `format` rounds the binary value, which lies a hair below many written halves (2.675 is
     2.67499999...), and rounds exact halves to even (86.5 -> 86). Only a number whose shortest
     written form ends in a 5 just past the last shown place is such a tie: it alone takes the
-    slower decimal route."""
+    slower decimal route, and a cheap float test rules out nearly every other number first."""
+    scaled = abs(value) * _TENS[places]
+    if not abs(scaled - int(scaled) - 0.5) < _TIE_TOLERANCE:
+        return value  # not within a hair of a half: `format` rounds it right
     written = repr(value)
     point = written.find(".")
-    if "e" in written or "n" in written:  # 1e+16, 1e-05, inf, nan: let Decimal read it
+    if "e" in written:  # 1e-05: let Decimal read it
         return float(Decimal(written).quantize(_quantum(places), ROUND_HALF_UP))
     if point < 0 or len(written) - point - 1 != places + 1 or written[-1] != "5":
         return value
     return float(Decimal(written).quantize(_quantum(places), ROUND_HALF_UP))
+
+
+_TENS = tuple(10.0**places for places in range(16))
+_TIE_TOLERANCE = 1e-6  # far wider than a float's error at the scales numbers are shown at
 
 
 def _figures(value: float, decimals: int | None, signed: bool) -> tuple[str, str]:
@@ -265,11 +272,17 @@ class SourceLabel:
 
 @dataclass(frozen=True)
 class Formatter:
-    """Formats values of KPIs for pages in one locale and time zone."""
+    """Formats values of KPIs for pages in one locale and time zone.
+
+    One formatter serves every page of a sync: the period names a catalog's pages repeat by
+    the thousand are worded once (`_names`)."""
 
     strings: Strings
     zone: ZoneInfo
     space_key: str  # the space that page links point into
+    _names: dict[tuple[Period, Grain], str] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
 
     # --- numbers and dates -------------------------------------------------------------------
 
@@ -332,6 +345,13 @@ class Formatter:
         """A period in words: "27 November 2026", "week 48, 2026", "November 2026", "Q3 2026",
         "2026"; weeks that do not start on Monday (no ISO number) and sprints by their first
         day."""
+        name = self._names.get((current, grain))
+        if name is None:
+            name = self._names[current, grain] = self._period_name(current, grain)
+        return name
+
+    def _period_name(self, current: Period, grain: Grain) -> str:
+        """`period_name` worded."""
         say = self.strings.say
         start = current.start
         match grain:
@@ -654,15 +674,14 @@ class Formatter:
     def verdict_value(self, value: PeriodValue, kpi: KpiDefinition) -> str:
         """A period's value with its unit, with as many more decimals as it takes to tell it
         from a target it misses: 99.497 % under a floor of 99.50 % never shows as "99.50 %"."""
-        if value.value is None or value.target is None or value.value == value.target:
-            return self.quantity(value.value, kpi)
         shown = kpi.decimals if kpi.decimals is not None else 2
+        number, target = value.value, value.target
+        if number is None or target is None or abs(number - target) >= _TENS[shown] ** -1:
+            return self.quantity(number, kpi)  # the two cannot show alike: the common case
         for decimals in range(shown, shown + _MORE_DECIMALS + 1):
-            text = self.number(value.value, decimals)
-            if text != self.number(value.target, decimals):
+            text = self.number(number, decimals)
+            if number == target or text != self.number(target, decimals):
                 break
-        if decimals == shown:
-            return self.quantity(value.value, kpi)
         return self.with_unit(text, kpi.unit)
 
     def current_value(self, ev: Evaluation, kpi: KpiDefinition) -> str:

@@ -194,8 +194,16 @@ def _render(template: str, ctx: PageContext, **values: object) -> str:
     return (
         _environment()
         .get_template(template)
-        .render(ctx=ctx, t=strings.tree, fmt=Formatter(strings, ctx.zone, ctx.space_key), **values)
+        .render(
+            ctx=ctx, t=strings.tree, fmt=_formatter(ctx.locale, ctx.zone, ctx.space_key), **values
+        )
     )
+
+
+@lru_cache(maxsize=8)
+def _formatter(locale: str, zone: ZoneInfo, space_key: str) -> Formatter:
+    """The formatter of a locale, zone and space, shared by every page rendered for them."""
+    return Formatter(load_strings(locale), zone, space_key)
 
 
 def _title(path: str, name: str, locale: str) -> str:
