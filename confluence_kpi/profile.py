@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import lru_cache
 from math import isfinite
 
 from confluence_kpi.model import Grain
@@ -83,16 +84,25 @@ def learn(
     for day, amount in days:
         if isfinite(amount):
             totals[kind(day)] += amount
-    occurrences = [0] * size
-    day = first
-    while day < end:  # a kind of day with no measurement still happened: it counts as zero
-        occurrences[kind(day)] += 1
-        day += _ONE_DAY
+    occurrences = _occurrences(grain, first, end)
     weights = tuple(
         max(total / seen, 0.0) if seen else 0.0
         for total, seen in zip(totals, occurrences, strict=True)
     )
     return Profile(grain, weights, periods) if any(weights) else None
+
+
+@lru_cache(maxsize=64)
+def _occurrences(grain: Grain, first: date, end: date) -> tuple[int, ...]:
+    """How often each kind of day occurs in [first, end): a kind of day without measurements
+    still happened, and counts as zero. Cached: the KPIs of a catalog share their windows."""
+    kind, size = _KINDS[grain]
+    counts = [0] * size
+    day = first
+    while day < end:
+        counts[kind(day)] += 1
+        day += _ONE_DAY
+    return tuple(counts)
 
 
 def even_share(start: date, end: date, through: date) -> float:

@@ -275,12 +275,15 @@ class Formatter:
     """Formats values of KPIs for pages in one locale and time zone.
 
     One formatter serves every page of a sync: the period names a catalog's pages repeat by
-    the thousand are worded once (`_names`)."""
+    the thousand are worded once (`_names`, `_marks`)."""
 
     strings: Strings
     zone: ZoneInfo
     space_key: str  # the space that page links point into
     _names: dict[tuple[Period, Grain], str] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
+    _marks: dict[tuple[Period, Grain], tuple[Markup, str, str, str]] = field(
         default_factory=dict, init=False, repr=False, compare=False
     )
 
@@ -349,6 +352,21 @@ class Formatter:
         if name is None:
             name = self._names[current, grain] = self._period_name(current, grain)
         return name
+
+    def _period_marks(self, current: Period, grain: Grain) -> tuple[Markup, str, str, str]:
+        """A period's name as escaped markup, and its first, middle and last day as the chart
+        reads them: every history row of every page needs them (worded once)."""
+        marks = self._marks.get((current, grain))
+        if marks is None:
+            last = current.end - _ONE_DAY
+            middle = current.start + (current.end - current.start) // 2
+            marks = self._marks[current, grain] = (
+                _text(self.period_name(current, grain)),
+                _chart_day(current.start),
+                _chart_day(middle),
+                _chart_day(last),
+            )
+        return marks
 
     def _period_name(self, current: Period, grain: Grain) -> str:
         """`period_name` worded."""
@@ -524,8 +542,7 @@ class Formatter:
         verdicts: dict[Status, str] = {}
         values, steps, running, table = [], [], [], []
         for pv in ev.history:
-            label = _text(self.period_name(pv.period, kpi.grain))
-            middle = _chart_day(pv.period.start + (pv.period.end - pv.period.start) // 2)
+            label, first, middle, last = self._period_marks(pv.period, kpi.grain)
             aim = pv.expected if planned else pv.target
             if pv.value is not None:
                 if not pv.partial:
@@ -536,9 +553,9 @@ class Formatter:
                     running.append((middle, self.plain_number(pv.value, kpi.decimals)))
             if aim is not None:
                 level = self.plain_number(aim, kpi.decimals)
-                steps.append((_chart_day(pv.period.start), level))
-                if pv.period.end - pv.period.start > _ONE_DAY:
-                    steps.append((_chart_day(pv.period.end - _ONE_DAY), level))
+                steps.append((first, level))
+                if last != first:
+                    steps.append((last, level))
             if aim not in aims:
                 aims[aim] = _text(self.quantity(aim, kpi))
             verdict: str = none
