@@ -328,7 +328,9 @@ class _Cutter:
         try:
             value = self._aggregate(chunk, at)
         except UnfitDataError as unfit:
-            value, warning = None, note(unfit.code, period=current.label, **unfit.values)
+            start = current.start.isoformat()
+            warning = note(unfit.code, period=current.label, start=start, **unfit.values)
+            value = None
         judged = value
         judge = self.judge_for(current)
         complete = self.now >= end

@@ -603,12 +603,16 @@ class Formatter:
             "status.counted", status=self.status_title(status), count=self.number(count, 0)
         )
 
-    def note(self, note: Note) -> str:
-        """A note about an evaluation, in the page's language."""
+    def note(self, note: Note, kpi: KpiDefinition | None = None) -> str:
+        """A note about an evaluation, in the page's language; a period it names (by its first
+        day, `start`) in words when the KPI is given."""
         values = {
             name: self.written_date(date.fromisoformat(value)) if name in _DATE_VALUES else value
             for name, value in note.values
         }
+        if kpi is not None and "start" in values:
+            start = date.fromisoformat(dict(note.values)["start"])
+            values["period"] = self.period_name(Period(start, start, ""), kpi.grain)
         return self.strings.say(f"note.{note.code.value}", **values)
 
     def target_value(self, target: Target, kpi: KpiDefinition) -> str:

@@ -73,7 +73,12 @@ def test_a_negative_denominator_leaves_its_period_without_a_value_and_warns(
     assert report["kpi_errors"] == {}
     [warning] = report["data_warnings"]
     assert (warning["kpi"], warning["code"]) == ("conversion", "negative_denominator")
-    assert warning["values"] == {"period": "2026-11", "total": "-10", "rows": "1"}
+    assert warning["values"] == {
+        "period": "2026-11",
+        "start": "2026-11-01",
+        "total": "-10",
+        "rows": "1",
+    }
     assert "2026-11" in warning["message"]
     body = wiki.body(CONVERSION_PAGE)
     assert "the denominator adds up to -10" in body
@@ -106,9 +111,10 @@ def test_a_period_whose_sum_overflows_is_a_data_warning_not_dropped_silently(
     assert (warning["kpi"], warning["code"], warning["values"]) == (
         "conversion",
         "overflow",
-        {"period": "2026-11"},
+        {"period": "2026-11", "start": "2026-11-01"},
     )
-    assert "2026-11: the values are too large to compute with" in wiki.body(CONVERSION_PAGE)
+    # The page names the period in words.
+    assert "November 2026: the values are too large to compute with" in wiki.body(CONVERSION_PAGE)
 
 
 def test_a_row_dated_years_ahead_is_a_data_warning_and_one_just_ahead_a_note(
