@@ -29,6 +29,7 @@ from confluence_kpi.model import (
     Grain,
     KpiDefinition,
     Note,
+    NoteCode,
     Period,
     PeriodValue,
     Projection,
@@ -89,6 +90,7 @@ _PLAN_WORDS: Mapping[Status, str] = {
     Status.AT_RISK: "behind_plan",
     Status.OFF_TRACK: "far_behind_plan",
 }
+_SAID_BY_THE_STATUS = frozenset({NoteCode.NO_DATA, NoteCode.STALE_SINCE})
 _MORE_DECIMALS = 4  # at most this many more decimals to tell a value from the target it misses
 
 # Values of these notes are ISO dates, shown written out in the page's language.
@@ -603,6 +605,12 @@ class Formatter:
             "status.counted", status=self.status_title(status), count=self.number(count, 0)
         )
 
+    @staticmethod
+    def remarks(ev: Evaluation) -> tuple[Note, ...]:
+        """The notes the page shows in its note panel: those the status sentence does not
+        already say (no data, stale since)."""
+        return tuple(note for note in ev.notes if note.code not in _SAID_BY_THE_STATUS)
+
     def note(self, note: Note, kpi: KpiDefinition | None = None) -> str:
         """A note about an evaluation, in the page's language; a period it names (by its first
         day, `start`) in words when the KPI is given."""
@@ -798,7 +806,7 @@ class Formatter:
         if ev.error is not None:
             return say("reason.failed", error=ev.error)
         if current is None or current.value is None or ev.status is Status.NO_DATA:
-            return text("reason.no_data")
+            return text("reason.none_typed" if kpi.manual else "reason.no_data")
         if ev.status is Status.STALE and ev.stale_since is not None:
             every = text(f"every.{kpi.expected_cadence.value}")
             return say("reason.stale", date=self.written_date(ev.stale_since), every=every)

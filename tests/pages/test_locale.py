@@ -107,12 +107,13 @@ def test_unknown_locale_is_a_clear_error() -> None:
 
 def test_notes_and_non_iso_week_labels_are_worded_in_the_page_language() -> None:
     sunday_week = Period(date(2027, 1, 17), date(2027, 1, 24), "week of 2027-01-17")
-    ev = make_evaluation(notes=(note(NoteCode.STALE_SINCE, date="2027-01-20"),))
+    ev = make_evaluation(notes=(note(NoteCode.FAR_AHEAD, date="2027-01-20", count="1"),))
     assert ev.current is not None
     ev = replace(ev, current=replace(ev.current, period=sunday_week))
     page = parse(render_kpi_page(make_kpi(), ev, TEAM, [make_goal()], make_context(locale="nl")))
     [remarks] = macros(page, "note")
     assert values(remarks, ".//li/text()") == [
-        "Geen nieuwe gegevens sinds 20 januari 2027: de getoonde waarde is de laatst gemeten."
+        "1 meting(en) met datum 20 januari 2027 of later liggen meer dan een periode na deze "
+        "beoordeling en zijn weggelaten: is er in de bron een datum verkeerd getypt?"
     ]
     assert "week van 17 januari 2027" in text(details_cell(page, "Huidige waarde"))
