@@ -349,6 +349,7 @@ class _Cutter:
             count=len(chunk),
             complete=complete,
             target=None if judge is None else judge.target.value,
+            upper=None if judge is None else judge.target.upper,
             status=None if judge is None or judged is None else judge.verdict(judged, at),
             partial=not complete and self.grows,
             expected=None if line is None else _finite(line.expected(at)),

@@ -405,6 +405,7 @@ class PeriodValue:
     status: Status | None = None
     partial: bool = False
     expected: float | None = None
+    upper: float | None = None  # a range's upper bound in effect (`target` is its lower one)
     warning: Note | None = None  # a data warning: why measurements gave the period no value
 
 

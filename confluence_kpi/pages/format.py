@@ -540,12 +540,15 @@ class Formatter:
         say = self.strings.text
         planned = any(pv.expected is not None for pv in ev.history)
         reference = say("field.planned") if planned else say("field.target")
-        aims: dict[float | None, str] = {None: none}  # repeating targets formatted once
+        aims: dict[tuple[float | None, float | None], str] = {(None, None): none}
         verdicts: dict[Status, str] = {}
-        values, steps, running, table = [], [], [], []
+        steps: list[tuple[str, str]] = []
+        uppers: list[tuple[str, str]] = []
+        values, running, table = [], [], []
         for pv in ev.history:
             label, first, middle, last = self._period_marks(pv.period, kpi.grain)
             aim = pv.expected if planned else pv.target
+            upper = None if planned else pv.upper
             if pv.value is not None:
                 if not pv.partial:
                     values.append((middle, self.plain_number(pv.value, kpi.decimals)))
@@ -553,13 +556,14 @@ class Formatter:
                     running.append((middle, self.plain_number(ev.run_rate.projected, kpi.decimals)))
                 else:
                     running.append((middle, self.plain_number(pv.value, kpi.decimals)))
-            if aim is not None:
-                level = self.plain_number(aim, kpi.decimals)
-                steps.append((first, level))
-                if last != first:
-                    steps.append((last, level))
-            if aim not in aims:
-                aims[aim] = _text(self.quantity(aim, kpi))
+            for bound, points in ((aim, steps), (upper, uppers)):
+                if bound is not None:
+                    level = self.plain_number(bound, kpi.decimals)
+                    points.append((first, level))
+                    if last != first:
+                        points.append((last, level))
+            if (aim, upper) not in aims:
+                aims[aim, upper] = _text(self._aim_text(aim, upper, kpi))
             verdict: str = none
             if pv.status is not None:
                 if pv.status not in verdicts:
@@ -568,7 +572,7 @@ class Formatter:
             shown = _text(self.period_value(pv, kpi))
             table.append(
                 f"<tr><td><p>{label}</p></td><td><p>{shown}</p></td>"
-                f"<td><p>{aims[aim]}</p></td><td><p>{verdict}</p></td></tr>"
+                f"<td><p>{aims[aim, upper]}</p></td><td><p>{verdict}</p></td></tr>"
             )
         # The running period's point: where its total is heading, or its value so far.
         if ev.run_rate is not None or ev.current is None:
@@ -581,7 +585,8 @@ class Formatter:
             _chart_table(say("field.period"), name, rows)
             for name, rows in (
                 (say("field.value"), values),
-                (reference, steps),
+                (say("field.range_low") if uppers else reference, steps),
+                (say("field.range_high"), uppers),
                 (running_name, running),
             )
             if rows
@@ -878,6 +883,12 @@ class Formatter:
             expected=self.quantity(expected, kpi),
             when=when,
         )
+
+    def _aim_text(self, aim: float | None, upper: float | None, kpi: KpiDefinition) -> str:
+        """What a history row was judged against: a level, or a range's bounds."""
+        if aim is None or upper is None:
+            return self.quantity(aim, kpi)
+        return self._band(Target(value=aim, upper=upper), kpi)
 
     def _aim(self, target: Target, kpi: KpiDefinition) -> str:
         """A target as a sentence names it: "320 tickets", "30–45 points"."""

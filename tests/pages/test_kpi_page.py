@@ -230,3 +230,18 @@ def test_rendering_is_deterministic() -> None:
     assert first == again
     later = replace(make_evaluation(), as_of=make_evaluation().as_of.replace(year=2028))
     assert render(ev=later) == first  # the evaluation moment alone changes nothing
+
+
+def test_range_kpi_history_and_chart_show_both_bounds_of_the_range() -> None:
+    week = replace(period_value(1, 28), target=30.0, upper=45.0, status=Status.OFF_TRACK)
+    ev = make_evaluation(current=week, previous=None, change=None, history=(week,))
+    page = parse(render(ev=ev, direction="range", unit="points", decimals=0))
+    history = find(page, "/page/h2[.='History']/following-sibling::table[1]//tr[td]")
+    assert [text(td) for td in find(history[0], "td")][:3] == [
+        "week 1, 2027",
+        "28 points",
+        "30–45 points",
+    ]
+    [chart] = macros(page, "chart")
+    names = [text(find(table, ".//th")[1]) for table in find(chart, ".//table")]
+    assert names == ["Value", "Range from", "Range to"]
