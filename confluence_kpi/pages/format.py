@@ -201,28 +201,32 @@ def _quantum(places: int) -> Decimal:
     return Decimal(1).scaleb(-places)
 
 
-def _rounded(value: float, places: int) -> float:
-    """`value` with its halves rounded away from zero at `places` decimals, as people round on
-    paper (86.5 -> 87, 2.675 -> 2.68).
+def _rounded(value: float, places: int) -> str:
+    """`value` with `places` decimals, grouped by "_", its halves rounded away from zero as
+    people round on paper (86.5 -> 87, 2.675 -> 2.68).
 
     `format` rounds the binary value, which lies a hair below many written halves (2.675 is
     2.67499999...), and rounds exact halves to even (86.5 -> 86). Only a number whose shortest
     written form ends in a 5 just past the last shown place is such a tie: it alone takes the
-    slower decimal route, and a cheap float test rules out nearly every other number first."""
+    slower decimal route (and stays a Decimal: a float may not hold the rounded digits), and
+    a cheap float test rules out nearly every other number first."""
     scaled = abs(value) * _TENS[places]
-    if not abs(scaled - int(scaled) - 0.5) < _TIE_TOLERANCE:
-        return value  # not within a hair of a half: `format` rounds it right
-    written = repr(value)
-    point = written.find(".")
-    if "e" in written:  # 1e-05: let Decimal read it
-        return float(Decimal(written).quantize(_quantum(places), ROUND_HALF_UP))
-    if point < 0 or len(written) - point - 1 != places + 1 or written[-1] != "5":
-        return value
-    return float(Decimal(written).quantize(_quantum(places), ROUND_HALF_UP))
+    # From 2**52 on, a float no longer holds halves: such a number may be a tie unseen.
+    tolerance = _TIE_TOLERANCE + scaled * _FLOAT_ERROR  # the product's own rounding error
+    if scaled >= _WHOLE_FLOATS or abs(scaled - int(scaled) - 0.5) < tolerance:
+        written = repr(value)
+        point = written.find(".")
+        tie = point >= 0 and len(written) - point - 1 == places + 1 and written[-1] == "5"
+        if tie or "e" in written:  # 1e-05: let Decimal read it
+            rounded = Decimal(written).quantize(_quantum(places), ROUND_HALF_UP)
+            return format(rounded, f",.{places}f").replace(",", "_")
+    return format(value, _spec(places))  # not a written half: `format` rounds it right
 
 
 _TENS = tuple(10.0**places for places in range(16))
-_TIE_TOLERANCE = 1e-6  # far wider than a float's error at the scales numbers are shown at
+_WHOLE_FLOATS = 2.0**52
+_TIE_TOLERANCE = 1e-6  # a half within this of the written value is treated as a tie candidate
+_FLOAT_ERROR = 1e-14  # far above the relative error of a float and one multiplication
 
 
 def _figures(value: float, decimals: int | None, signed: bool) -> tuple[str, str]:
@@ -230,7 +234,7 @@ def _figures(value: float, decimals: int | None, signed: bool) -> tuple[str, str
     decimal point, for the caller to put in its own marks. A value that rounds to zero has
     no sign: no "-0"."""
     places = 2 if decimals is None else max(decimals, 0)
-    digits = format(_rounded(value, places), _spec(places))
+    digits = _rounded(value, places)
     sign = ""
     if digits[0] == "-":
         sign, digits = _MINUS, digits[1:]

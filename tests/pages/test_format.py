@@ -102,3 +102,17 @@ def test_a_page_link_escapes_its_title_and_falls_back_to_the_plain_name() -> Non
     assert 'ri:content-title="KPI &#34;a&#34; &amp; &lt;b&gt;&#9;"' in link
     assert 'ri:space-key="KPI"' in link
     assert fmt.page_link(None, "<name>") == "&lt;name&gt;"
+
+
+@pytest.mark.parametrize(
+    ("value", "decimals", "shown"),
+    [
+        (450359962737.90625, 4, "450,359,962,737.9063"),  # no float holds .9063 there
+        (549755813888.065, None, "549,755,813,888.07"),
+        (1e20, 2, "100,000,000,000,000,000,000.00"),
+    ],
+)
+def test_halves_of_large_numbers_are_rounded_as_written(
+    value: float, decimals: int | None, shown: str
+) -> None:
+    assert formatter("en").number(value, decimals) == shown
