@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import replace
 from typing import Any
 
 from pydantic import ValidationError
@@ -95,7 +94,7 @@ class Control:
             content = txn.state.contents.get(str(content_id))
             if content is None:
                 raise ControlError(f"no content with id {content_id}")
-            txn.put(replace(content, hidden_from=frozenset(hidden)))
+            txn.put(content.model_copy(update={"hidden_from": frozenset(hidden)}))
         return Response.json(200, {"content_id": str(content_id), "hidden_from": sorted(hidden)})
 
 
