@@ -1,4 +1,5 @@
-"""The package passes ruff and strict mypy: part of the test command, so CI enforces both."""
+"""The package passes ruff, strict mypy and its import contracts: part of the test command, so CI
+enforces them."""
 
 from __future__ import annotations
 
@@ -27,4 +28,14 @@ def test_ruff_format_is_applied() -> None:
 
 def test_mypy_strict_passes_on_the_package() -> None:
     result = run("mypy")
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_import_contracts_are_kept() -> None:
+    # lint-imports is a console script only (no `python -m`); it sits beside this interpreter.
+    # --no-cache: its cache would be a stray directory in the checkout.
+    lint_imports = Path(sys.executable).with_name("lint-imports")
+    result = subprocess.run(
+        [lint_imports, "--no-cache"], cwd=ROOT, capture_output=True, text=True, check=False
+    )
     assert result.returncode == 0, result.stdout + result.stderr

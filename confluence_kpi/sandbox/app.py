@@ -24,13 +24,13 @@ from confluence_kpi.sandbox.database import Database
 from confluence_kpi.sandbox.errors import ApiError, PlainError, error_body
 from confluence_kpi.sandbox.faults import FaultPlan, Faults
 from confluence_kpi.sandbox.messages import DROP, Outcome, Request, Response
+from confluence_kpi.sandbox.preview.viewer import Viewer
 from confluence_kpi.sandbox.render import Renderer
 from confluence_kpi.sandbox.routes import Call, Route, Router
 from confluence_kpi.sandbox.services import Services
 from confluence_kpi.sandbox.space_api import add_space
 from confluence_kpi.sandbox.stats import Stats
 from confluence_kpi.sandbox.store import Store
-from confluence_kpi.sandbox.viewer import Viewer
 
 MAX_BODY = 5 * 1024 * 1024
 MAX_ATTACHMENT_BODY = 100 * 1024 * 1024

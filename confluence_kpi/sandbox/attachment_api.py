@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import mimetypes
-from dataclasses import replace
 from typing import Any
 
 from confluence_kpi.sandbox import lookup
@@ -160,7 +159,8 @@ def _put_file(
     }
     if existing is not None:
         number = existing.version.number + 1
-        attachment = replace(existing, version=Version(number, now, call.user.name), **fields)
+        version = Version(number=number, when=now, by=call.user.name)
+        attachment = existing.model_copy(update={"version": version, **fields})
     else:
         attachment = Content(
             id=txn.new_id(),
@@ -173,7 +173,7 @@ def _put_file(
             labels=frozenset(),
             created=now,
             creator=call.user.name,
-            version=Version(1, now, call.user.name),
+            version=Version(number=1, when=now, by=call.user.name),
             **fields,
         )
     txn.put(attachment)

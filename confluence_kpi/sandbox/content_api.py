@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from confluence_kpi.sandbox import lookup
@@ -128,7 +127,7 @@ def create_content(call: Call) -> Response:
                 labels=frozenset(),
                 created=now,
                 creator=call.user.name,
-                version=Version(1, now, call.user.name, message),
+                version=Version(number=1, when=now, by=call.user.name, message=message),
                 last_modified=now,
                 body=stored,
             )
@@ -173,13 +172,17 @@ def update_content(call: Call) -> Response:
             if number != current.version.number + 1:
                 raise stale_version(current.version.number)
             now = call.services.now()
-            updated = replace(
-                current,
-                status="current",
-                title=title,
-                body=current.body if stored is None else stored,
-                version=Version(number, now, call.user.name, message, minor_edit),
-                last_modified=now,
+            stamp = Version(
+                number=number, when=now, by=call.user.name, message=message, minor_edit=minor_edit
+            )
+            updated = current.model_copy(
+                update={
+                    "status": "current",
+                    "title": title,
+                    "body": current.body if stored is None else stored,
+                    "version": stamp,
+                    "last_modified": now,
+                }
             )
             lookup.check_title_free(state, updated)
             if parent_id is not None and parent_id != current.parent_id:
@@ -231,7 +234,7 @@ def delete_content(call: Call) -> Response:
         if purge:
             _purge(txn, state, found)
         else:
-            txn.put(replace(found, status="trashed"))
+            txn.put(found.model_copy(update={"status": "trashed"}))
     return Response.no_content()
 
 
@@ -348,14 +351,16 @@ def _put_properties(txn: Txn, content: Content, values: dict[str, Any], user: st
     for key, value in values.items():
         old = existing.get(key)
         if old is None:
+            version = Version(number=1, when=content.last_modified, by=user)
             txn.put(
                 Property(
-                    txn.new_id(), content.id, key, value, Version(1, content.last_modified, user)
+                    id=txn.new_id(), content_id=content.id, key=key, value=value, version=version
                 )
             )
         elif old.value != value:
-            version = Version(old.version.number + 1, content.last_modified, user)
-            txn.put(replace(old, value=value, version=version))
+            number = old.version.number + 1
+            version = Version(number=number, when=content.last_modified, by=user)
+            txn.put(old.model_copy(update={"value": value, "version": version}))
 
 
 def _move(txn: Txn, state: State, call: Call, page: Content, parent_id: str) -> Content:
@@ -368,7 +373,7 @@ def _move(txn: Txn, state: State, call: Call, page: Content, parent_id: str) -> 
     chain = (*parent.ancestor_ids, parent.id)
     for item in lookup.rebased(lookup.descendants(state, page.id), page.id, (*chain, page.id)):
         txn.put(item)
-    return replace(page, parent_id=parent.id, ancestor_ids=chain)
+    return page.model_copy(update={"parent_id": parent.id, "ancestor_ids": chain})
 
 
 def _purge(txn: Txn, state: State, page: Content) -> None:

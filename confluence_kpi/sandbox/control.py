@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import replace
 from typing import Any
 
+from pydantic import ValidationError
+from pydantic_core import ErrorDetails
+
 from confluence_kpi.sandbox.auth import Directory
-from confluence_kpi.sandbox.faults import Faults
+from confluence_kpi.sandbox.faults import FaultRules, Faults
 from confluence_kpi.sandbox.messages import Request, Response
 from confluence_kpi.sandbox.model import User
 from confluence_kpi.sandbox.stats import Stats
@@ -58,12 +60,13 @@ class Control:
         return Response.json(200, self._stats.snapshot())
 
     def _set_faults(self, request: Request) -> Response:
-        body = _object(request)
         try:
-            rules = self._faults.replace(body.get("rules"))
-        except ValueError as exc:
-            raise ControlError(str(exc)) from None
-        return Response.json(200, {"rules": [rule.describe() for rule in rules]})
+            rules = FaultRules.model_validate(_object(request)).rules
+        except ValidationError as exc:
+            raise ControlError(_problems(exc)) from None
+        # All or none: one bad rule rejected the lot above, before anything was installed.
+        self._faults.replace(rules)
+        return Response.json(200, {"rules": self._faults.describe()})
 
     def _clear_faults(self, _: Request) -> Response:
         self._faults.clear()
@@ -91,7 +94,7 @@ class Control:
             content = txn.state.contents.get(str(content_id))
             if content is None:
                 raise ControlError(f"no content with id {content_id}")
-            txn.put(replace(content, hidden_from=frozenset(hidden)))
+            txn.put(content.model_copy(update={"hidden_from": frozenset(hidden)}))
         return Response.json(200, {"content_id": str(content_id), "hidden_from": sorted(hidden)})
 
 
@@ -103,3 +106,19 @@ def _object(request: Request) -> dict[str, Any]:
     if not isinstance(body, dict):
         raise ControlError("body must be a JSON object")
     return body
+
+
+def _problems(exc: ValidationError) -> str:
+    """Every problem of a body, each where it is: `rules[0].status: Input should be ...`."""
+    return "; ".join(f"{_where(e['loc'])}: {_message(e)}" for e in exc.errors())
+
+
+def _where(loc: tuple[int | str, ...]) -> str:
+    path = "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in loc)
+    return path.removeprefix(".")
+
+
+def _message(error: ErrorDetails) -> str:
+    # Our own validators' words, without pydantic's "Value error, " before them.
+    cause = error.get("ctx", {}).get("error")
+    return str(cause) if isinstance(cause, ValueError) else error["msg"]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from dataclasses import replace
 from functools import partial
 from typing import Any
 
@@ -52,8 +51,8 @@ def add_labels(call: Call) -> Response:
             content = lookup.content(state, call.params["id"], call.user)
             for name in names:
                 if name not in state.labels:
-                    txn.put(Label(name, txn.new_id()))
-            txn.put(replace(content, labels=content.labels | set(names)))
+                    txn.put(Label(name=name, id=txn.new_id()))
+            txn.put(content.model_copy(update={"labels": content.labels | set(names)}))
         return list_labels(call)
 
 
@@ -65,7 +64,7 @@ def remove_label(call: Call) -> Response:
         if name not in content.labels:
             # [UNVERIFIED] text; the status follows the library's reading of a 404 here.
             raise not_found(f"Label '{name}' is not on content {content.id}")
-        txn.put(replace(content, labels=content.labels - {name}))
+        txn.put(content.model_copy(update={"labels": content.labels - {name}}))
     return Response.no_content()
 
 

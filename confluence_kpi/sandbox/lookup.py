@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from confluence_kpi.sandbox.errors import ApiError, bad_request, not_found
 from confluence_kpi.sandbox.model import Content, Space, User
 from confluence_kpi.sandbox.store import State
@@ -86,7 +84,6 @@ def rebased(page_descendants: list[Content], page_id: str, chain: tuple[str, ...
     out = []
     for item in page_descendants:
         ancestors = chain + item.ancestor_ids[item.ancestor_ids.index(page_id) + 1 :]
-        out.append(
-            replace(item, ancestor_ids=ancestors, parent_id=ancestors[-1] if ancestors else None)
-        )
+        parent_id = ancestors[-1] if ancestors else None
+        out.append(item.model_copy(update={"ancestor_ids": ancestors, "parent_id": parent_id}))
     return out

@@ -1,26 +1,37 @@
 """The records the sandbox keeps: spaces, content (pages, blog posts, attachments), properties,
-labels and users. Records are immutable; a write replaces them whole."""
+labels and users. Records are immutable; a write replaces them whole (`model_copy`). The stored
+ones are pydantic models, so that the data file holds each as its JSON (see `codec`)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, PlainSerializer
 
 JsonValue = Any  # what json.loads returns
+# Written sorted, so that a record always makes the same document.
+Names = Annotated[frozenset[str], PlainSerializer(sorted, return_type=list[str], when_used="json")]
 
 
 @dataclass(frozen=True)
 class User:
-    """A login; `read_only` users get 403 on every write."""
+    """A login; `read_only` users get 403 on every write. Never stored: they come from the
+    command line and `/_sandbox/users`."""
 
     name: str
     secret: str
     read_only: bool = False
 
 
-@dataclass(frozen=True)
-class Version:
+class _Stored(BaseModel):
+    """A record of the store: immutable, checked when built and when read back from the file."""
+
+    model_config = ConfigDict(frozen=True)
+
+
+class Version(_Stored):
     """One version stamp of a page, attachment or content property."""
 
     number: int
@@ -30,8 +41,7 @@ class Version:
     minor_edit: bool = False
 
 
-@dataclass(frozen=True)
-class Space:
+class Space(_Stored):
     """A space; creating one also creates its home page."""
 
     id: int
@@ -40,8 +50,7 @@ class Space:
     homepage_id: str | None
 
 
-@dataclass(frozen=True)
-class Content:
+class Content(_Stored):
     """A page, blog post or attachment. Satisfies `cql.Searchable`."""
 
     id: str
@@ -51,13 +60,13 @@ class Content:
     space_key: str
     parent_id: str | None  # the parent page, or the page an attachment belongs to
     ancestor_ids: tuple[str, ...]  # root first; kept in step when a page moves
-    labels: frozenset[str]
+    labels: Names
     created: datetime
     creator: str
     version: Version
     last_modified: datetime
     body: str = ""
-    hidden_from: frozenset[str] = frozenset()
+    hidden_from: Names = frozenset()
     media_type: str = ""  # attachments only
     file_size: int = 0  # attachments only
     comment: str = ""  # attachments only
@@ -67,8 +76,7 @@ class Content:
         return user not in self.hidden_from
 
 
-@dataclass(frozen=True)
-class Property:
+class Property(_Stored):
     """A content property: a JSON value under a key, versioned on its own."""
 
     id: str
@@ -78,8 +86,7 @@ class Property:
     version: Version
 
 
-@dataclass(frozen=True)
-class Label:
+class Label(_Stored):
     """A label name and its id, shared by every page that carries it."""
 
     name: str

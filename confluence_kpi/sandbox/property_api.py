@@ -5,7 +5,6 @@ The error texts here are [UNVERIFIED]: the reference gives only their meaning.""
 from __future__ import annotations
 
 import json
-from dataclasses import replace
 from typing import Any
 
 from confluence_kpi.sandbox import lookup
@@ -73,7 +72,10 @@ def create_property(call: Call) -> Response:
                 raise bad_request(
                     f"A content property with key '{key}' already exists on content {content.id}"
                 )
-            prop = Property(txn.new_id(), content.id, key, value, _version(call, 1, body))
+            version = _version(call, 1, body)
+            prop = Property(
+                id=txn.new_id(), content_id=content.id, key=key, value=value, version=version
+            )
             txn.put(prop)
         return Response.json(200, call.services.renderer.property(prop))
 
@@ -107,9 +109,11 @@ def update_property(call: Call) -> Response:
                 raise stale_version(current)
             version = _version(call, number, body)
             if old is None:
-                prop = Property(txn.new_id(), content.id, key, value, version)
+                prop = Property(
+                    id=txn.new_id(), content_id=content.id, key=key, value=value, version=version
+                )
             else:
-                prop = replace(old, value=value, version=version)
+                prop = old.model_copy(update={"value": value, "version": version})
             txn.put(prop)
         return Response.json(200, call.services.renderer.property(prop))
 
@@ -152,9 +156,9 @@ def _value(body: dict[str, Any]) -> Any:
 def _version(call: Call, number: int, body: dict[str, Any]) -> Version:
     version = optional_object(body, "version")
     return Version(
-        number,
-        call.services.now(),
-        call.user.name,
-        optional_str(version, "message") or "",
-        version.get("minorEdit") is True,
+        number=number,
+        when=call.services.now(),
+        by=call.user.name,
+        message=optional_str(version, "message") or "",
+        minor_edit=version.get("minorEdit") is True,
     )

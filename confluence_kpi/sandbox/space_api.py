@@ -79,11 +79,11 @@ def add_space(txn: Txn, key: str, name: str, user: str, now: datetime) -> Space:
         labels=frozenset(),
         created=now,
         creator=user,
-        version=Version(1, now, user),
+        version=Version(number=1, when=now, by=user),
         last_modified=now,
         body=f"<p>Welcome to {escape(name)}.</p>",
     )
-    space = Space(space_id, key, name, home.id)
+    space = Space(id=space_id, key=key, name=name, homepage_id=home.id)
     txn.put(home)
     txn.put(space)
     return space

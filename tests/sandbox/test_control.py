@@ -110,17 +110,80 @@ def test_probability_faults_repeat_for_a_seed(
     assert {200, 503} == set(first)
 
 
-def test_malformed_fault_rules_are_400(api: Api) -> None:
-    for rules in (
-        [{"status": 200}],
-        [{"method": "GET"}],
-        [{"drop": "sideways"}],
-        [{"colour": 1}],
-        "x",
-    ):
-        response = api.control("POST", "/faults", json={"rules": rules})
-        assert response.status_code == 400
-        assert response.json()["error"]
+@pytest.mark.parametrize(
+    ("rules", "error"),
+    [
+        ([{"status": 200}], "rules[0].status: Input should be greater than or equal to 400"),
+        ([{"status": "429"}], "rules[0].status: Input should be a valid integer"),
+        ([{"method": "GET"}], "rules[0]: a rule needs an effect: status, latency_ms, drop or edit"),
+        ([{"drop": "sideways"}], "rules[0].drop: Input should be 'before' or 'after'"),
+        ([{"status": 503, "colour": 1}], "rules[0].colour: Extra inputs are not permitted"),
+        (
+            [{"status": 503, "path": "rest/api/content"}],
+            "rules[0].path: must start with / (and leave out the context path)",
+        ),
+        (
+            [{"status": 429, "retry_after": "http-date:soon"}],
+            'rules[0].retry_after: "http-date:N" needs a number of seconds',
+        ),
+        (
+            [{"status": 503}, {"latency_ms": 60_001}],
+            "rules[1].latency_ms: Input should be less than or equal to 60000",
+        ),
+        ("x", "rules: Input should be a valid list"),
+    ],
+)
+def test_a_malformed_fault_rule_is_a_400_saying_where_and_what(
+    api: Api, rules: Any, error: str
+) -> None:
+    response = api.control("POST", "/faults", json={"rules": rules})
+    assert (response.status_code, response.json()) == (400, {"error": error})
+
+
+def test_one_malformed_fault_rule_rejects_the_lot_and_keeps_the_active_rules(api: Api) -> None:
+    _faults(api, {"status": 503, "count": 1})
+
+    response = api.control("POST", "/faults", json={"rules": [{"status": 500}, {"status": 1}]})
+
+    assert response.status_code == 400
+    assert [rule["status"] for rule in api.control("GET", "/faults").json()["rules"]] == [503]
+
+
+def test_active_fault_rules_read_back_whole_and_can_be_posted_back(api: Api) -> None:
+    _faults(
+        api,
+        {"method": "get", "path": "/rest/*", "count": 2, "status": 429, "retry_after": 1.5},
+        {"method": "PUT", "edit": {"find": "draft", "replace": "final"}},
+    )
+
+    rules = api.control("GET", "/faults").json()["rules"]
+
+    assert rules == [
+        {
+            "method": "GET",
+            "path": "/rest/*",
+            "count": 2,
+            "probability": None,
+            "status": 429,
+            "retry_after": "1.5",
+            "latency_ms": 0,
+            "drop": None,
+            "edit": None,
+        },
+        {
+            "method": "PUT",
+            "path": None,
+            "count": None,
+            "probability": None,
+            "status": None,
+            "retry_after": None,
+            "latency_ms": 0,
+            "drop": None,
+            "edit": {"find": "draft", "replace": "final"},
+        },
+    ]
+    _faults(api, *rules)  # null is as good as absent
+    assert api.control("GET", "/faults").json()["rules"] == rules
 
 
 def test_base_latency_applies_to_every_request(

@@ -1,19 +1,41 @@
-"""`--data FILE`: the state survives a restart, and a failed write leaves neither memory nor file
-changed."""
+"""`--data FILE`: the state survives a restart, a failed write leaves neither memory nor file
+changed, and each record is one JSON document that reads back as it was."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from confluence_kpi.sandbox import SandboxServer
+from confluence_kpi.sandbox.codec import decode, encode, record_key
 from confluence_kpi.sandbox.database import Database
+from confluence_kpi.sandbox.model import Content, Label, Property, Record, Space, Version
 
 from .helpers import Api
 
 NO_CHECK = {"X-Atlassian-Token": "no-check"}
+WHEN = datetime(2026, 11, 27, 9, 30, 15, 250000, tzinfo=UTC)
+STAMP = Version(number=3, when=WHEN, by="alice", message="weekly", minor_edit=True)
+PAGE = Content(
+    id="65540",
+    type="page",
+    status="current",
+    title="First response time",
+    space_key="KPI",
+    parent_id="65539",
+    ancestor_ids=("65538", "65539"),
+    labels=frozenset({"kpi", "kpi-support"}),
+    created=WHEN,
+    creator="bot",
+    version=STAMP,
+    last_modified=WHEN,
+    body="<p>2 h</p>",
+    hidden_from=frozenset({"zoe", "bob"}),
+)
 
 
 def test_state_survives_restart_with_data_file(
@@ -84,3 +106,54 @@ def test_a_failed_commit_changes_neither_memory_nor_file(
     api.server.stop()
     again = Api(sandbox_factory(data=data))
     assert again.get("/rest/api/content", params={"title": "Half written"}).json()["size"] == 0
+
+
+@pytest.mark.parametrize(
+    "record",
+    [
+        Space(id=65537, key="KPI", name="KPIs", homepage_id="65538"),
+        PAGE,
+        Property(
+            id="65541", content_id="65540", key="memo", value={"a": [1, 2.5, None]}, version=STAMP
+        ),
+        Label(name="kpi", id="65542"),
+    ],
+)
+def test_each_kind_of_record_reads_back_from_its_document_as_it_was(record: Record) -> None:
+    kind, _ = record_key(record)
+    assert decode(kind, encode(record)) == record
+
+
+def test_a_page_is_stored_as_one_document_with_its_names_sorted() -> None:
+    moment = "2026-11-27T09:30:15.250000Z"
+    assert json.loads(encode(PAGE)) == {
+        "id": "65540",
+        "type": "page",
+        "status": "current",
+        "title": "First response time",
+        "space_key": "KPI",
+        "parent_id": "65539",
+        "ancestor_ids": ["65538", "65539"],
+        "labels": ["kpi", "kpi-support"],
+        "created": moment,
+        "creator": "bot",
+        "version": {
+            "number": 3,
+            "when": moment,
+            "by": "alice",
+            "message": "weekly",
+            "minor_edit": True,
+        },
+        "last_modified": moment,
+        "body": "<p>2 h</p>",
+        "hidden_from": ["bob", "zoe"],
+        "media_type": "",
+        "file_size": 0,
+        "comment": "",
+    }
+
+
+def test_a_document_with_utc_written_as_an_offset_reads_as_the_same_moment() -> None:
+    # Data files written before the records were pydantic models hold "+00:00", not "Z".
+    document = encode(PAGE).replace("Z", "+00:00")
+    assert decode("content", document) == PAGE

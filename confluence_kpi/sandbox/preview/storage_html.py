@@ -13,7 +13,7 @@ from typing import Final, Protocol
 
 from lxml import etree
 
-from confluence_kpi.sandbox.svg_chart import ChartOptions, chart_svg, time_chart_svg
+from confluence_kpi.sandbox.preview.svg_chart import ChartOptions, chart_svg, time_chart_svg
 from confluence_kpi.sandbox.xhtml import AC_NS, AT_NS, RI_NS
 
 _AC: Final = "{" + AC_NS + "}"

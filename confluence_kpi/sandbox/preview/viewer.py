@@ -16,10 +16,10 @@ from confluence_kpi.sandbox.config import SandboxConfig
 from confluence_kpi.sandbox.cql import CqlContext, CqlError, parse_cql
 from confluence_kpi.sandbox.messages import Request, Response
 from confluence_kpi.sandbox.model import Content, Space
+from confluence_kpi.sandbox.preview.storage_html import CSS as BODY_CSS
+from confluence_kpi.sandbox.preview.storage_html import ReportRow, page_properties, storage_to_html
 from confluence_kpi.sandbox.render import account_id, user_key
 from confluence_kpi.sandbox.services import Services
-from confluence_kpi.sandbox.storage_html import CSS as BODY_CSS
-from confluence_kpi.sandbox.storage_html import ReportRow, page_properties, storage_to_html
 
 HTML_TYPE: Final = "text/html;charset=utf-8"
 _HEADERS: Final = (

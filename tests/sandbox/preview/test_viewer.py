@@ -13,7 +13,7 @@ from lxml.html import HtmlElement
 from confluence_kpi.sandbox import SandboxServer
 from confluence_kpi.sandbox.render import account_id, user_key
 
-from .helpers import Api
+from ..helpers import Api
 
 HOSTILE = "<script>alert(1)</script>"
 HOSTILE_XML = "&lt;script&gt;alert(1)&lt;/script&gt;"

@@ -9,14 +9,14 @@ import lxml.html
 import pytest
 from lxml.html import HtmlElement
 
-from confluence_kpi.sandbox.storage_html import (
+from confluence_kpi.sandbox.preview.storage_html import (
     STATUS_COLOURS,
     Cell,
     ReportRow,
     page_properties,
     storage_to_html,
 )
-from confluence_kpi.sandbox.svg_chart import (
+from confluence_kpi.sandbox.preview.svg_chart import (
     ChartOptions,
     chart_series,
     chart_svg,
