@@ -1,9 +1,8 @@
 """Renders KPI, goal, team and root pages to Confluence storage format from Jinja2 templates.
 
-The templates live in `page_templates/` at the repository root, next to `confluence_kpi/`
-(packaging them into the wheel is left to the build). Rendering is a pure function of its
-arguments: no clock, no I/O beyond reading the templates, stable order, so an unchanged
-input renders byte-identical pages.
+The templates live in `page_templates/` at the repository root and ship in the package
+(`confluence_kpi.shipped`). Rendering is a pure function of its arguments: no clock, no I/O
+beyond reading the templates, stable order, so an unchanged input renders byte-identical pages.
 
 Escaping: autoescape is on and `_finalize` strips what XML 1.0 forbids from every printed
 string. Values from catalogs, sources or pages must therefore reach the output through
@@ -18,7 +17,6 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
-from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -45,8 +43,8 @@ from confluence_kpi.pages.format import (
     clean_text,
     status_colour,
 )
+from confluence_kpi.shipped import TEMPLATE_DIR
 
-TEMPLATE_DIR = Path(__file__).resolve().parents[2] / "page_templates"
 LOCALES = ("en", "nl")
 MAX_TITLE = 255  # Confluence's limit on page titles
 
