@@ -15,7 +15,7 @@ from __future__ import annotations
 import difflib
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
@@ -31,7 +31,13 @@ from confluence_kpi.confluence import (
     TitleTakenError,
 )
 from confluence_kpi.manual import MEASUREMENT
-from confluence_kpi.memory import PROPERTY_KEY, PageKey, PageMemory, read_memory
+from confluence_kpi.memory import (
+    PROPERTY_KEY,
+    SCHEMA_VERSION,
+    PageKey,
+    PageMemory,
+    read_memory,
+)
 from confluence_kpi.model import ManualRow, Note, Status
 from confluence_kpi.pages.canonical import canonical
 from confluence_kpi.pages.cells import keep_cells
@@ -317,6 +323,8 @@ class Syncer:
             if found is None:
                 return self._create(want)
             self.ids[want.key] = found.page.id
+            if found.memory.newer:
+                return _left_to_a_newer_version(want.key, found)
             return self._update(want, found)
         except ConfluenceError as exc:
             return PageResult(want.key, want.title, Action.FAILED, reason=str(exc))
@@ -324,6 +332,8 @@ class Syncer:
     def retire(self, key: PageKey, found: Observed) -> PageResult:
         """Mark a page whose KPI, goal or team left the catalog; never delete it (rule 1)."""
         page, memory = found.page, found.memory
+        if memory.newer:
+            return _left_to_a_newer_version(key, found)
         if memory.retired:
             self._add_labels(page, {RETIRED_LABEL})
             return PageResult(key, page.title, Action.UNCHANGED, "retired earlier", page.id)
@@ -342,11 +352,12 @@ class Syncer:
             # catalog, the next render drops it again.
             self._remember(
                 key,
-                replace(
-                    memory,
-                    page_version=updated.version,
-                    retired=True,
-                    blocks=(*managed_signatures(panel), *memory.blocks),
+                memory.model_copy(
+                    update={
+                        "page_version": updated.version,
+                        "retired": True,
+                        "blocks": (*managed_signatures(panel), *memory.blocks),
+                    }
                 ),
             )
             self._add_labels(page, {RETIRED_LABEL})
@@ -602,11 +613,22 @@ def _update_index(syncer: Syncer) -> None:
     """Keep every managed page's id in the root's memory, so a page whose label a person
     removed is still found (one property write, only when pages came or went)."""
     memory = syncer.memories.get(_ROOT)
-    if syncer.dry_run or memory is None or _ROOT not in syncer.ids:
+    if syncer.dry_run or memory is None or memory.newer or _ROOT not in syncer.ids:
         return
     index = {str(key): page_id for key, page_id in sorted(syncer.ids.items()) if key != _ROOT}
     if dict(memory.index) != index:
-        syncer._remember(_ROOT, replace(memory, index=index))
+        syncer._remember(_ROOT, memory.model_copy(update={"index": index}))
+
+
+def _left_to_a_newer_version(key: PageKey, found: Observed) -> PageResult:
+    """A page whose memory a newer version of the bot wrote: this one does not know all that
+    memory says, so it neither overwrites the page nor makes a second one; the run fails on it
+    until the bot that runs is upgraded."""
+    reason = (
+        f"written by a newer confluence-kpi (memory schema {found.memory.schema_version}, "
+        f"this version knows {SCHEMA_VERSION}): left as it is; upgrade confluence-kpi"
+    )
+    return PageResult(key, found.page.title, Action.FAILED, reason, found.page.id)
 
 
 def _keys(catalog: Catalog) -> list[PageKey]:
@@ -673,10 +695,10 @@ def _memory(
     want: DesiredPage, version: int, title: str, index: Mapping[str, str] | None = None
 ) -> PageMemory:
     """What the bot remembers of a page it wrote (or confirmed) at `version`."""
-    return PageMemory(
-        key=want.key,
-        page_version=version,
-        digest=want.digest,
+    return PageMemory.of(
+        want.key,
+        version,
+        want.digest,
         title=title,
         wanted_title=want.title,
         fields=want.fields,
