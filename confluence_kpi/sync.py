@@ -18,7 +18,6 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
 
 from confluence_kpi.catalog import Catalog
 from confluence_kpi.confluence import (
@@ -144,52 +143,6 @@ class SyncReport:
     def counts(self) -> dict[str, int]:
         """Pages per action, every action listed."""
         return {action.value: sum(p.action is action for p in self.pages) for action in Action}
-
-    def as_json(self) -> dict[str, Any]:
-        """The report as plain JSON data."""
-        return {
-            "dry_run": self.dry_run,
-            "summary": self.counts(),
-            "requests": self.requests,
-            "kpi_errors": self.kpi_errors,
-            "kpi_status": {kpi_id: status.value for kpi_id, status in self.kpi_status.items()},
-            "edits": [
-                {
-                    "kind": e.key.kind,
-                    "id": e.key.id,
-                    "field": e.change.field,
-                    "old": e.change.old,
-                    "new": e.change.new,
-                    "origin": e.change.origin.value,
-                }
-                for e in self.edits
-            ],
-            "unreadable": [
-                {"kind": k.kind, "id": k.id, "field": u.field, "text": u.text, "reason": u.reason}
-                for k, u in self.unreadable
-            ],
-            "data_warnings": [
-                {
-                    "kpi": w.kpi_id,
-                    "code": w.note.code.value,
-                    "values": dict(w.note.values),
-                    "message": w.message,
-                }
-                for w in self.data_warnings
-            ],
-            "pages": [
-                {
-                    "kind": p.key.kind,
-                    "id": p.key.id,
-                    "title": p.title,
-                    "action": p.action.value,
-                    "reason": p.reason,
-                    "page_id": p.page_id,
-                }
-                | ({"diff": p.diff} if p.diff is not None else {})
-                for p in self.pages
-            ],
-        }
 
 
 @dataclass(frozen=True)
