@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+from pathlib import Path
 
 from confluence_kpi.catalog import Catalog
 from confluence_kpi.confluence import (
@@ -43,7 +44,8 @@ from confluence_kpi.pages.cells import keep_cells
 from confluence_kpi.pages.layout import compose, edited_bot_blocks, managed_signatures
 from confluence_kpi.pages.merge import FieldChange, Prefer
 from confluence_kpi.pages.parse import Unreadable
-from confluence_kpi.pages.render import UnreadableEdit, load_strings, render_retired_panel
+from confluence_kpi.pages.render import UnreadableEdit, render_retired_panel
+from confluence_kpi.pages.strings import load_strings
 from confluence_kpi.periods import local_date
 from confluence_kpi.pipeline import (
     BOT_LABEL,
@@ -259,6 +261,7 @@ class Syncer:
     replan: Callable[[PageKey, str], Plan]  # the plan again, with this page's body read now
     deleted: set[PageKey] = field(default_factory=set)
     locale: str = "en"
+    templates: Path | None = None  # the catalog's own templates directory
     dry_run: bool = False
     show_diff: bool = False
     ids: dict[PageKey, str] = field(default_factory=dict)
@@ -294,7 +297,7 @@ class Syncer:
             return PageResult(key, page.title, Action.RETIRED, "no longer in the catalog", page.id)
         try:
             current = self.gateway.get_page(page.id, expand=("body.storage",))
-            panel = render_retired_panel(self.locale)
+            panel = render_retired_panel(self.locale, self.templates)
             updated = self.gateway.update_page(
                 current,
                 current.title,
@@ -520,6 +523,7 @@ def run_sync(
         replan,
         deleted=deleted,
         locale=catalog.locale,
+        templates=catalog.templates,
         dry_run=dry_run,
         show_diff=show_diff,
     )
