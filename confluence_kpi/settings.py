@@ -14,7 +14,7 @@ is the precedence; pydantic-settings has no source for `VAR_FILE`, so that one i
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 from pathlib import Path
@@ -24,7 +24,6 @@ from urllib.parse import urlsplit
 from pydantic import (
     AfterValidator,
     Field,
-    ModelWrapValidatorHandler,
     SecretStr,
     ValidationError,
     field_validator,
@@ -147,9 +146,7 @@ class Settings(_FromTheEnvironment):
 
     @model_validator(mode="wrap")
     @classmethod
-    def _every_problem_at_once(
-        cls, values: Any, handler: ModelWrapValidatorHandler[Settings]
-    ) -> Settings:
+    def _every_problem_at_once(cls, values: Any, handler: Callable[[Any], Settings]) -> Settings:
         """Every value's problems and the auth style's, together, as one `SettingsError`.
 
         Raised from here since the auth check needs the values as given (a token that was set
