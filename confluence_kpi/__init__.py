@@ -1,3 +1,6 @@
 """confluence-kpi: keeps KPI and SMART-goal pages in Confluence true."""
 
-__version__ = "0.1.0"
+from importlib.metadata import version
+
+# The version is written once, in pyproject.toml; the installed metadata carries it here.
+__version__ = version("confluence-kpi")

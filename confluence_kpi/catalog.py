@@ -48,6 +48,7 @@ from confluence_kpi.model import (
     Team,
     WholeNumber,
 )
+from confluence_kpi.pages.templates import template_problems
 from confluence_kpi.plain_errors import accepted_fields, describe, did_you_mean
 
 MAX_FILE_BYTES = 5 * 1024 * 1024
@@ -215,6 +216,9 @@ class Catalog(Definition):
     locale: Literal["en", "nl"] = "en"
     timezone: str = "UTC"
     week_start: Literal["monday", "sunday"] = "monday"
+    # The catalog's own page templates and strings, over the shipped ones (pages.templates);
+    # relative to the catalog's directory.
+    templates: Path | None = None
     schedule: Schedule = Field(default_factory=lambda: Schedule(every=timedelta(hours=1)))
     defaults: Defaults = Field(default_factory=Defaults)
     # More KPIs than this on one team is a warning: too many KPIs and none gets attention.
@@ -223,6 +227,11 @@ class Catalog(Definition):
     teams: dict[str, Team] = Field(default_factory=dict)
     goals: tuple[Goal, ...] = ()
     kpis: tuple[KpiDefinition, ...] = ()
+
+    @field_validator("templates")
+    @classmethod
+    def _resolve_templates(cls, value: Path, info: ValidationInfo) -> Path:
+        return _beside_catalog(value, info)
 
     @field_validator("timezone")
     @classmethod
@@ -588,6 +597,17 @@ def _cross_checks(document: _Document, base_dir: Path) -> Iterator[Problem]:
     for name, source in parts.sources.items():
         yield from _source_warnings(document, name, source)
     yield from _team_size_warnings(document, parts)
+    yield from _template_problems(document, base_dir)
+
+
+def _template_problems(document: _Document, base_dir: Path) -> Iterator[Problem]:
+    """The catalog's own templates: each syntax error, unknown name or unusable string, at the
+    `templates` line, naming the template file and its line."""
+    templates = document.data.get("templates")
+    if not isinstance(templates, str):
+        return  # absent, or not a path: the schema says so
+    for problem in template_problems(base_dir / templates):
+        yield document.about(("templates",), f"has an error: {problem}")
 
 
 def _valid_items(raw: object, model: type[_M]) -> list[tuple[int, _M]]:

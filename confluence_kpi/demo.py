@@ -1,7 +1,8 @@
 """`confluence-kpi demo`: the example catalog synced into a local sandbox, on a fresh machine.
 
-Needs no settings and no Confluence: it starts a sandbox, syncs `config/catalog.yaml` with the
-demo data shipped beside it, prints what it wrote and where to look.
+Needs no settings and no Confluence: it starts a sandbox, syncs the example catalog
+(`config/catalog.yaml`, shipped in the package with its demo data), prints what it wrote and
+where to look.
 """
 
 from __future__ import annotations
@@ -20,9 +21,10 @@ from confluence_kpi.report import console_for, summary
 from confluence_kpi.runner import Setup, gateway_for, load_setup, sync_once
 from confluence_kpi.sandbox import SandboxConfig, SandboxServer
 from confluence_kpi.settings import load_settings
+from confluence_kpi.shipped import EXAMPLE_DIR
 from confluence_kpi.sync import SyncReport
 
-DEMO_CATALOG = Path(__file__).resolve().parents[1] / "config" / "catalog.yaml"
+DEMO_CATALOG = EXAMPLE_DIR / "catalog.yaml"
 # The demo data ends the day before this moment (config/demo/generate.py), so the demo
 # evaluates as of then: run on any later day, it still shows the same, current-looking pages.
 DEMO_AS_OF = datetime(2026, 11, 28, 7, 0, tzinfo=ZoneInfo("Europe/Amsterdam"))

@@ -7,9 +7,11 @@ value, or the formula divides by zero, has no value: a gap, never a zero and nev
 
 from __future__ import annotations
 
+import graphlib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 from datetime import date, datetime, timedelta
+from graphlib import TopologicalSorter
 from zoneinfo import ZoneInfo
 
 from confluence_kpi.evaluate import DEFAULT_BANDS, evaluate_kpi, note
@@ -29,39 +31,37 @@ class CycleError(ValueError):
 
 
 def evaluation_order(kpis: Iterable[KpiDefinition]) -> list[KpiDefinition]:
-    """The KPIs with every derived one after its inputs (catalog order otherwise).
+    """The KPIs with every derived one after its inputs; among KPIs whose inputs are all
+    evaluated, catalog order.
 
     CycleError when formulas form a loop; inputs that are not KPIs of `kpis` are ignored here
     (the catalog check reports them).
     """
     by_id = {kpi.id: kpi for kpi in kpis}
-    inputs = {k.id: parse(k.formula).kpis & by_id.keys() for k in by_id.values() if k.formula}
+    position = {kpi_id: index for index, kpi_id in enumerate(by_id)}
+    sorter: TopologicalSorter[str] = TopologicalSorter()
+    for kpi in by_id.values():
+        sorter.add(kpi.id, *(parse(kpi.formula).kpis & by_id.keys() if kpi.formula else ()))
+    try:
+        sorter.prepare()
+    except graphlib.CycleError as cycle:
+        raise CycleError(_as_written(cycle.args[1], position)) from None
     ordered: list[KpiDefinition] = []
-    done: set[str] = set()
-    for kpi_id in by_id:
-        _visit(kpi_id, inputs, by_id, done, [], ordered)
+    while sorter.is_active():
+        ready = sorted(sorter.get_ready(), key=position.__getitem__)
+        ordered.extend(by_id[kpi_id] for kpi_id in ready)
+        sorter.done(*ready)
     return ordered
 
 
-def _visit(
-    kpi_id: str,
-    inputs: Mapping[str, frozenset[str]],
-    by_id: Mapping[str, KpiDefinition],
-    done: set[str],
-    path: list[str],
-    ordered: list[KpiDefinition],
-) -> None:
-    """Depth-first: a KPI after its inputs; meeting a KPI already on `path` is a cycle."""
-    if kpi_id in done:
-        return
-    if kpi_id in path:
-        raise CycleError([*path[path.index(kpi_id) :], kpi_id])
-    path.append(kpi_id)
-    for other in sorted(inputs.get(kpi_id, ())):
-        _visit(other, inputs, by_id, done, path, ordered)
-    path.pop()
-    done.add(kpi_id)
-    ordered.append(by_id[kpi_id])
+def _as_written(loop: Sequence[str], position: Mapping[str, int]) -> list[str]:
+    """A loop as its formulas read, each KPI followed by one it uses, from the KPI first in
+    the catalog: graphlib reports it the other way round (an input before what uses it) and
+    from any KPI on it."""
+    uses = list(reversed(loop[1:]))  # the loop once, each KPI followed by an input of it
+    start = min(range(len(uses)), key=lambda index: position[uses[index]])
+    once = uses[start:] + uses[:start]
+    return [*once, once[0]]
 
 
 def evaluate_derived(

@@ -3,20 +3,39 @@
 It says which KPI, goal, team or root the page is (identity never comes from titles or
 labels), which version the bot wrote, a digest of what it rendered, and the team-editable
 values it wrote and the catalog values it saw: the two bases of the three-way merge.
+
+The property's JSON is this model's `model_dump`/`model_validate`. Its `schema` says which
+shape it has: a memory of a newer schema was written by a newer version of the bot, which
+knows things this one does not; such a page is recognised (never duplicated) but left as it
+is (`PageMemory.newer`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
-from typing import Any
+from dataclasses import dataclass
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SerializerFunctionWrapHandler,
+    StrictBool,
+    StrictInt,
+    ValidationError,
+    ValidatorFunctionWrapHandler,
+    WrapValidator,
+    field_validator,
+    model_serializer,
+)
 
 from confluence_kpi.model import ManualRow
 from confluence_kpi.pages.merge import Values
 
 PROPERTY_KEY = "confluence-kpi"
 SCHEMA_VERSION = 1
-KINDS = ("root", "team", "goal", "kpi")
+Kind = Literal["root", "team", "goal", "kpi"]
 
 
 @dataclass(frozen=True, order=True)
@@ -30,117 +49,111 @@ class PageKey:
         return f"{self.kind} {self.id}"
 
 
-@dataclass(frozen=True)
-class PageMemory:
+def _lenient(default: object) -> WrapValidator:
+    """A damaged field reads as `default`, unset: a person can edit properties through the
+    API, and one bad field must not make the bot forget which page this is."""
+
+    def read(value: object, handler: ValidatorFunctionWrapHandler) -> object:
+        try:
+            return handler(value)
+        except ValidationError:
+            return default
+
+    return WrapValidator(read)
+
+
+class PageMemory(BaseModel):
     """What the bot remembers of one page since its last write."""
 
-    key: PageKey
-    page_version: int
-    digest: str
-    title: str = ""  # the title the bot last wrote
-    wanted_title: str = ""  # the catalog's title at the last write (a rename shows as a change)
-    fields: Values = field(default_factory=dict)  # team-editable values the bot wrote
-    catalog: Values = field(default_factory=dict)  # the catalog's values it saw then
-    blocks: tuple[str, ...] = ()  # signatures of the top-level blocks the bot wrote
-    block_digests: tuple[str, ...] = ()  # and short digests of their canonical form
+    model_config = ConfigDict(frozen=True, populate_by_name=True)
+
+    schema_version: StrictInt = Field(default=SCHEMA_VERSION, alias="schema")
+    kind: Kind
+    id: str
+    page_version: StrictInt
+    digest: Annotated[str, _lenient("")] = ""
+    title: Annotated[str, _lenient("")] = ""  # the title the bot last wrote
+    # The catalog's title at the last write (a rename shows as a change).
+    wanted_title: Annotated[str, _lenient("")] = ""
+    fields: Annotated[Values, _lenient({})] = {}  # team-editable values the bot wrote
+    catalog: Annotated[Values, _lenient({})] = {}  # the catalog's values it saw then
+    # Signatures of the top-level blocks the bot wrote, and short digests of their canonical form.
+    blocks: Annotated[tuple[str, ...], _lenient(())] = ()
+    block_digests: Annotated[tuple[str, ...], _lenient(())] = ()
     # Rows kept as a person typed them because they could not be read: the page is read again
     # on every run until they are corrected.
-    kept_rows: tuple[str, ...] = ()
-    rows: tuple[ManualRow, ...] = ()  # manual KPIs: the measurements people typed
-    retired: bool = False
-    index: Mapping[str, str] = field(default_factory=dict)  # root only: page ids by key
+    kept_rows: Annotated[tuple[str, ...], _lenient(())] = ()
+    rows: Annotated[tuple[ManualRow, ...], _lenient(())] = ()  # manual KPIs: typed measurements
+    retired: Annotated[StrictBool, _lenient(False)] = False
+    index: Annotated[dict[str, str], _lenient({})] = {}  # root only: page ids by key
+
+    @property
+    def key(self) -> PageKey:
+        """The identity of the page this memory is of."""
+        return PageKey(self.kind, self.id)
+
+    @property
+    def newer(self) -> bool:
+        """Written by a newer version of the bot, whose memory this version cannot carry on."""
+        return self.schema_version > SCHEMA_VERSION
+
+    @classmethod
+    def of(cls, key: PageKey, page_version: int, digest: str, **rest: Any) -> PageMemory:
+        """The memory of the page `key` at `page_version`, in this version's schema."""
+        return cls(kind=key.kind, id=key.id, page_version=page_version, digest=digest, **rest)
+
+    @field_validator("rows", mode="before")
+    @classmethod
+    def _rows_of_earlier_versions(cls, value: object) -> object:
+        """A memory written before rows were kept as typed holds the period as `label` and the
+        value as a number (or, when unreadable, as `text`): read so, the rows on a page that is
+        not read again survive the first run of this version instead of being rendered away."""
+        if not isinstance(value, list):
+            return value
+        return [_typed_row(row) for row in value if isinstance(row, Mapping)]
+
+    @model_serializer(mode="wrap")
+    def _only_what_is_set(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        """The property value; what most pages never have is left out when empty."""
+        value: dict[str, Any] = handler(self)
+        for name in ("kept_rows", "rows", "retired", "index"):
+            if not value[name]:
+                del value[name]
+        return value
 
     def to_json(self) -> dict[str, Any]:
         """The property value."""
-        value: dict[str, Any] = {
-            "schema": SCHEMA_VERSION,
-            "kind": self.key.kind,
-            "id": self.key.id,
-            "page_version": self.page_version,
-            "digest": self.digest,
-            "title": self.title,
-            "wanted_title": self.wanted_title,
-            "fields": self.fields,
-            "catalog": self.catalog,
-            "blocks": list(self.blocks),
-            "block_digests": list(self.block_digests),
-        }
-        if self.kept_rows:
-            value["kept_rows"] = list(self.kept_rows)
-        if self.rows:
-            value["rows"] = [
-                {"period": row.period, "value": row.value, "comment": row.comment}
-                for row in self.rows
-            ]
-        if self.retired:
-            value["retired"] = True
-        if self.index:
-            value["index"] = dict(self.index)
-        return value
+        return self.model_dump(mode="json", by_alias=True)
 
     def at_version(self, version: int) -> PageMemory:
         """The same memory, for a page now at `version`."""
-        return replace(self, page_version=version)
+        return self.model_copy(update={"page_version": version})
 
 
 def read_memory(value: object) -> PageMemory | None:
     """The memory in a property value, or None when the value is not the bot's (or damaged).
 
-    Tolerant on purpose: a person can edit properties through the API, and a damaged memory
-    must not stop the sync; the page is then treated as one the bot never wrote.
+    Tolerant on purpose: a damaged memory must not stop the sync; without a readable identity
+    (kind, id, version) the page is treated as one the bot never wrote, and any other damaged
+    field reads as unset.
     """
-    if not isinstance(value, Mapping):
+    try:
+        return PageMemory.model_validate(value)
+    except ValidationError:
         return None
-    kind, ident, version = value.get("kind"), value.get("id"), value.get("page_version")
-    if kind not in KINDS or not isinstance(ident, str) or not isinstance(version, int):
-        return None
-    return PageMemory(
-        key=PageKey(kind, ident),
-        page_version=version,
-        digest=_text(value.get("digest")),
-        title=_text(value.get("title")),
-        wanted_title=_text(value.get("wanted_title")),
-        fields=_mapping(value.get("fields")),
-        catalog=_mapping(value.get("catalog")),
-        blocks=_texts(value.get("blocks")),
-        block_digests=_texts(value.get("block_digests")),
-        kept_rows=_texts(value.get("kept_rows")),
-        rows=tuple(row for row in map(_row, value.get("rows") or ()) if row is not None),
-        retired=value.get("retired") is True,
-        index={
-            k: v
-            for k, v in _mapping(value.get("index")).items()
-            if isinstance(k, str) and isinstance(v, str)
-        },
-    )
 
 
-def _row(value: object) -> ManualRow | None:
-    """A remembered manual measurement, or None when the entry is damaged.
-
-    A memory written before rows were kept as typed holds the period as `label` and the value
-    as a number (or, when unreadable, as `text`): read so, the rows on a page that is not read
-    again survive the first run of this version instead of being rendered away.
-    """
-    if not isinstance(value, Mapping):
-        return None
-    amount = value.get("value")
+def _typed_row(row: Mapping[str, object]) -> dict[str, object]:
+    """A remembered manual measurement in this version's shape (see `_rows_of_earlier_versions`)."""
+    amount = row.get("value")
     if isinstance(amount, int | float) and not isinstance(amount, bool):
         amount = format(amount, "g")
-    return ManualRow(
-        period=_text(value.get("period", value.get("label"))),
-        value=_text(amount) or _text(value.get("text")),
-        comment=_text(value.get("comment")),
-    )
-
-
-def _texts(value: object) -> tuple[str, ...]:
-    return tuple(v for v in value if isinstance(v, str)) if isinstance(value, list) else ()
+    return {
+        "period": _text(row.get("period", row.get("label"))),
+        "value": _text(amount) or _text(row.get("text")),
+        "comment": _text(row.get("comment")),
+    }
 
 
 def _text(value: object) -> str:
     return value if isinstance(value, str) else ""
-
-
-def _mapping(value: object) -> dict[str, Any]:
-    return dict(value) if isinstance(value, Mapping) else {}

@@ -201,10 +201,10 @@ def desired_pages(
     each page's memory; `unreadable` lists what people typed that could not be read; `rows`
     the measurements people typed into manual KPIs' pages.
     """
-    locale = catalog.locale
-    kpi_titles = {k.id: kpi_title(k, locale) for k in catalog.kpis}
-    goal_titles = {g.id: goal_title(g, locale) for g in catalog.goals}
-    team_titles = {t: team_title(team, locale) for t, team in catalog.teams.items()}
+    locale, templates = catalog.locale, catalog.templates
+    kpi_titles = {k.id: kpi_title(k, locale, templates) for k in catalog.kpis}
+    goal_titles = {g.id: goal_title(g, locale, templates) for g in catalog.goals}
+    team_titles = {t: team_title(team, locale, templates) for t, team in catalog.teams.items()}
     ctx = PageContext(
         space_key=catalog.space,
         locale=locale,
@@ -216,6 +216,7 @@ def desired_pages(
         kpi_names={k.id.replace("-", "_"): k.name for k in catalog.kpis},
         sources={name: source_label(config) for name, config in catalog.sources.items()},
         bands=catalog.defaults.bands,
+        templates=templates,
     )
     kpis = {k.id: k for k in catalog.kpis}
     root = PageKey("root", "root")

@@ -1,5 +1,8 @@
 """Shows a sync report to a person (a table) or to a program (JSON).
 
+The JSON report's shape is `JsonReport`, a pydantic model: what programs read is declared
+once, with its types, and written with `model_dump_json`.
+
 Names, titles, reasons and values come from catalogs, sources and pages: the console reads
 no markup or emoji codes in text (a KPI named "[/b]" would break the output, one named
 "[bold red]" would be shown styled), so styles are given as `Text` styles, never as markup.
@@ -7,14 +10,15 @@ no markup or emoji codes in text (a KPI named "[/b]" would break the output, one
 
 from __future__ import annotations
 
-import json
-from typing import TextIO
+from typing import Any, TextIO
 
+from pydantic import BaseModel, SerializerFunctionWrapHandler, model_serializer
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
 from confluence_kpi.manual import MEASUREMENT
+from confluence_kpi.pages.merge import Value
 from confluence_kpi.sync import Action, SyncReport
 
 _STYLE = {
@@ -29,8 +33,7 @@ _STYLE = {
 def print_report(report: SyncReport, fmt: str, out: TextIO) -> None:
     """Writes the report as `text` (a table and a summary) or `json`."""
     if fmt == "json":
-        json.dump(report.as_json(), out, indent=2, ensure_ascii=False)
-        out.write("\n")
+        out.write(JsonReport.of(report).model_dump_json(indent=2) + "\n")
         return
     console = console_for(out)
     table = Table(title="dry run: nothing was written" if report.dry_run else None)
@@ -76,6 +79,116 @@ def print_report(report: SyncReport, fmt: str, out: TextIO) -> None:
             Text.assemble((f"KPI {kpi_id} could not be evaluated:", "bold red"), f" {error}")
         )
     console.print(summary(report))
+
+
+class JsonEdit(BaseModel):
+    """A team-editable field this run took from the page or the catalog."""
+
+    kind: str
+    id: str
+    field: str
+    old: Value
+    new: Value
+    origin: str
+
+
+class JsonUnreadable(BaseModel):
+    """What a person typed that could not be read."""
+
+    kind: str
+    id: str
+    field: str
+    text: str
+    reason: str
+
+
+class JsonDataWarning(BaseModel):
+    """A KPI's data warning: its code and values for programs, its message for people."""
+
+    kpi: str
+    code: str
+    values: dict[str, str]
+    message: str
+
+
+class JsonPage(BaseModel):
+    """What the pass did to one page; `diff` only when asked for (`--diff`)."""
+
+    kind: str
+    id: str
+    title: str
+    action: str
+    reason: str
+    page_id: str | None
+    diff: str | None = None
+
+    @model_serializer(mode="wrap")
+    def _diff_when_asked(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        value: dict[str, Any] = handler(self)
+        if value["diff"] is None:
+            del value["diff"]
+        return value
+
+
+class JsonReport(BaseModel):
+    """The report as `--report json` writes it."""
+
+    dry_run: bool
+    summary: dict[str, int]
+    requests: int
+    kpi_errors: dict[str, str]
+    kpi_status: dict[str, str]
+    edits: list[JsonEdit]
+    unreadable: list[JsonUnreadable]
+    data_warnings: list[JsonDataWarning]
+    pages: list[JsonPage]
+
+    @classmethod
+    def of(cls, report: SyncReport) -> JsonReport:
+        """The JSON form of a pass's report."""
+        return cls(
+            dry_run=report.dry_run,
+            summary=report.counts(),
+            requests=report.requests,
+            kpi_errors=report.kpi_errors,
+            kpi_status={kpi_id: status.value for kpi_id, status in report.kpi_status.items()},
+            edits=[
+                JsonEdit(
+                    kind=e.key.kind,
+                    id=e.key.id,
+                    field=e.change.field,
+                    old=e.change.old,
+                    new=e.change.new,
+                    origin=e.change.origin.value,
+                )
+                for e in report.edits
+            ],
+            unreadable=[
+                JsonUnreadable(kind=k.kind, id=k.id, field=u.field, text=u.text, reason=u.reason)
+                for k, u in report.unreadable
+            ],
+            data_warnings=[
+                JsonDataWarning(
+                    kpi=w.kpi_id,
+                    code=w.note.code.value,
+                    values=dict(w.note.values),
+                    message=w.message,
+                )
+                for w in report.data_warnings
+            ],
+            pages=[
+                JsonPage(
+                    kind=p.key.kind,
+                    id=p.key.id,
+                    title=p.title,
+                    action=p.action.value,
+                    reason=p.reason,
+                    page_id=p.page_id,
+                    diff=p.diff,
+                )
+                for p in report.pages
+            ],
+        )
 
 
 def console_for(out: TextIO) -> Console:

@@ -14,6 +14,7 @@ from pathlib import Path
 from confluence_kpi.catalog import Catalog, CatalogError, load_catalog
 from confluence_kpi.confluence import ConfluenceError, Gateway
 from confluence_kpi.pages.merge import Prefer
+from confluence_kpi.pages.strings import TemplatesError
 from confluence_kpi.settings import Settings, SettingsError, load_settings
 from confluence_kpi.sync import PageResult, SyncReport, run_sync
 
@@ -90,6 +91,10 @@ def sync_once(
         )
     except ConfluenceError as exc:
         raise SetupError(str(exc)) from None
+    except TemplatesError as exc:
+        # Every page is rendered once before the first write: a catalog's template that fails
+        # on this run's data stops the pass like any other error in the catalog.
+        raise SetupError(f"templates:\n{exc}") from None
 
 
 def _ids(catalog: Catalog) -> set[str]:

@@ -4,24 +4,39 @@ Each variable is taken from the first place that has it: the environment, then `
 working directory, then `VAR_FILE` (a file holding the value, the Docker convention: setting
 both `VAR` and `VAR_FILE` is an error), then a file named `VAR` or `var` in the secrets directory
 (`/run/secrets`, or `CONFLUENCE_KPI_SECRETS_DIR`), then the default. An empty value counts as
-unset, as Compose passes `VAR=` for variables it has no value for. One trailing newline is
-stripped from files, as editors and `echo` add one.
+unset, as Compose passes `VAR=` for variables it has no value for. Whitespace around a file's
+value is stripped, as editors and `echo` add a newline.
+
+Each place is a pydantic-settings source and the order of `Settings.settings_customise_sources`
+is the precedence; pydantic-settings has no source for `VAR_FILE`, so that one is ours.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
-from pydantic import AfterValidator, Field, SecretStr, ValidationError, field_validator
-from pydantic_core import ErrorDetails
+from pydantic import (
+    AfterValidator,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+from pydantic.fields import FieldInfo
+from pydantic_core import ErrorDetails, PydanticCustomError
 from pydantic_settings import (
     BaseSettings,
     DotEnvSettingsSource,
+    EnvSettingsSource,
     PydanticBaseSettingsSource,
+    SecretsSettingsSource,
     SettingsConfigDict,
 )
 
@@ -33,6 +48,12 @@ DOTENV_FILE = Path(".env")
 DEFAULT_CATALOG = Path("config/catalog.yaml")
 
 AuthMode = Literal["basic", "bearer"]
+# The environment `load_settings` reads for this call: the process's, or one given (the demo's
+# and the tests'). pydantic-settings builds its sources in a class method, so the environment
+# reaches them here rather than as an argument.
+_ENVIRONMENT: ContextVar[Mapping[str, str]] = ContextVar("environment")
+# The error type of a variable whose value cannot be had; its message is the whole sentence.
+_UNAVAILABLE = "setting_unavailable"
 
 
 class SettingsError(Exception):
@@ -53,24 +74,22 @@ def _one_token(value: SecretStr) -> SecretStr:
 Token = Annotated[SecretStr, AfterValidator(_one_token)]
 
 
-class Settings(BaseSettings):
-    """Validated settings; build them with `load_settings`, which gathers the values."""
+class _FromTheEnvironment(BaseSettings):
+    """Settings read from the places listed in the module docstring, in that order."""
 
     # hide_input_in_errors: pydantic's own error text would otherwise quote a bad token.
     # validate_default=False: pydantic-settings turns it on, and the defaults need no check.
+    # extra="ignore": `.env` may hold other variables than ours.
     model_config = SettingsConfigDict(
-        frozen=True, hide_input_in_errors=True, extra="forbid", validate_default=False
+        frozen=True,
+        hide_input_in_errors=True,
+        extra="ignore",
+        validate_default=False,
+        case_sensitive=True,
+        env_ignore_empty=True,
+        env_file=DOTENV_FILE,
+        env_file_encoding="utf-8",
     )
-
-    url: str | None = Field(default=None, validation_alias="CONFLUENCE_URL")
-    username: str | None = Field(default=None, validation_alias="CONFLUENCE_USERNAME")
-    api_token: Token | None = Field(default=None, validation_alias="CONFLUENCE_API_TOKEN")
-    pat: Token | None = Field(default=None, validation_alias="CONFLUENCE_PAT")
-    space: str | None = Field(default=None, validation_alias="CONFLUENCE_SPACE")
-    catalog_path: Path = Field(default=DEFAULT_CATALOG, validation_alias="KPI_CONFIG")
-    timeout: float = Field(default=30.0, gt=0, validation_alias="CONFLUENCE_TIMEOUT")
-    verify_tls: bool = Field(default=True, validation_alias="CONFLUENCE_VERIFY_TLS")
-    max_retries: int = Field(default=5, ge=0, validation_alias="CONFLUENCE_MAX_RETRIES")
 
     @classmethod
     def settings_customise_sources(
@@ -81,8 +100,65 @@ class Settings(BaseSettings):
         dotenv_settings: PydanticBaseSettingsSource,
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
-        """Only the values passed in: `load_settings` applies the precedence, in one place."""
-        return (init_settings,)
+        """The places a value comes from, the first that has it winning (module docstring)."""
+        environment = _GivenEnvironmentSource(settings_cls, _ENVIRONMENT.get(os.environ))
+        assert isinstance(dotenv_settings, DotEnvSettingsSource)
+        # `VAR_FILE` and the secrets directory may be set in either of those two places.
+        variables = {
+            name: value
+            for name, value in {**dotenv_settings.env_vars, **environment.env_vars}.items()
+            if value is not None
+        }
+        # `VAR_FILE` comes first, though it ranks after `.env`: it yields a value only where
+        # neither place sets `VAR`, and where one does, the error that both are set must win.
+        return (
+            _FileVariableSource(settings_cls, variables),
+            environment,
+            dotenv_settings,
+            SecretsSettingsSource(
+                settings_cls, secrets_dir=_secrets_dir(variables), case_sensitive=False
+            ),
+        )
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _available(cls, value: object) -> object:
+        """A variable whose value could not be had is an error saying why."""
+        if isinstance(value, _Unavailable):
+            raise PydanticCustomError(_UNAVAILABLE, "{reason}", {"reason": value.reason})
+        return value
+
+
+class Settings(_FromTheEnvironment):
+    """Validated settings; `load_settings` reads them and says every problem at once."""
+
+    url: str | None = Field(default=None, validation_alias="CONFLUENCE_URL")
+    username: str | None = Field(default=None, validation_alias="CONFLUENCE_USERNAME")
+    api_token: Token | None = Field(default=None, validation_alias="CONFLUENCE_API_TOKEN")
+    pat: Token | None = Field(default=None, validation_alias="CONFLUENCE_PAT")
+    space: str | None = Field(default=None, validation_alias="CONFLUENCE_SPACE")
+    catalog_path: Path = Field(default=DEFAULT_CATALOG, validation_alias="KPI_CONFIG")
+    timeout: float = Field(default=30.0, gt=0, validation_alias="CONFLUENCE_TIMEOUT")
+    verify_tls: bool = Field(default=True, validation_alias="CONFLUENCE_VERIFY_TLS")
+    max_retries: int = Field(default=5, ge=0, validation_alias="CONFLUENCE_MAX_RETRIES")
+    # Where secret files are looked for; read by the sources, checked here like any setting.
+    secrets_dir: str | None = Field(default=None, validation_alias=SECRETS_DIR_VARIABLE)
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _every_problem_at_once(cls, values: Any, handler: Callable[[Any], Settings]) -> Settings:
+        """Every value's problems and the auth style's, together, as one `SettingsError`.
+
+        Raised from here since the auth check needs the values as given (a token that was set
+        but is invalid is still set), and a field error must not hide it."""
+        problems = _auth_problems(values) if isinstance(values, Mapping) else []
+        try:
+            settings = handler(values)
+        except ValidationError as invalid:
+            raise SettingsError([_said(error) for error in invalid.errors()] + problems) from None
+        if problems:
+            raise SettingsError(problems)
+        return settings
 
     @field_validator("url")
     @classmethod
@@ -104,6 +180,14 @@ class Settings(BaseSettings):
             raise ValueError(f"is a Confluence Cloud site, so it ends in /wiki: {url}/wiki")
         return url
 
+    @field_validator("secrets_dir")
+    @classmethod
+    def _a_directory(cls, value: str) -> str:
+        """Only a secrets directory that was asked for must exist (the default may not)."""
+        if not Path(value).is_dir():
+            raise ValueError(f"must name a directory, got {value!r}")
+        return value
+
     @property
     def auth_mode(self) -> AuthMode | None:
         """`bearer` with a personal access token (Data Center), `basic` with an API token."""
@@ -112,26 +196,61 @@ class Settings(BaseSettings):
         return "basic" if self.api_token is not None else None
 
 
-class _UnavailableError(Exception):
-    """A variable whose value cannot be had; the message says why."""
+class _CatalogOnly(_FromTheEnvironment):
+    """The catalog's path alone, read the same way as every setting."""
+
+    catalog_path: Path = Field(default=DEFAULT_CATALOG, validation_alias="KPI_CONFIG")
 
 
-_NAMES = tuple(str(field.validation_alias) for field in Settings.model_fields.values())
-_SECRETS = frozenset({"CONFLUENCE_API_TOKEN", "CONFLUENCE_PAT"})
+class _GivenEnvironmentSource(EnvSettingsSource):
+    """pydantic-settings' environment source over a given environment, not only `os.environ`."""
+
+    def __init__(self, settings_cls: type[BaseSettings], environment: Mapping[str, str]) -> None:
+        self._environment = environment
+        super().__init__(settings_cls)
+
+    def _load_env_vars(self) -> Mapping[str, str | None]:
+        # The hook pydantic-settings' own dotenv source overrides the same way.
+        return {name: value for name, value in self._environment.items() if value}
+
+
+class _Unavailable:
+    """A variable whose value cannot be had, and the sentence saying why."""
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+
+
+class _FileVariableSource(PydanticBaseSettingsSource):
+    """`VAR_FILE`: the value of `VAR` in a file (the Docker secrets convention)."""
+
+    def __init__(self, settings_cls: type[BaseSettings], variables: Mapping[str, str]) -> None:
+        super().__init__(settings_cls)
+        self._variables = variables
+
+    def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[Any, str, bool]:
+        """The field's value from its `_FILE` variable; an `_Unavailable` when it cannot be."""
+        name = str(field.validation_alias)
+        file_variable = f"{name}_FILE"
+        if file_variable not in self._variables:
+            return None, name, False
+        if name in self._variables:
+            return _Unavailable(f"{name} and {file_variable} are both set: keep one"), name, False
+        return _read(Path(self._variables[file_variable]), file_variable), name, False
+
+    def __call__(self) -> dict[str, Any]:
+        found = {}
+        for field_name, field in self.settings_cls.model_fields.items():
+            value, name, _ = self.get_field_value(field, field_name)
+            if value is not None:
+                found[name] = value
+        return found
 
 
 def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     """The settings from `env` (default: the process environment) and the places listed above."""
-    values, problems = _gather(os.environ if env is None else env)
-    settings: Settings | None = None
-    try:
-        settings = Settings.model_validate(values)
-    except ValidationError as invalid:
-        problems += [_said(error) for error in invalid.errors()]
-    problems += _auth_problems(values)
-    if problems or settings is None:
-        raise SettingsError(problems)
-    return settings
+    with _environment(os.environ if env is None else env):
+        return Settings()
 
 
 def catalog_path(env: Mapping[str, str] | None = None) -> Path:
@@ -139,78 +258,51 @@ def catalog_path(env: Mapping[str, str] | None = None) -> Path:
 
     `validate` checks the catalog whatever else is wrong, so that one run shows every problem.
     """
-    values, _ = _gather(os.environ if env is None else env)
-    return Path(values.get("KPI_CONFIG", DEFAULT_CATALOG))
-
-
-def _gather(environ: Mapping[str, str]) -> tuple[dict[str, str], list[str]]:
-    """Each variable's raw value from the first place that has it, and what could not be read."""
-    variables = _variables(environ)
-    problems: list[str] = []
-    secrets_dir = _secrets_dir(variables, problems)
-    values: dict[str, str] = {}
-    for name in _NAMES:
+    with _environment(os.environ if env is None else env):
         try:
-            value = _value_of(name, variables, secrets_dir)
-        except _UnavailableError as unavailable:
-            problems.append(str(unavailable))
-            continue
-        if value is not None:
-            values[name] = value
-    return values, problems
+            return _CatalogOnly().catalog_path
+        except ValidationError:
+            return DEFAULT_CATALOG
 
 
-def _variables(environ: Mapping[str, str]) -> dict[str, str]:
-    """The environment over `.env`: a variable set explicitly wins, as everywhere else."""
-    dotenv = DotEnvSettingsSource(Settings, env_file=DOTENV_FILE, case_sensitive=True).env_vars
-    merged = {**dotenv, **environ}
-    return {name: value for name, value in merged.items() if value}
-
-
-def _secrets_dir(variables: Mapping[str, str], problems: list[str]) -> Path | None:
-    """The directory of secret files; only a directory that was asked for must exist."""
-    asked = variables.get(SECRETS_DIR_VARIABLE)
-    if asked is None:
-        return DEFAULT_SECRETS_DIR if DEFAULT_SECRETS_DIR.is_dir() else None
-    if not Path(asked).is_dir():
-        problems.append(f"{SECRETS_DIR_VARIABLE} must name a directory, got {asked!r}")
-        return None
-    return Path(asked)
-
-
-def _value_of(name: str, variables: Mapping[str, str], secrets_dir: Path | None) -> str | None:
-    """One variable's value from the first place that has it (see the module docstring)."""
-    file_variable = f"{name}_FILE"
-    if name in variables and file_variable in variables:
-        raise _UnavailableError(f"{name} and {file_variable} are both set: keep one")
-    if name in variables:
-        return variables[name]
-    if file_variable in variables:
-        return _read(Path(variables[file_variable]), file_variable)
-    if secrets_dir is not None:
-        for file_name in (name, name.lower()):
-            if (secrets_dir / file_name).is_file():
-                return _read(secrets_dir / file_name, f"the secret file {file_name}")
-    return None
-
-
-def _read(path: Path, origin: str) -> str:
-    """A file's text less one trailing newline; `origin` names it in the error."""
+@contextmanager
+def _environment(environment: Mapping[str, str]) -> Iterator[None]:
+    """The environment the settings' sources read while this block runs."""
+    token = _ENVIRONMENT.set(environment)
     try:
-        text = path.read_text(encoding="utf-8")
+        yield
+    finally:
+        _ENVIRONMENT.reset(token)
+
+
+def _secrets_dir(variables: Mapping[str, str]) -> Path | None:
+    """The directory of secret files, if there is one (a missing one asked for is an error)."""
+    asked = variables.get(SECRETS_DIR_VARIABLE)
+    directory = DEFAULT_SECRETS_DIR if asked is None else Path(asked)
+    return directory if directory.is_dir() else None
+
+
+def _read(path: Path, origin: str) -> str | _Unavailable:
+    """A file's text less surrounding whitespace; `origin` names it when it cannot be read."""
+    try:
+        return path.read_text(encoding="utf-8").strip()
     except (OSError, UnicodeDecodeError) as error:
         reason = error.strerror if isinstance(error, OSError) else "it is not UTF-8 text"
-        raise _UnavailableError(f"{origin} ({path}) cannot be read: {reason}") from None
-    return text.removesuffix("\n").removesuffix("\r")
+        return _Unavailable(f"{origin} ({path}) cannot be read: {reason}")
 
 
 def _said(error: ErrorDetails) -> str:
     """A validation error as a sentence naming the variable; a secret's value is never shown."""
+    if error["type"] == _UNAVAILABLE:
+        return error["msg"]
     name = str(error["loc"][0])  # every field is flat, so the location is the variable
     return f"{name} {describe(error, show_input=name not in _SECRETS)}"
 
 
-def _auth_problems(values: Mapping[str, str]) -> list[str]:
+_SECRETS = frozenset({"CONFLUENCE_API_TOKEN", "CONFLUENCE_PAT"})
+
+
+def _auth_problems(values: Mapping[str, object]) -> list[str]:
     """Exactly one auth style: username + API token (Cloud) or a PAT (Data Center)."""
     username, token, pat = (
         name in values for name in ("CONFLUENCE_USERNAME", "CONFLUENCE_API_TOKEN", "CONFLUENCE_PAT")

@@ -15,10 +15,10 @@ from __future__ import annotations
 import difflib
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from pathlib import Path
 
 from confluence_kpi.catalog import Catalog
 from confluence_kpi.confluence import (
@@ -31,14 +31,21 @@ from confluence_kpi.confluence import (
     TitleTakenError,
 )
 from confluence_kpi.manual import MEASUREMENT
-from confluence_kpi.memory import PROPERTY_KEY, PageKey, PageMemory, read_memory
+from confluence_kpi.memory import (
+    PROPERTY_KEY,
+    SCHEMA_VERSION,
+    PageKey,
+    PageMemory,
+    read_memory,
+)
 from confluence_kpi.model import ManualRow, Note, Status
 from confluence_kpi.pages.canonical import canonical
 from confluence_kpi.pages.cells import keep_cells
 from confluence_kpi.pages.layout import compose, edited_bot_blocks, managed_signatures
 from confluence_kpi.pages.merge import FieldChange, Prefer
 from confluence_kpi.pages.parse import Unreadable
-from confluence_kpi.pages.render import UnreadableEdit, load_strings, render_retired_panel
+from confluence_kpi.pages.render import UnreadableEdit, render_retired_panel
+from confluence_kpi.pages.strings import load_strings
 from confluence_kpi.periods import local_date
 from confluence_kpi.pipeline import (
     BOT_LABEL,
@@ -138,52 +145,6 @@ class SyncReport:
     def counts(self) -> dict[str, int]:
         """Pages per action, every action listed."""
         return {action.value: sum(p.action is action for p in self.pages) for action in Action}
-
-    def as_json(self) -> dict[str, Any]:
-        """The report as plain JSON data."""
-        return {
-            "dry_run": self.dry_run,
-            "summary": self.counts(),
-            "requests": self.requests,
-            "kpi_errors": self.kpi_errors,
-            "kpi_status": {kpi_id: status.value for kpi_id, status in self.kpi_status.items()},
-            "edits": [
-                {
-                    "kind": e.key.kind,
-                    "id": e.key.id,
-                    "field": e.change.field,
-                    "old": e.change.old,
-                    "new": e.change.new,
-                    "origin": e.change.origin.value,
-                }
-                for e in self.edits
-            ],
-            "unreadable": [
-                {"kind": k.kind, "id": k.id, "field": u.field, "text": u.text, "reason": u.reason}
-                for k, u in self.unreadable
-            ],
-            "data_warnings": [
-                {
-                    "kpi": w.kpi_id,
-                    "code": w.note.code.value,
-                    "values": dict(w.note.values),
-                    "message": w.message,
-                }
-                for w in self.data_warnings
-            ],
-            "pages": [
-                {
-                    "kind": p.key.kind,
-                    "id": p.key.id,
-                    "title": p.title,
-                    "action": p.action.value,
-                    "reason": p.reason,
-                    "page_id": p.page_id,
-                }
-                | ({"diff": p.diff} if p.diff is not None else {})
-                for p in self.pages
-            ],
-        }
 
 
 @dataclass(frozen=True)
@@ -300,6 +261,7 @@ class Syncer:
     replan: Callable[[PageKey, str], Plan]  # the plan again, with this page's body read now
     deleted: set[PageKey] = field(default_factory=set)
     locale: str = "en"
+    templates: Path | None = None  # the catalog's own templates directory
     dry_run: bool = False
     show_diff: bool = False
     ids: dict[PageKey, str] = field(default_factory=dict)
@@ -317,6 +279,8 @@ class Syncer:
             if found is None:
                 return self._create(want)
             self.ids[want.key] = found.page.id
+            if found.memory.newer:
+                return _left_to_a_newer_version(want.key, found)
             return self._update(want, found)
         except ConfluenceError as exc:
             return PageResult(want.key, want.title, Action.FAILED, reason=str(exc))
@@ -324,6 +288,8 @@ class Syncer:
     def retire(self, key: PageKey, found: Observed) -> PageResult:
         """Mark a page whose KPI, goal or team left the catalog; never delete it (rule 1)."""
         page, memory = found.page, found.memory
+        if memory.newer:
+            return _left_to_a_newer_version(key, found)
         if memory.retired:
             self._add_labels(page, {RETIRED_LABEL})
             return PageResult(key, page.title, Action.UNCHANGED, "retired earlier", page.id)
@@ -331,7 +297,7 @@ class Syncer:
             return PageResult(key, page.title, Action.RETIRED, "no longer in the catalog", page.id)
         try:
             current = self.gateway.get_page(page.id, expand=("body.storage",))
-            panel = render_retired_panel(self.locale)
+            panel = render_retired_panel(self.locale, self.templates)
             updated = self.gateway.update_page(
                 current,
                 current.title,
@@ -342,11 +308,12 @@ class Syncer:
             # catalog, the next render drops it again.
             self._remember(
                 key,
-                replace(
-                    memory,
-                    page_version=updated.version,
-                    retired=True,
-                    blocks=(*managed_signatures(panel), *memory.blocks),
+                memory.model_copy(
+                    update={
+                        "page_version": updated.version,
+                        "retired": True,
+                        "blocks": (*managed_signatures(panel), *memory.blocks),
+                    }
                 ),
             )
             self._add_labels(page, {RETIRED_LABEL})
@@ -556,6 +523,7 @@ def run_sync(
         replan,
         deleted=deleted,
         locale=catalog.locale,
+        templates=catalog.templates,
         dry_run=dry_run,
         show_diff=show_diff,
     )
@@ -602,11 +570,22 @@ def _update_index(syncer: Syncer) -> None:
     """Keep every managed page's id in the root's memory, so a page whose label a person
     removed is still found (one property write, only when pages came or went)."""
     memory = syncer.memories.get(_ROOT)
-    if syncer.dry_run or memory is None or _ROOT not in syncer.ids:
+    if syncer.dry_run or memory is None or memory.newer or _ROOT not in syncer.ids:
         return
     index = {str(key): page_id for key, page_id in sorted(syncer.ids.items()) if key != _ROOT}
     if dict(memory.index) != index:
-        syncer._remember(_ROOT, replace(memory, index=index))
+        syncer._remember(_ROOT, memory.model_copy(update={"index": index}))
+
+
+def _left_to_a_newer_version(key: PageKey, found: Observed) -> PageResult:
+    """A page whose memory a newer version of the bot wrote: this one does not know all that
+    memory says, so it neither overwrites the page nor makes a second one; the run fails on it
+    until the bot that runs is upgraded."""
+    reason = (
+        f"written by a newer confluence-kpi (memory schema {found.memory.schema_version}, "
+        f"this version knows {SCHEMA_VERSION}): left as it is; upgrade confluence-kpi"
+    )
+    return PageResult(key, found.page.title, Action.FAILED, reason, found.page.id)
 
 
 def _keys(catalog: Catalog) -> list[PageKey]:
@@ -673,10 +652,10 @@ def _memory(
     want: DesiredPage, version: int, title: str, index: Mapping[str, str] | None = None
 ) -> PageMemory:
     """What the bot remembers of a page it wrote (or confirmed) at `version`."""
-    return PageMemory(
-        key=want.key,
-        page_version=version,
-        digest=want.digest,
+    return PageMemory.of(
+        want.key,
+        version,
+        want.digest,
         title=title,
         wanted_title=want.title,
         fields=want.fields,

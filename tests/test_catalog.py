@@ -1029,3 +1029,35 @@ def test_a_target_or_baseline_outside_the_kpis_own_limits_is_an_error(
 def test_period_column_without_sprint_grain_is_an_error(tmp_path: Path) -> None:
     path = write(tmp_path, HEAD + KPI + "    period_column: sprint_start\n")
     assert [p.message for p in errors_in(path)] == ["period_column is only used with grain: sprint"]
+
+
+def test_templates_directory_is_taken_from_the_catalogs_directory(tmp_path: Path) -> None:
+    (tmp_path / "brand").mkdir()
+    path = write(tmp_path, HEAD + "templates: brand\n")
+
+    assert load_catalog(path).templates == tmp_path / "brand"
+
+
+def test_a_template_error_is_a_catalog_problem_naming_the_template_and_its_line(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "brand").mkdir()
+    (tmp_path / "brand" / "root.xml.j2").write_text("<p>{{ teams }}</p>\n{% if %}\n")
+    path = write(tmp_path, HEAD + "templates: brand\n")
+
+    _, problems = check_catalog(path)
+
+    assert [str(problem) for problem in problems] == [
+        f"{path}:8: templates has an error: {tmp_path / 'brand' / 'root.xml.j2'}:2: "
+        "Expected an expression, got 'end of statement block'"
+    ]
+
+
+def test_a_missing_templates_directory_is_a_catalog_problem(tmp_path: Path) -> None:
+    path = write(tmp_path, HEAD + "templates: brand\n")
+
+    _, problems = check_catalog(path)
+
+    assert [problem.message for problem in problems] == [
+        f"templates has an error: {tmp_path / 'brand'}: no such directory"
+    ]

@@ -8,7 +8,7 @@ from confluence_kpi.model import ManualRow
 
 def test_typed_rows_are_remembered_as_typed() -> None:
     rows = (ManualRow("Q3 2026", "84.6", "wave 3"), ManualRow("wk 48 2026", "", ""))
-    memory = PageMemory(PageKey("kpi", "satisfaction"), 3, "digest", rows=rows)
+    memory = PageMemory.of(PageKey("kpi", "satisfaction"), 3, "digest", rows=rows)
 
     again = read_memory(memory.to_json())
 
@@ -17,7 +17,7 @@ def test_typed_rows_are_remembered_as_typed() -> None:
 
 
 def test_rows_remembered_before_they_were_kept_as_typed_are_still_read() -> None:
-    value = PageMemory(PageKey("kpi", "satisfaction"), 3, "digest").to_json()
+    value = PageMemory.of(PageKey("kpi", "satisfaction"), 3, "digest").to_json()
     value["rows"] = [
         {"label": "2026-Q3", "day": "2026-07-01", "value": 85.0, "comment": "", "text": ""},
         {"label": "soon", "day": None, "value": None, "comment": "ask", "text": "lots"},
@@ -27,3 +27,53 @@ def test_rows_remembered_before_they_were_kept_as_typed_are_still_read() -> None
 
     assert memory is not None
     assert memory.rows == (ManualRow("2026-Q3", "85"), ManualRow("soon", "lots", "ask"))
+
+
+def test_the_property_value_reads_back_as_the_same_memory() -> None:
+    memory = PageMemory.of(
+        PageKey("root", "root"),
+        7,
+        "digest",
+        title="KPI handbook",
+        fields={"owner": "Jane", "target": {"value": 2.0, "date": "2027-06-30"}},
+        blocks=("h2:Notes",),
+        index={"kpi uptime": "123"},
+    )
+
+    value = memory.to_json()
+
+    assert value["schema"] == 1
+    assert (value["kind"], value["id"], value["page_version"]) == ("root", "root", 7)
+    assert "rows" not in value  # what most pages never have is left out
+    assert read_memory(value) == memory
+
+
+def test_a_damaged_field_reads_as_unset_and_the_page_stays_known() -> None:
+    value = PageMemory.of(PageKey("kpi", "uptime"), 3, "digest", blocks=("a",)).to_json()
+    value.update(fields="not a mapping", blocks=[1, 2], retired="yes")
+
+    memory = read_memory(value)
+
+    assert memory is not None
+    assert memory.key == PageKey("kpi", "uptime")
+    assert (memory.fields, memory.blocks, memory.retired) == ({}, (), False)
+
+
+def test_a_value_without_an_identity_is_not_the_bots() -> None:
+    value = PageMemory.of(PageKey("kpi", "uptime"), 3, "digest").to_json()
+
+    assert read_memory({**value, "kind": "dashboard"}) is None
+    assert read_memory({**value, "page_version": "3"}) is None
+    assert read_memory("confluence-kpi") is None
+
+
+def test_a_memory_of_a_newer_schema_is_known_as_newer() -> None:
+    value = PageMemory.of(PageKey("kpi", "uptime"), 3, "digest").to_json()
+
+    newer = read_memory({**value, "schema": 2, "learnt_later": True})
+    current = read_memory(value)
+
+    assert newer is not None
+    assert current is not None
+    assert newer.newer
+    assert not current.newer

@@ -281,3 +281,26 @@ def test_catalog_path_is_found_even_when_other_settings_are_broken(isolated: Pat
 
     assert catalog_path(broken) == Path("mine.yaml")
     assert catalog_path(env(isolated)) == Path("config/catalog.yaml")
+
+
+def test_dotenv_may_hold_other_variables_and_file_variables(isolated: Path, tmp_path: Path) -> None:
+    token_file = tmp_path / "pat.txt"
+    token_file.write_text(TOKEN + "\n", encoding="utf-8")
+    (tmp_path / ".env").write_text(
+        f"EDITOR=vim\nCONFLUENCE_URL=http://wiki\nCONFLUENCE_PAT_FILE={token_file}\n",
+        encoding="utf-8",
+    )
+
+    settings = load_settings(env(isolated))
+
+    assert settings.pat is not None
+    assert settings.pat.get_secret_value() == TOKEN
+
+
+def test_secrets_dir_may_be_named_in_dotenv(tmp_path: Path) -> None:
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "CONFLUENCE_SPACE").write_text("FROM-SECRET\n", encoding="utf-8")
+    (tmp_path / ".env").write_text(f"CONFLUENCE_KPI_SECRETS_DIR={elsewhere}\n", encoding="utf-8")
+
+    assert load_settings({}).space == "FROM-SECRET"

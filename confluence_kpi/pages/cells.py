@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable
 
 from lxml import etree
 
-from confluence_kpi.pages.render import load_strings
+from confluence_kpi.pages.strings import load_strings
 from confluence_kpi.pages.values import normalise
 
 _AC = "http://atlassian.com/content"

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 
 from confluence_kpi.pages.blocks import bot_blocks, carry_over, signature, split_blocks
 from confluence_kpi.pages.canonical import StorageFormatError, canonical
-from confluence_kpi.pages.render import LOCALES, load_strings
+from confluence_kpi.pages.strings import LOCALES, load_strings
 
 _TAG = re.compile(r"<[^>]*>")
 # The Notes heading in any page language, however an editor decorated it: attributes such as

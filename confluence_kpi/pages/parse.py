@@ -26,7 +26,7 @@ from confluence_kpi.model import Grain
 # table for both readers of storage format.
 from confluence_kpi.pages.canonical import _ENTITY, AC, AT, RI, _numeric_entity
 from confluence_kpi.pages.format import clean_text
-from confluence_kpi.pages.render import LOCALES, load_strings
+from confluence_kpi.pages.strings import LOCALES, load_strings
 from confluence_kpi.pages.values import (
     MAX_VALUE_TEXT,
     normalise,

@@ -1,9 +1,10 @@
 """Renders KPI, goal, team and root pages to Confluence storage format from Jinja2 templates.
 
-The templates live in `page_templates/` at the repository root, next to `confluence_kpi/`
-(packaging them into the wheel is left to the build). Rendering is a pure function of its
-arguments: no clock, no I/O beyond reading the templates, stable order, so an unchanged
-input renders byte-identical pages.
+The templates live in `page_templates/` at the repository root and ship in the package; a
+catalog may name its own templates directory over them (`pages.templates`, `pages.strings`).
+Rendering is a pure function of its arguments, the templates directory among them: no clock,
+no I/O beyond reading the templates, stable order, so an unchanged input renders
+byte-identical pages.
 
 Escaping: autoescape is on and `_finalize` strips what XML 1.0 forbids from every printed
 string. Values from catalogs, sources or pages must therefore reach the output through
@@ -19,12 +20,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
 from zoneinfo import ZoneInfo
-
-import jinja2
-import yaml
-from markupsafe import Markup
 
 from confluence_kpi.model import (
     PAGE_SOURCE,
@@ -34,20 +30,13 @@ from confluence_kpi.model import (
     GoalEvaluation,
     KpiDefinition,
     ManualRow,
-    Status,
     Team,
     TeamEvaluation,
 )
-from confluence_kpi.pages.format import (
-    Formatter,
-    SourceLabel,
-    Strings,
-    clean_text,
-    status_colour,
-)
+from confluence_kpi.pages.format import Formatter, SourceLabel, clean_text
+from confluence_kpi.pages.strings import load_strings
+from confluence_kpi.pages.templates import VARIABLES, environment, render
 
-TEMPLATE_DIR = Path(__file__).resolve().parents[2] / "page_templates"
-LOCALES = ("en", "nl")
 MAX_TITLE = 255  # Confluence's limit on page titles
 
 _WHITESPACE = re.compile(r"\s+")
@@ -60,7 +49,8 @@ class PageContext:
     The title mappings (id -> current page title) come from the sync, which knows the pages'
     titles as they are now; an id missing from them is shown as plain text, not a link.
     `kpi_names` names KPIs in formulas (by the id a formula writes, `-` as `_`); `sources`
-    says where each source's data comes from; `bands` are the catalog's pace bands.
+    says where each source's data comes from; `bands` are the catalog's pace bands;
+    `templates` the catalog's own templates directory.
     """
 
     space_key: str
@@ -73,21 +63,23 @@ class PageContext:
     kpi_names: Mapping[str, str] = field(default_factory=dict)
     sources: Mapping[str, SourceLabel] = field(default_factory=dict)
     bands: Bands = field(default_factory=Bands)
+    # The catalog's own templates directory, over the shipped templates; None: shipped only.
+    templates: Path | None = None
 
 
-def kpi_title(kpi: KpiDefinition, locale: str = "en") -> str:
+def kpi_title(kpi: KpiDefinition, locale: str = "en", templates: Path | None = None) -> str:
     """The title of a KPI's page, "KPI: First response time"."""
-    return _title("title.kpi", kpi.name, locale)
+    return _title("title.kpi", kpi.name, locale, templates)
 
 
-def goal_title(goal: Goal, locale: str = "en") -> str:
+def goal_title(goal: Goal, locale: str = "en", templates: Path | None = None) -> str:
     """The title of a goal's page, "Goal: Answer within 2 hours ..."."""
-    return _title("title.goal", goal.title, locale)
+    return _title("title.goal", goal.title, locale, templates)
 
 
-def team_title(team: Team, locale: str = "en") -> str:
+def team_title(team: Team, locale: str = "en", templates: Path | None = None) -> str:
     """The title of a team's overview page, "Team: Customer service"."""
-    return _title("title.team", team.name, locale)
+    return _title("title.team", team.name, locale, templates)
 
 
 @dataclass(frozen=True)
@@ -182,72 +174,32 @@ def render_root_page(
     return _render("root.xml.j2", ctx, teams=teams, tevs=tevs, kpis=kpis, goals=goals_by_id)
 
 
-def render_retired_panel(locale: str) -> str:
+def render_retired_panel(locale: str, templates: Path | None = None) -> str:
     """The warning panel put on top of a page that left the catalog (its body stays below)."""
-    strings = load_strings(locale)
-    template = _environment().get_template("retired.xml.j2")
-    return template.render(t=strings.tree).strip() + "\n"
+    values = {"t": load_strings(locale, templates).tree}
+    return render(environment(templates), "retired.xml.j2", values).strip() + "\n"
 
 
 def _render(template: str, ctx: PageContext, **values: object) -> str:
-    strings = load_strings(ctx.locale)
-    return (
-        _environment()
-        .get_template(template)
-        .render(
-            ctx=ctx, t=strings.tree, fmt=_formatter(ctx.locale, ctx.zone, ctx.space_key), **values
-        )
+    """A page template rendered with the context's texts and formatter, and `values`."""
+    strings = load_strings(ctx.locale, ctx.templates)
+    fmt = _formatter(ctx.locale, ctx.zone, ctx.space_key, ctx.templates)
+    # The names `template_problems` checks a catalog's templates against.
+    assert VARIABLES[template] == {"ctx", "t", "fmt", *values}, template
+    return render(
+        environment(ctx.templates), template, {"ctx": ctx, "t": strings.tree, "fmt": fmt, **values}
     )
 
 
 @lru_cache(maxsize=8)
-def _formatter(locale: str, zone: ZoneInfo, space_key: str) -> Formatter:
-    """The formatter of a locale, zone and space, shared by every page rendered for them."""
-    return Formatter(load_strings(locale), zone, space_key)
+def _formatter(locale: str, zone: ZoneInfo, space_key: str, templates: Path | None) -> Formatter:
+    """The formatter of a locale, zone, space and templates, shared by every page rendered
+    for them."""
+    return Formatter(load_strings(locale, templates), zone, space_key)
 
 
-def _title(path: str, name: str, locale: str) -> str:
+def _title(path: str, name: str, locale: str, templates: Path | None) -> str:
     """A page title: one line of clean text, cut to Confluence's length limit."""
-    title = load_strings(locale).say(path, name=_WHITESPACE.sub(" ", clean_text(name)).strip())
+    strings = load_strings(locale, templates)
+    title = strings.say(path, name=_WHITESPACE.sub(" ", clean_text(name)).strip())
     return title if len(title) <= MAX_TITLE else title[: MAX_TITLE - 1] + "…"
-
-
-@lru_cache(maxsize=len(LOCALES))
-def load_strings(locale: str) -> Strings:
-    """The fixed texts of a locale, read once from `page_templates/strings/<locale>.yaml`."""
-    if locale not in LOCALES:
-        raise ValueError(f"unknown page locale {locale!r}; known: {', '.join(LOCALES)}")
-    path = TEMPLATE_DIR / "strings" / f"{locale}.yaml"
-    with path.open(encoding="utf-8") as file:
-        return Strings(locale, yaml.safe_load(file))
-
-
-@lru_cache(maxsize=1)
-def _environment() -> jinja2.Environment:
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(TEMPLATE_DIR),
-        # Templates are part of the installed package: checking their files for changes
-        # before every page (two stat calls each) buys nothing.
-        auto_reload=False,
-        autoescape=True,
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        finalize=_finalize,
-    )
-    env.filters["say"] = _say
-    env.globals["status_colour"] = status_colour
-    env.globals["statuses"] = tuple(Status)
-    return env
-
-
-def _finalize(value: Any) -> Any:
-    """Clean every printed string; markup built by the templates passes untouched."""
-    if isinstance(value, str) and not isinstance(value, Markup):
-        return clean_text(value)
-    return value
-
-
-def _say(template: str, **values: str) -> str:
-    """A localised sentence with its placeholders filled in; plain text, escaped on output."""
-    return template.format_map(values)

@@ -13,7 +13,7 @@ from functools import lru_cache
 from string import Formatter
 
 from confluence_kpi.model import Grain
-from confluence_kpi.pages.render import LOCALES, load_strings
+from confluence_kpi.pages.strings import LOCALES, load_strings
 from confluence_kpi.periods import MONDAY, period_index, period_label, period_start
 
 MAX_VALUE_TEXT = 200  # longer text is no number or date a person typed; refuse it unread

@@ -124,6 +124,18 @@ class Wiki:
         value: dict[str, Any] = self.page(title)["metadata"]["properties"][PROPERTY]["value"]
         return value
 
+    def set_memory(self, title: str, value: dict[str, Any]) -> None:
+        """Write the bot's property of the page with this title, as another program would."""
+        prop = self.page(title)["metadata"]["properties"][PROPERTY]
+        url = f"{self.server.base_url}/rest/api/content/{self.page_id(title)}/property/{PROPERTY}"
+        payload = {
+            "key": PROPERTY,
+            "value": value,
+            "version": {"number": prop["version"]["number"] + 1},
+        }
+        response = self.session.put(url, json=payload, timeout=10)
+        assert response.status_code == 200, response.text
+
     def parent_title(self, title: str) -> str:
         """The title of the page's parent."""
         return str(self.page(title)["ancestors"][-1]["title"])

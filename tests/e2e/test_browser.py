@@ -21,6 +21,7 @@ import pytest
 from confluence_kpi.catalog import load_catalog
 from confluence_kpi.confluence import Gateway
 from confluence_kpi.demo import DEMO_AS_OF, DEMO_CATALOG
+from confluence_kpi.report import JsonReport
 from confluence_kpi.runner import Setup, sync_once
 from confluence_kpi.sandbox import SandboxConfig, SandboxServer
 from confluence_kpi.sandbox.config import SpaceSpec
@@ -75,7 +76,7 @@ def demo() -> Iterator[dict[str, dict[str, str]]]:
             )
             gateway = Gateway(server.base_url, username=ADMIN[0], api_token=ADMIN[1])
             report = sync_once(Setup(catalog, gateway), now=DEMO_AS_OF)
-            assert not report.failed, report.as_json()
+            assert not report.failed, JsonReport.of(report).model_dump()
             addresses[locale] = {}
             for title in PAGES:
                 title = title.format(goal=GOAL_WORD[locale])

@@ -87,6 +87,29 @@ def test_page_deleted_in_confluence_is_created_again_and_reported(cli: Cli, wiki
     assert set(cli.sync("--report", "json").actions().values()) == {"unchanged"}
 
 
+def test_page_remembered_by_a_newer_version_is_left_alone_and_reported(
+    cli: Cli, wiki: Wiki, catalog_dir: Path
+) -> None:
+    assert cli.sync().code == 0
+    newer = {**wiki.memory(UPTIME), "schema": 2, "learnt_later": ["something"]}
+    wiki.set_memory(UPTIME, newer)
+    before = wiki.page(UPTIME)
+    lower_november_uptime(catalog_dir / "ops.csv")
+
+    run = cli.sync("--report", "json")
+
+    assert run.code == 1, run.err
+    assert run.actions()["kpi uptime"] == "failed"
+    assert run.reasons()["kpi uptime"].startswith(
+        "written by a newer confluence-kpi (memory schema 2, this version knows 1)"
+    )
+    after = wiki.page(UPTIME)
+    assert after["version"] == before["version"]
+    assert after["body"] == before["body"]
+    assert wiki.memory(UPTIME) == newer
+    assert wiki.titles()[UPTIME] == 1
+
+
 def test_kpi_removed_from_catalog_is_retired_not_deleted(
     cli: Cli, wiki: Wiki, catalog: Path
 ) -> None:

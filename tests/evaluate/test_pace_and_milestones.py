@@ -164,6 +164,28 @@ def test_derived_kpis_come_after_their_inputs_and_cycles_are_refused() -> None:
         evaluation_order(loop)
 
 
+def test_kpis_ready_together_keep_their_catalog_order() -> None:
+    total = kpi(id="total", source="", formula="c + a")
+    kpis = [kpi(id="c"), total, kpi(id="a"), kpi(id="b")]
+
+    assert [k.id for k in evaluation_order(kpis)] == ["c", "a", "b", "total"]
+
+
+def test_a_loop_is_named_as_the_formulas_read_from_its_first_kpi_in_the_catalog() -> None:
+    loop = [
+        kpi(id="other"),
+        kpi(id="p", source="", formula="q + other"),
+        kpi(id="r", source="", formula="p"),
+        kpi(id="q", source="", formula="r"),
+    ]
+
+    with pytest.raises(CycleError) as raised:
+        evaluation_order(loop)
+
+    assert raised.value.cycle == ("p", "q", "r", "p")
+    assert str(raised.value) == "formulas depend on each other in a loop: p -> q -> r -> p"
+
+
 def judged(kpi_id: str, status: Status) -> Evaluation:
     """An evaluation reduced to its status."""
     return Evaluation(kpi_id, utc(2026, 3, 1), status, None, None, None, (), None)

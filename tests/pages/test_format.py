@@ -9,7 +9,7 @@ import jinja2
 import pytest
 
 from confluence_kpi.pages.format import Formatter
-from confluence_kpi.pages.render import load_strings
+from confluence_kpi.pages.strings import load_strings
 
 from .factories import make_kpi
 

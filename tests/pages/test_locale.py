@@ -14,7 +14,8 @@ from confluence_kpi.evaluate import note
 from confluence_kpi.model import Change, Grain, NoteCode, Period
 from confluence_kpi.pages import render_kpi_page
 from confluence_kpi.pages.format import Formatter
-from confluence_kpi.pages.render import TEMPLATE_DIR, load_strings
+from confluence_kpi.pages.strings import load_strings
+from confluence_kpi.shipped import TEMPLATE_DIR
 
 from .factories import (
     TEAM,

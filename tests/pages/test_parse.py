@@ -26,7 +26,7 @@ from confluence_kpi.pages.parse import (
     parse_goal_page,
     parse_kpi_page,
 )
-from confluence_kpi.pages.render import load_strings
+from confluence_kpi.pages.strings import load_strings
 from confluence_kpi.pages.values import normalise, parse_date, parse_number
 
 from .factories import TEAM, make_context, make_evaluation, make_goal, make_kpi
