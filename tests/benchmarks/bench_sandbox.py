@@ -22,6 +22,12 @@ PAGES = 2000
 GETS = 600
 SEARCHES = 40
 AUTH = ("admin", "admin")
+# One page of the search the sync's listing makes: 50 bodies of the bot's pages.
+SEARCH: dict[str, str | int] = {
+    "cql": 'space = KPI AND label = "kpi" ORDER BY title',
+    "limit": 50,
+    "expand": "body.storage,version",
+}
 BODY = (
     '<p>Kept by confluence-kpi.</p><ac:structured-macro ac:name="details"><ac:rich-text-body>'
     "<table><tbody><tr><th><p>Status</p></th><td><p>"
@@ -99,11 +105,7 @@ def measure(label: str, start: Callable[[], AbstractContextManager[str]]) -> Non
         def cql_page() -> None:
             response = session.get(
                 f"{base}/rest/api/content/search",
-                params={
-                    "cql": 'space = KPI AND label = "kpi" ORDER BY title',
-                    "limit": 50,
-                    "expand": "body.storage,version",
-                },
+                params=SEARCH,
             )
             response.raise_for_status()
             assert len(response.json()["results"]) == 50

@@ -519,6 +519,7 @@ def bench_naive(
     scale = len(pages) / len(sample)
     with sandbox(latency_ms) as server:
         home = gateway_of(server).check_space("KPI").homepage_id or ""
+        # atlassian-python-api's constructor has no annotations; the instance is typed all the same.
         client = Confluence(  # type: ignore[no-untyped-call]
             url=server.base_url, username=AUTH[0], password=AUTH[1], cloud=False
         )

@@ -3,13 +3,14 @@ changed."""
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from confluence_kpi.sandbox import SandboxServer
-from confluence_kpi.sandbox.database import Database
+from confluence_kpi.sandbox.database import Change, Database
 
 from .helpers import Api
 
@@ -61,7 +62,7 @@ def test_a_failed_commit_changes_neither_memory_nor_file(
     calls = {"n": 0}
     original = Database._apply
 
-    def crash_on_second_change(cur, change):  # type: ignore[no-untyped-def]
+    def crash_on_second_change(cur: sqlite3.Cursor, change: Change) -> None:
         calls["n"] += 1
         if calls["n"] == 2:
             raise OSError("disk gone")
