@@ -386,7 +386,12 @@ def test_every_error_is_reported_at_once() -> None:
         46,
         46,
     ]
-    assert (9, "error", "type must be one of csv, sql, static (got 'xls')") in found
+    assert (
+        9,
+        "error",
+        "type must be one of csv, sql, static (got 'xls'): the built-in source types and those "
+        "installed plugins add",
+    ) in found
     assert (16, "error", "team 'suport' is not defined under teams (did you mean 'support'?)") in (
         found
     )
