@@ -13,7 +13,7 @@ import re
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import date, time, timedelta
+from datetime import date
 from itertools import pairwise
 from pathlib import Path
 from typing import Annotated, Any, Literal, TypeVar
@@ -58,13 +58,17 @@ from confluence_kpi.plugins import PluginError, load_plugin, plugin_types
 MAX_FILE_BYTES = 5 * 1024 * 1024
 MAX_GOAL_KPIS = 5  # more than this and a goal has no focus (reference/kpi-domain.md)
 DEFAULT_TEAM_KPIS = 10  # the catalog's `max_team_kpis` when not set
+# Settings a catalog may hold for a feature still to come, with the reason they do nothing:
+# accepted, so that such a catalog keeps loading, and warned about, so nobody counts on them.
+NOT_USED_YET = {
+    "schedule": "each `sync` is one pass, run on a schedule of your own (cron, a Kubernetes "
+    "CronJob), and nothing reads this setting",
+}
 
 Severity = Literal["error", "warning"]
 _Path = tuple[str | int, ...]  # a place in the YAML document: keys and list indexes
 
 _SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
-_INTERVAL = re.compile(r"([1-9][0-9]*)\s*([mhd])")
-_INTERVAL_UNITS = {"m": "minutes", "h": "hours", "d": "days"}
 _VARIABLE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _M = TypeVar("_M", bound=BaseModel)
 # A reach KPI's targets going the wrong way: the word for it, and the sign of such a step.
@@ -241,37 +245,6 @@ _SOURCE = TypeAdapter[SourceConfig](SourceConfig)
 # --- the catalog -----------------------------------------------------------------------------
 
 
-class Schedule(Definition):
-    """When the worker syncs: every interval (`15m`, `1h`, `1d`) or daily at a time (`"06:00"`)."""
-
-    every: timedelta | None = None
-    at: time | None = None
-
-    @field_validator("every", mode="before")
-    @classmethod
-    def _interval(cls, value: object) -> object:
-        if isinstance(value, timedelta):
-            return value
-        match = _INTERVAL.fullmatch(value.strip()) if isinstance(value, str) else None
-        if match is None:
-            raise ValueError("must be an interval like 15m, 1h or 1d")
-        return timedelta(**{_INTERVAL_UNITS[match[2]]: int(match[1])})
-
-    @field_validator("at", mode="before")
-    @classmethod
-    def _no_sexagesimal(cls, value: object) -> object:
-        # YAML 1.1 reads an unquoted 6:30 as the number 390; pydantic would take it as seconds.
-        if isinstance(value, int | float):
-            raise ValueError('must be a time in quotes like "06:30" (YAML reads 6:30 as a number)')
-        return value
-
-    @model_validator(mode="after")
-    def _one_rule(self) -> Schedule:
-        if (self.every is None) == (self.at is None):
-            raise ValueError('needs exactly one of every (like 1h) and at (like "06:00")')
-        return self
-
-
 class Defaults(Definition):
     """Catalog-wide defaults that KPIs may override."""
 
@@ -288,7 +261,6 @@ class Catalog(Definition):
     locale: Literal["en", "nl"] = "en"
     timezone: str = "UTC"
     week_start: Literal["monday", "sunday"] = "monday"
-    schedule: Schedule = Field(default_factory=lambda: Schedule(every=timedelta(hours=1)))
     defaults: Defaults = Field(default_factory=Defaults)
     # More KPIs than this on one team is a warning: too many KPIs and none gets attention.
     max_team_kpis: WholeNumber = Field(default=DEFAULT_TEAM_KPIS, ge=1)
@@ -388,11 +360,14 @@ def check_catalog(path: Path) -> tuple[Catalog | None, list[Problem]]:
     problems = document.duplicate_keys()
     if "path" in document.data:  # Catalog.path is where the file is, not something it sets
         problems.append(document.about(("path",), "is not a catalog setting: remove it"))
+    data = {**document.data, "path": path}
+    for setting, why in NOT_USED_YET.items():
+        if setting in data:
+            del data[setting]
+            problems.append(document.about((setting,), f"is not used yet: {why}", "warning"))
     catalog = None
     try:
-        catalog = Catalog.model_validate(
-            {**document.data, "path": path}, context={"base_dir": base_dir}
-        )
+        catalog = Catalog.model_validate(data, context={"base_dir": base_dir})
     except ValidationError as invalid:
         problems += [document.translate(error) for error in invalid.errors()]
     problems += _cross_checks(document, base_dir)
