@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from confluence_kpi.catalog import PluginSourceConfig, SourceConfig
-from confluence_kpi.plugins import PluginError, SourceFactory, load_plugin
+from confluence_kpi.plugins import PluginError, load_plugin
 from confluence_kpi.sources.csv_source import CsvSource
 from confluence_kpi.sources.sql import SqlSource
 from confluence_kpi.sources.static import StaticSource
 from confluence_kpi.sources.table import Source, SourceError
+
+# A factory takes the source's name and its config; the config's type is the one the factory
+# is registered under, which is why the registry can only say Any here.
+SourceFactory = Callable[[str, Any], Source]
 
 BUILT_IN: dict[str, SourceFactory] = {"csv": CsvSource, "sql": SqlSource, "static": StaticSource}
 
@@ -21,4 +28,10 @@ def open_source(name: str, config: SourceConfig) -> Source:
         plugin = load_plugin(config.type)
     except PluginError as error:  # uninstalled since the catalog loaded, say
         raise SourceError(f"{name}: {error}") from None
-    return plugin.factory(name, config if config.validated is None else config.validated)
+    opened = plugin.factory(name, config if config.validated is None else config.validated)
+    if not isinstance(opened, Source):
+        raise SourceError(
+            f"{name}: the plugin for source type {config.type!r} gave a "
+            f"{type(opened).__name__}, which is no source (it needs fetch and close)"
+        )
+    return opened

@@ -71,6 +71,11 @@ class OddSource(EchoSource):
     config_model = NotAModel
 
 
+def no_source(name: str, config: PluginSourceConfig) -> str:
+    """A factory that returns something that cannot fetch."""
+    return f"{name} of type {config.type}"
+
+
 @pytest.fixture(autouse=True)
 def installed(monkeypatch: pytest.MonkeyPatch) -> None:
     """These plugins, and no others, installed."""
@@ -80,6 +85,7 @@ def installed(monkeypatch: pytest.MonkeyPatch) -> None:
             EntryPoint(name="echo", value=f"{here}:EchoSource", group=PLUGIN_GROUP),
             EntryPoint(name="counter", value=f"{here}:CounterSource", group=PLUGIN_GROUP),
             EntryPoint(name="odd", value=f"{here}:OddSource", group=PLUGIN_GROUP),
+            EntryPoint(name="text", value=f"{here}:no_source", group=PLUGIN_GROUP),
             EntryPoint(name="broken", value="no_such_plugin_module:Source", group=PLUGIN_GROUP),
         ]
     )
@@ -135,7 +141,7 @@ def test_an_unknown_type_names_its_line_and_every_known_type(tmp_path: Path) -> 
 
     assert errors(path) == [
         f"{path}:4: sources 'jokes': type must be one of broken, counter, csv, echo, odd, sql, "
-        "static (got 'ecko'): the built-in source types and those installed plugins add "
+        "static, text (got 'ecko'): the built-in source types and those installed plugins add "
         "(did you mean 'echo'?)"
     ]
 
@@ -159,6 +165,20 @@ def test_a_config_model_that_is_no_pydantic_model_is_an_error(tmp_path: Path) ->
 
     assert error.startswith(f"{path}:4: sources 'jokes': type 'odd' cannot be used: ")
     assert "has a config_model that is no pydantic model" in error
+
+
+def test_a_plugin_whose_factory_gives_no_source_fails_its_source_only(tmp_path: Path) -> None:
+    catalog = load_catalog(catalog_file(tmp_path, "notes: {type: text}", "jokes: {type: echo}"))
+
+    with Fetcher(catalog.sources) as fetcher:
+        with pytest.raises(SourceError) as failed:
+            fetcher.table("notes", None)
+        assert fetcher.table("jokes", "fine").rows == (("fine",),)
+
+    assert str(failed.value) == (
+        "notes: the plugin for source type 'text' gave a str, which is no source "
+        "(it needs fetch and close)"
+    )
 
 
 def test_a_plugin_uninstalled_after_the_catalog_loaded_fails_its_source_only(
