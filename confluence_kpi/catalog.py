@@ -56,7 +56,8 @@ from confluence_kpi.plain_errors import accepted_fields, describe, did_you_mean,
 from confluence_kpi.plugins import PluginError, load_plugin, plugin_types
 
 MAX_FILE_BYTES = 5 * 1024 * 1024
-MAX_GOAL_KPIS = 5  # more than this and a goal has no focus (reference/kpi-domain.md)
+# More KPIs than this and a goal has no focus (docs/kpi-formulas.md, "Goals and teams").
+MAX_GOAL_KPIS = 5
 DEFAULT_TEAM_KPIS = 10  # the catalog's `max_team_kpis` when not set
 # Settings a catalog may hold for a feature still to come, with the reason they do nothing:
 # accepted, so that such a catalog keeps loading, and warned about, so nobody counts on them.

@@ -10,7 +10,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 SCRIPT = ROOT / "tests" / "benchmarks" / "bench_sync.py"
-# Every figure the issue asks for, by the start of its result line.
+# Every figure of ARCHITECTURE.md's "Budgets", by the start of its result line.
 EXPECTED = (
     "evaluate + render 20 KPIs",
     "evaluate + render: peak memory",

@@ -1,8 +1,9 @@
-"""Benchmark, run by hand: requests, wall time and memory of syncing 1,000 KPIs (issue 3).
+"""Benchmark, run by hand: requests, wall time and memory of syncing 1,000 KPIs.
 
 Run: .venv/bin/python tests/benchmarks/bench_sync.py [--kpis 1000] [--latency-ms 20] [--quick]
-Exits 1 when a limit is exceeded: the issue's, set for 1,000 KPIs, scaled to the run's size (see
-`Limits`), so that the test suite's small `--quick` run fails on a line that says OVER.
+Exits 1 when a limit is exceeded: ARCHITECTURE.md's "Budgets", set for 1,000 KPIs, scaled to the
+run's size (see `Limits`), so that the test suite's small `--quick` run fails on a line that
+says OVER.
 """
 
 from __future__ import annotations
@@ -57,7 +58,7 @@ SHAPES: tuple[tuple[str, str, str, str], ...] = (
 DAYS_IN = {"day": 1, "week": 7, "month": 30, "quarter": 91}
 # Aggregations where raising the last week's values always moves the current period's value.
 MOVABLE = frozenset({"sum", "mean", "last"})
-FULL_SIZE = 1_000  # the KPIs the issue's limits are set for
+FULL_SIZE = 1_000  # the KPIs the budgets are set for
 # atlassian-python-api's update_or_create looks for the page among its parent's children with
 # one CQL search, without paging: Confluence answers with the first 25 only.
 NAIVE_SEARCH_PAGE = 25
@@ -322,7 +323,7 @@ def naive_sync(
 
 @dataclass(frozen=True)
 class Limits:
-    """The issue's limits at the size of one run.
+    """The budgets (ARCHITECTURE.md, "Budgets") at the size of one run.
 
     The per-page limits (3 requests per page created, 3 more per page that changed, no
     failure, no write when nothing changed) hold at any size. The budgets of a whole run (2 s
@@ -418,8 +419,8 @@ def reference_loop() -> None:
 def bench_offline(results: Results, catalog_path: Path, repeats: int, limits: Limits) -> Offline:
     """Measure, evaluate and render without HTTP: median times, their split, and peak memory.
 
-    The limit of the issue is on evaluation and rendering; reading the sources is timed on
-    its own, and the total is shown too."""
+    The budget is on evaluation and rendering; reading the sources is timed on its own, and
+    the total is shown too."""
     catalog = load_catalog(catalog_path)
     # The memory run goes first: it is the cold one (imports, template compilation), which
     # counts towards the peak, and it warms up the timed runs.
@@ -622,7 +623,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     limits = Limits.at(args.kpis)
     results.info(
         "limits",
-        f"the issue's for {FULL_SIZE:,} KPIs, at {args.kpis:,}: evaluate + render "
+        f"the budgets for {FULL_SIZE:,} KPIs, at {args.kpis:,}: evaluate + render "
         f"{limits.seconds:g} s, {limits.megabytes:g} MB, {limits.run_requests} requests a run",
     )
     kpis = plan_kpis(args.kpis)

@@ -34,7 +34,7 @@ TEAM = Team(name="Customer service", description="Answers customers.")
 
 
 def make_kpi(**changes: object) -> KpiDefinition:
-    """First response time, as the design's example catalog defines it."""
+    """First response time, much as README's catalog example defines it."""
     fields: dict[str, object] = {
         "id": "first-response-time",
         "name": "First response time",
