@@ -72,7 +72,9 @@ def test_a_dry_run_shows_a_changed_plugin_series_on_the_kpi_page(
     cli: Cli, wiki: Wiki, plugin_catalog: Path
 ) -> None:
     assert cli.sync().code == 0
-    assert "31 bugs in November 2026" in wiki.body("KPI: Open bugs")
+    page = wiki.body("KPI: Open bugs")
+    assert "31 bugs in November 2026" in page
+    assert "the source backlog" in page  # named by the catalog's name for it, not by its type
     replace_in(plugin_catalog, "values: [40, 35, 31]", "values: [40, 35, 22]")
     wiki.reset_stats()
 
