@@ -13,7 +13,7 @@ import re
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import date, time, timedelta
+from datetime import date
 from itertools import pairwise
 from pathlib import Path
 from typing import Annotated, Any, Literal, TypeVar
@@ -22,7 +22,11 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import yaml
 from pydantic import (
     BaseModel,
+    ConfigDict,
+    Discriminator,
     Field,
+    PlainValidator,
+    Tag,
     TypeAdapter,
     ValidationError,
     ValidationInfo,
@@ -49,18 +53,24 @@ from confluence_kpi.model import (
     WholeNumber,
 )
 from confluence_kpi.pages.templates import template_problems
-from confluence_kpi.plain_errors import accepted_fields, describe, did_you_mean
+from confluence_kpi.plain_errors import accepted_fields, describe, did_you_mean, shown
+from confluence_kpi.plugins import PluginError, load_plugin, plugin_types
 
 MAX_FILE_BYTES = 5 * 1024 * 1024
-MAX_GOAL_KPIS = 5  # more than this and a goal has no focus (reference/kpi-domain.md)
+# More KPIs than this and a goal has no focus (docs/kpi-formulas.md, "Goals and teams").
+MAX_GOAL_KPIS = 5
 DEFAULT_TEAM_KPIS = 10  # the catalog's `max_team_kpis` when not set
+# Settings a catalog may hold for a feature still to come, with the reason they do nothing:
+# accepted, so that such a catalog keeps loading, and warned about, so nobody counts on them.
+NOT_USED_YET = {
+    "schedule": "each `sync` is one pass, run on a schedule of your own (cron, a Kubernetes "
+    "CronJob), and nothing reads this setting",
+}
 
 Severity = Literal["error", "warning"]
 _Path = tuple[str | int, ...]  # a place in the YAML document: keys and list indexes
 
 _SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
-_INTERVAL = re.compile(r"([1-9][0-9]*)\s*([mhd])")
-_INTERVAL_UNITS = {"m": "minutes", "h": "hours", "d": "days"}
 _VARIABLE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _M = TypeVar("_M", bound=BaseModel)
 # A reach KPI's targets going the wrong way: the word for it, and the sign of such a step.
@@ -160,44 +170,81 @@ class StaticSourceConfig(Definition):
     type: Literal["static"]
 
 
+class PluginSourceConfig(Definition):
+    """A source of a type that an installed plugin adds (see confluence_kpi/plugins.py).
+
+    `options` are the source's fields other than `type`, as written; `validated` is what the
+    plugin's own `config_model` made of them, None when the plugin has no model.
+    """
+
+    type: str
+    options: dict[str, Any] = Field(default_factory=dict)
+    validated: BaseModel | None = None
+
+
+BUILT_IN_TYPES = ("csv", "sql", "static")
+_PLUGIN_TAG = "plugin"  # where pydantic's error locations put a plugin source's errors
+
+
+def _source_tag(value: object) -> str:
+    """The member of the source union that validates `value`: a built-in type by its name,
+    anything else as a plugin's (which says what is wrong when it is no plugin's either)."""
+    kind = value.get("type") if isinstance(value, dict) else getattr(value, "type", None)
+    return kind if isinstance(kind, str) and kind in BUILT_IN_TYPES else _PLUGIN_TAG
+
+
+class _PluginType(BaseModel):
+    """A plugin source's `type`, checked against the installed plugins; the other fields are
+    the plugin's options, validated by its own model afterwards."""
+
+    model_config = ConfigDict(extra="allow")
+
+    type: object
+
+    @field_validator("type")
+    @classmethod
+    def _installed(cls, kind: object) -> str:
+        known = sorted({*BUILT_IN_TYPES, *plugin_types()})
+        if not isinstance(kind, str) or kind not in known:
+            hint = did_you_mean(str(kind), known)
+            raise ValueError(
+                f"must be one of {', '.join(known)} (got {shown(str(kind))}): the built-in "
+                f"source types and those installed plugins add{hint}"
+            )
+        try:
+            load_plugin(kind)
+        except PluginError as error:
+            raise ValueError(f"{shown(kind)} cannot be used: {error}") from None
+        return kind
+
+
+def _plugin_source(value: object, info: ValidationInfo) -> PluginSourceConfig:
+    """A source whose type no built-in has: resolved against the installed plugins as the
+    catalog loads, so that a type no plugin adds is an error with its line, not a failed run."""
+    if isinstance(value, PluginSourceConfig):
+        return value
+    named = _PluginType.model_validate(value)
+    kind = str(named.type)
+    options = dict(named.model_extra or {})
+    model = load_plugin(kind).config_model
+    validated = None if model is None else model.model_validate(options, context=info.context)
+    return PluginSourceConfig(type=kind, options=options, validated=validated)
+
+
+# Sources that return tables of rows, from which a KPI picks its columns.
+_TABULAR = (CsvSourceConfig, SqlSourceConfig, PluginSourceConfig)
+
 SourceConfig = Annotated[
-    CsvSourceConfig | SqlSourceConfig | StaticSourceConfig, Field(discriminator="type")
+    Annotated[CsvSourceConfig, Tag("csv")]
+    | Annotated[SqlSourceConfig, Tag("sql")]
+    | Annotated[StaticSourceConfig, Tag("static")]
+    | Annotated[PluginSourceConfig, PlainValidator(_plugin_source), Tag(_PLUGIN_TAG)],
+    Discriminator(_source_tag),
 ]
 _SOURCE = TypeAdapter[SourceConfig](SourceConfig)
 
 
 # --- the catalog -----------------------------------------------------------------------------
-
-
-class Schedule(Definition):
-    """When the worker syncs: every interval (`15m`, `1h`, `1d`) or daily at a time (`"06:00"`)."""
-
-    every: timedelta | None = None
-    at: time | None = None
-
-    @field_validator("every", mode="before")
-    @classmethod
-    def _interval(cls, value: object) -> object:
-        if isinstance(value, timedelta):
-            return value
-        match = _INTERVAL.fullmatch(value.strip()) if isinstance(value, str) else None
-        if match is None:
-            raise ValueError("must be an interval like 15m, 1h or 1d")
-        return timedelta(**{_INTERVAL_UNITS[match[2]]: int(match[1])})
-
-    @field_validator("at", mode="before")
-    @classmethod
-    def _no_sexagesimal(cls, value: object) -> object:
-        # YAML 1.1 reads an unquoted 6:30 as the number 390; pydantic would take it as seconds.
-        if isinstance(value, int | float):
-            raise ValueError('must be a time in quotes like "06:30" (YAML reads 6:30 as a number)')
-        return value
-
-    @model_validator(mode="after")
-    def _one_rule(self) -> Schedule:
-        if (self.every is None) == (self.at is None):
-            raise ValueError('needs exactly one of every (like 1h) and at (like "06:00")')
-        return self
 
 
 class Defaults(Definition):
@@ -219,7 +266,6 @@ class Catalog(Definition):
     # The catalog's own page templates and strings, over the shipped ones (pages.templates);
     # relative to the catalog's directory.
     templates: Path | None = None
-    schedule: Schedule = Field(default_factory=lambda: Schedule(every=timedelta(hours=1)))
     defaults: Defaults = Field(default_factory=Defaults)
     # More KPIs than this on one team is a warning: too many KPIs and none gets attention.
     max_team_kpis: WholeNumber = Field(default=DEFAULT_TEAM_KPIS, ge=1)
@@ -324,11 +370,14 @@ def check_catalog(path: Path) -> tuple[Catalog | None, list[Problem]]:
     problems = document.duplicate_keys()
     if "path" in document.data:  # Catalog.path is where the file is, not something it sets
         problems.append(document.about(("path",), "is not a catalog setting: remove it"))
+    data = {**document.data, "path": path}
+    for setting, why in NOT_USED_YET.items():
+        if setting in data:
+            del data[setting]
+            problems.append(document.about((setting,), f"is not used yet: {why}", "warning"))
     catalog = None
     try:
-        catalog = Catalog.model_validate(
-            {**document.data, "path": path}, context={"base_dir": base_dir}
-        )
+        catalog = Catalog.model_validate(data, context={"base_dir": base_dir})
     except ValidationError as invalid:
         problems += [document.translate(error) for error in invalid.errors()]
     problems += _cross_checks(document, base_dir)
@@ -475,17 +524,17 @@ class _Document:
             message = f"unknown field '{path[-1]}'{hint}"
             message = f"{parent} has {message}" if parent else message
             return Problem(self.file, self.line(path), where, str(path[-1]), message)
-        if error["type"] in ("union_tag_invalid", "union_tag_not_found"):
-            path = (*path, "type")
         return self.about(path, describe(error))
 
     def _data_path(self, loc: Sequence[str | int]) -> _Path:
-        """Pydantic's location without the tags it adds for tagged unions (`sources.x.csv`)."""
+        """Pydantic's location without the tag it adds for the source union (`sources.x.csv`,
+        `sources.x.plugin`)."""
         path: list[str | int] = []
         for part in loc:
-            value = self.item(tuple(path))
-            if isinstance(value, dict) and part not in value and value.get("type") == part:
-                continue
+            if len(path) == 2 and path[0] == "sources":
+                value = self.item(tuple(path))
+                if part == _source_tag(value) and not (isinstance(value, dict) and part in value):
+                    continue
             path.append(part)
         return tuple(path)
 
@@ -703,7 +752,7 @@ def _kpi_problems(
             f"is required: source '{kpi.source}' is static, so the catalog lists the values "
             "([{date: ..., value: ...}, ...])",
         )
-    needs_columns = isinstance(source, CsvSourceConfig | SqlSourceConfig)
+    needs_columns = isinstance(source, _TABULAR)
     has_columns = bool(kpi.numerator and kpi.denominator)
     if kpi.aggregation is Aggregation.RATIO and needs_columns and not has_columns:
         yield document.about(
@@ -730,13 +779,13 @@ def _static_value_problems(document: _Document, at: _Path, kpi: KpiDefinition) -
 def _sprint_problems(
     document: _Document, at: _Path, kpi: KpiDefinition, parts: _Parts
 ) -> Iterator[Problem]:
-    """The sprint grain takes its periods from the rows of a csv or sql source."""
+    """The sprint grain takes its periods from the rows of a csv, sql or plugin source."""
     sprint = kpi.grain is Grain.SPRINT
-    tabular = isinstance(parts.sources.get(kpi.source), CsvSourceConfig | SqlSourceConfig)
+    tabular = isinstance(parts.sources.get(kpi.source), _TABULAR)
     if sprint and not tabular:
         yield document.about(
             (*at, "grain"),
-            "is sprint, whose periods come from the rows of a csv or sql source; "
+            "is sprint, whose periods come from the rows of a csv, sql or plugin source; "
             "a derived, static or manual KPI has no such rows",
         )
     elif sprint and kpi.period_column is None:

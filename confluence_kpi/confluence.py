@@ -2,7 +2,7 @@
 
 atlassian-python-api gives us the session, auth and the plain request. The retry policy, paging,
 error mapping and typed results are ours, because the library's own are unsafe or wrong for this
-bot (reference/peers.md, section B): it repeats POSTs, retries 429 once, and drops /wiki on paging.
+bot: it repeats POSTs (ARCHITECTURE.md, rule 9), retries a 429 once, and drops /wiki on paging.
 """
 
 from __future__ import annotations
@@ -273,8 +273,8 @@ class Gateway:
     ) -> Page:
         """Create a page with its properties in one request, then its labels in one more.
 
-        Labels go in a second request because the reference does not confirm that Confluence
-        takes metadata.labels on create; properties in metadata.properties it documents.
+        Labels go in a second request because Confluence's REST API documentation does not
+        confirm that a create takes metadata.labels; metadata.properties it documents.
         If an attempt fails in a way that may have created the page, the page is looked up
         (by title, and by its first property when given) before anything is sent again.
         """
@@ -291,7 +291,7 @@ class Gateway:
             "body": {"storage": {"value": body, "representation": "storage"}},
         }
         if properties:
-            # The shape atlassian-python-api sends for its own properties (reference §2.3).
+            # The shape atlassian-python-api sends for its own properties.
             request["metadata"] = {"properties": {k: {"value": v} for k, v in properties.items()}}
         if parent_id is not None:
             request["ancestors"] = [{"type": "page", "id": parent_id}]

@@ -1,7 +1,8 @@
 """Pure evaluation of KPIs, goals and teams: value per period, change, progress, pace and status.
 
-No clock reads and no I/O: `now` is passed in, so a plan is reproducible. The status follows the
-order in reference/kpi-domain.md: no data, stale, deadline passed, maintain bands, pace.
+No clock reads and no I/O: `now` is passed in, so a plan is reproducible (ARCHITECTURE.md, rule
+7). The status follows the order in docs/kpi-formulas.md ("Status"): no data, stale, deadline
+passed, maintain bands, pace; the formulas are written out there too.
 """
 
 from __future__ import annotations
@@ -84,7 +85,7 @@ _NOMINAL_DAYS = {
 }
 _SPRINT_DAYS = 14  # a sprint cadence on a KPI of another grain: the usual two weeks
 _SEVERITY = {status: rank for rank, status in enumerate(Status)}  # Status runs best to worst
-# What a team should look at first, most urgent first (the issue's order, then the milder ones).
+# What a team should look at first, most urgent first (docs/kpi-formulas.md, "Goals and teams").
 _ATTENTION = (Status.OFF_TRACK, Status.STALE, Status.MISSED, Status.AT_RISK, Status.NO_DATA)
 _MAINTAIN = frozenset({Direction.MAINTAIN_ABOVE, Direction.MAINTAIN_BELOW, Direction.RANGE})
 _SUMMED = frozenset({Aggregation.SUM, Aggregation.COUNT})

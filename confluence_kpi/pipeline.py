@@ -18,7 +18,14 @@ from pathlib import Path
 
 from sqlalchemy.engine import make_url
 
-from confluence_kpi.catalog import Catalog, CsvSourceConfig, SourceConfig, SqlSourceConfig
+from confluence_kpi.catalog import (
+    Catalog,
+    CsvSourceConfig,
+    PluginSourceConfig,
+    SourceConfig,
+    SqlSourceConfig,
+    StaticSourceConfig,
+)
 from confluence_kpi.derived import evaluate_derived, evaluation_order
 from confluence_kpi.evaluate import evaluate_goal, evaluate_kpi, evaluate_team, failed_evaluation
 from confluence_kpi.manual import MEASUREMENT
@@ -214,7 +221,7 @@ def desired_pages(
         team_titles=team_titles,
         root_title=catalog.root_page,
         kpi_names={k.id.replace("-", "_"): k.name for k in catalog.kpis},
-        sources={name: source_label(config) for name, config in catalog.sources.items()},
+        sources={name: source_label(name, config) for name, config in catalog.sources.items()},
         bands=catalog.defaults.bands,
         templates=templates,
     )
@@ -294,9 +301,9 @@ def desired_pages(
     return pages
 
 
-def source_label(config: SourceConfig) -> SourceLabel:
-    """What a page says about a source: a file's name, a database's dialect and name; never
-    a host, a user or a password."""
+def source_label(name: str, config: SourceConfig) -> SourceLabel:
+    """What a page says about the source `name`: a file's name, a database's dialect and name,
+    a plugin source's own name in the catalog; never a host, a user or a password."""
     match config:
         case CsvSourceConfig():
             return SourceLabel("csv", config.path.name)
@@ -307,7 +314,12 @@ def source_label(config: SourceConfig) -> SourceLabel:
             return SourceLabel("sql", Path(parsed.database or "").name, dialect)
         case SqlSourceConfig():
             return SourceLabel("sql", str(config.url_env), "SQL")
-    return SourceLabel(config.type)
+        case StaticSourceConfig():
+            return SourceLabel("static")
+        case PluginSourceConfig():
+            # Not the plugin's type: a type named like one of the page's own kinds ("page",
+            # "derived") would be worded as that kind.
+            return SourceLabel("plugin", name)
 
 
 def _example(catalog: Catalog, kpi: KpiDefinition, ev: Evaluation) -> str:

@@ -56,15 +56,12 @@ def describe(error: ErrorDetails, *, show_input: bool = True) -> str:
     kind = error["type"]
     context = error.get("ctx", {})
     got = f" (got {shown(error['input'])})" if show_input else ""
-    if kind in ("missing", "union_tag_not_found"):
+    if kind == "missing":
         return "is required"
     if kind == "value_error":  # our own validators, written as predicates already
         return str(context["error"])
     if kind in ("enum", "literal_error"):
         return f"must be one of {choices(context['expected'])}{got}"
-    if kind == "union_tag_invalid":
-        tag = f" (got {shown(context['tag'])})" if show_input else ""
-        return f"must be one of {choices(context['expected_tags'])}{tag}"
     if kind in _BOUNDS:
         key, phrase = _BOUNDS[kind]
         bound = context[key]
@@ -129,7 +126,7 @@ def _inside(annotation: object, part: object) -> object:
     if origin is tuple:
         return args[0]
     if origin in (Union, UnionType):  # a tagged union: pydantic's location holds the tag
-        for member in args:
+        for member in map(_plain, args):
             tag = member.model_fields.get("type") if _is_model(member) else None
             if tag is not None and get_args(tag.annotation) == (part,):
                 return member

@@ -1,4 +1,4 @@
-"""Wires settings, catalog and gateway into one sync pass; shared by `sync`, `demo` and `run`.
+"""Wires settings, catalog and gateway into one sync pass; shared by `sync` and `demo`.
 
 Everything that can be wrong before the first write (settings, catalog, connection, credentials,
 space) surfaces here as a `SetupError`, which the commands turn into exit code 2.

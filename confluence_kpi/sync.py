@@ -1,8 +1,9 @@
 """One reconcile pass: observe the bot's pages, take in people's edits, write the difference.
 
-This is the only module that decides what gets written. The pass is
+This is the only module that decides what gets written. The pass is (ARCHITECTURE.md, "The
+reconcile loop")
 
-    observe -> read back -> measure -> evaluate -> render -> plan -> apply
+    observe -> measure -> read back -> evaluate -> render -> plan -> apply
 
 Observation is one paged CQL listing of the pages carrying the bot's label, with the bot's
 content property expanded but no bodies. A page is read in full only when its version moved
@@ -286,7 +287,8 @@ class Syncer:
             return PageResult(want.key, want.title, Action.FAILED, reason=str(exc))
 
     def retire(self, key: PageKey, found: Observed) -> PageResult:
-        """Mark a page whose KPI, goal or team left the catalog; never delete it (rule 1)."""
+        """Mark a page whose KPI, goal or team left the catalog; never delete it (ARCHITECTURE.md,
+        rule 1)."""
         page, memory = found.page, found.memory
         if memory.newer:
             return _left_to_a_newer_version(key, found)

@@ -129,6 +129,11 @@ class TextTree:
     def __getitem__(self, key: str) -> Any:
         return self.__dict__[key]
 
+    def __getattr__(self, name: str) -> Any:
+        # Called only for a name that is no text. It tells type checkers the texts are
+        # attributes, and keeps a missing one an AttributeError (Jinja's "undefined").
+        raise AttributeError(f"no text {name!r}")
+
 
 @dataclass(frozen=True)
 class Strings:

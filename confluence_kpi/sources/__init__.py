@@ -1,7 +1,8 @@
 """The measure stage: sources return tables for queries, and each KPI reads its series from one."""
 
+from confluence_kpi.plugins import PLUGIN_GROUP
 from confluence_kpi.sources.fetcher import Fetcher
-from confluence_kpi.sources.registry import PLUGIN_GROUP, open_source
+from confluence_kpi.sources.registry import open_source
 from confluence_kpi.sources.series import extract_series, measure
 from confluence_kpi.sources.table import Source, SourceError, Table
 

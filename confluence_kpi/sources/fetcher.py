@@ -48,7 +48,8 @@ class Fetcher:
             return self._open[source].fetch(query)
         except SourceError as exc:
             return exc
-        except Exception as exc:  # a plugin's bug fails its own source only (design rule 5)
+        except Exception as exc:
+            # A plugin's bug fails its own source only (ARCHITECTURE.md, rule 5).
             return SourceError(f"{source}: {type(exc).__name__}: {exc}")
 
     def close(self) -> None:

@@ -1,44 +1,37 @@
-"""Which class opens which source type: the built-in kinds, and plugins via entry points."""
+"""Which factory opens which source type: the built-in kinds, and plugins (see plugins.py)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from importlib.metadata import entry_points
 from typing import Any
 
-from confluence_kpi.catalog import SourceConfig
+from confluence_kpi.catalog import PluginSourceConfig, SourceConfig
+from confluence_kpi.plugins import PluginError, load_plugin
 from confluence_kpi.sources.csv_source import CsvSource
 from confluence_kpi.sources.sql import SqlSource
 from confluence_kpi.sources.static import StaticSource
 from confluence_kpi.sources.table import Source, SourceError
 
-PLUGIN_GROUP = "confluence_kpi.sources"
-
-# A factory takes the source's name and its config; the config's type is the one the
-# factory is registered under, which is why the registry can only say Any here.
+# A factory takes the source's name and its config; the config's type is the one the factory
+# is registered under, which is why the registry can only say Any here.
 SourceFactory = Callable[[str, Any], Source]
 
 BUILT_IN: dict[str, SourceFactory] = {"csv": CsvSource, "sql": SqlSource, "static": StaticSource}
 
 
 def open_source(name: str, config: SourceConfig) -> Source:
-    """Open the source `name` with the factory registered for its config's type."""
-    return _factory(name, config.type)(name, config)
-
-
-def _factory(name: str, kind: str) -> SourceFactory:
-    """The built-in factory for `kind`, or else the plugin registered under that name."""
-    if kind in BUILT_IN:
-        return BUILT_IN[kind]
-    plugins = entry_points(group=PLUGIN_GROUP)
-    for plugin in plugins.select(name=kind):
-        try:
-            factory: SourceFactory = plugin.load()
-        except Exception as exc:  # any import-time failure of third-party code
-            raise SourceError(
-                f"{name}: the plugin {plugin.value!r} for source type {kind!r} does not load: "
-                f"{type(exc).__name__}: {exc}"
-            ) from None
-        return factory
-    known = ", ".join(sorted({*BUILT_IN, *plugins.names}))
-    raise SourceError(f"{name}: unknown source type {kind!r}; known types are: {known}")
+    """Open the source `name`: a built-in type's class, or the factory of the plugin that adds
+    its type, given the plugin's own validated options when it has a model for them."""
+    if not isinstance(config, PluginSourceConfig):
+        return BUILT_IN[config.type](name, config)
+    try:
+        plugin = load_plugin(config.type)
+    except PluginError as error:  # uninstalled since the catalog loaded, say
+        raise SourceError(f"{name}: {error}") from None
+    opened = plugin.factory(name, config if config.validated is None else config.validated)
+    if not isinstance(opened, Source):
+        raise SourceError(
+            f"{name}: the plugin for source type {config.type!r} gave a "
+            f"{type(opened).__name__}, which is no source (it needs fetch and close)"
+        )
+    return opened

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 
 class SourceError(Exception):
@@ -27,6 +27,7 @@ class Table:
         return f"line {self.first_line + index}"
 
 
+@runtime_checkable  # the registry checks what a plugin's factory returns
 class Source(Protocol):
     """One configured source, open for the length of a sync run."""
 

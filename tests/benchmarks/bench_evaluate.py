@@ -2,14 +2,16 @@
 derived from two others by a formula, and 50 goals rolled up from them.
 
 Run: .venv/bin/python tests/benchmarks/bench_evaluate.py
-Prints the median wall time of 5 runs (budget: under 1 s) and the peak memory of one run
-(budget: under 300 MB). The measured KPIs cycle through every grain, aggregation and direction,
-and have a milestone, so every code path is timed.
+Prints the median wall time of 5 runs (limit: 1 s) and the peak memory of one run (limit:
+300 MB), each line ending OK or OVER, and exits 1 when a line says OVER. The measured KPIs cycle
+through every grain, aggregation and direction, and have a milestone, so every code path is
+timed.
 """
 
 from __future__ import annotations
 
 import statistics
+import sys
 import time
 import tracemalloc
 from datetime import UTC, datetime, timedelta
@@ -37,6 +39,8 @@ DERIVED = 100
 GOALS = 50
 DAYS = 730
 RUNS = 5
+LIMIT_SECONDS = 1.0  # the median run
+LIMIT_MB = 300.0  # the peak of one run, in MiB
 NOW = datetime(2026, 3, 15, 10, tzinfo=UTC)
 ZONE = ZoneInfo("Europe/Amsterdam")
 
@@ -119,8 +123,15 @@ def run(workload: Workload) -> tuple[dict[str, Evaluation], list[GoalEvaluation]
     return evaluations, rolled
 
 
-def main() -> None:
-    """Times RUNS runs, then measures one run's peak memory with tracemalloc (which slows it)."""
+def judged(name: str, value: float, limit: float, shown: str, limit_shown: str) -> tuple[str, bool]:
+    """A result line with its limit, OK when `value <= limit`, and whether it is OK."""
+    ok = value <= limit
+    return f"{name}: {shown} (limit: {limit_shown}) {'OK' if ok else 'OVER'}", ok
+
+
+def main() -> int:
+    """Times RUNS runs, then measures one run's peak memory with tracemalloc (which slows it);
+    1 when a limit is exceeded."""
     workload = build()
     timings = []
     for _ in range(RUNS):
@@ -136,10 +147,22 @@ def main() -> None:
         f"{KPIS} KPIs ({KPIS - DERIVED} x {DAYS} daily measurements, {measurements:,} in all; "
         f"{DERIVED} derived), {GOALS} goals"
     )
-    print(f"median of {RUNS} runs: {statistics.median(timings):.3f} s")
+    median, megabytes = statistics.median(timings), peak / 2**20
+    time_line, time_ok = judged(
+        f"median of {RUNS} runs", median, LIMIT_SECONDS, f"{median:.3f} s", f"{LIMIT_SECONDS:g} s"
+    )
+    memory_line, memory_ok = judged(
+        "peak memory of one run, results kept (tracemalloc)",
+        megabytes,
+        LIMIT_MB,
+        f"{megabytes:.2f} MiB",
+        f"{LIMIT_MB:g} MiB",
+    )
+    print(time_line)
     print(f"runs: {', '.join(f'{t:.3f}' for t in timings)} s")
-    print(f"peak memory of one run, results kept (tracemalloc): {peak / 2**20:.2f} MiB")
+    print(memory_line)
+    return 0 if time_ok and memory_ok else 1
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -1,4 +1,4 @@
-"""Confluence v1 JSON shaped like reference/confluence-rest-api.md (§2.2, §5, §11)."""
+"""Confluence v1 JSON shaped like Confluence's own answers: pages, listings, properties, errors."""
 
 from __future__ import annotations
 

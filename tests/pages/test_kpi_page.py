@@ -6,7 +6,7 @@ from dataclasses import replace
 from datetime import date
 
 from confluence_kpi.evaluate import note
-from confluence_kpi.model import Change, Direction, NoteCode, Status
+from confluence_kpi.model import Change, Direction, Evaluation, NoteCode, Status
 from confluence_kpi.pages import render_kpi_page
 
 from .factories import (
@@ -30,7 +30,8 @@ from .factories import (
 def render(**changes: object) -> str:
     kpi = make_kpi(**{k: v for k, v in changes.items() if k != "ev"})
     ev = changes.get("ev", make_evaluation())
-    return render_kpi_page(kpi, ev, TEAM, [make_goal()], make_context())  # type: ignore[arg-type]
+    assert isinstance(ev, Evaluation)
+    return render_kpi_page(kpi, ev, TEAM, [make_goal()], make_context())
 
 
 def test_kpi_page_has_page_properties_with_status_lozenge() -> None:

@@ -11,12 +11,13 @@ from hypothesis import strategies as st
 from confluence_kpi.model import Baseline, Direction, Grain, KpiDefinition, Target
 from confluence_kpi.pages.merge import (
     Origin,
+    Values,
     apply_kpi_values,
     kpi_catalog_values,
     merge,
 )
 
-WROTE = {"owner": "Jane", "target": 2.0}
+WROTE: Values = {"owner": "Jane", "target": 2.0}
 
 
 def test_field_never_written_takes_the_catalog_value() -> None:

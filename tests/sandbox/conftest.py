@@ -34,4 +34,7 @@ def api(sandbox: SandboxServer) -> Api:
 @pytest.fixture
 def confluence(sandbox: SandboxServer) -> Confluence:
     """atlassian-python-api against the sandbox; `cloud=False` keeps the v1 paths under /wiki."""
-    return Confluence(url=sandbox.base_url, username=USER[0], password=USER[1], cloud=False)
+    # atlassian-python-api's constructor has no annotations; the instance is typed all the same.
+    return Confluence(  # type: ignore[no-untyped-call]
+        url=sandbox.base_url, username=USER[0], password=USER[1], cloud=False
+    )

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import requests
+
 from .helpers import Api
 
 NO_CHECK = {"X-Atlassian-Token": "no-check"}
 
 
-def _upload(api: Api, page_id: str, name: str, data: bytes, headers: dict[str, str] = NO_CHECK):  # type: ignore[no-untyped-def]
+def _upload(
+    api: Api, page_id: str, name: str, data: bytes, headers: dict[str, str] = NO_CHECK
+) -> requests.Response:
     return api.post(
         f"/rest/api/content/{page_id}/child/attachment",
         headers=headers,

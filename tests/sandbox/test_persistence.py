@@ -4,6 +4,7 @@ changed, and each record is one JSON document that reads back as it was."""
 from __future__ import annotations
 
 import json
+import sqlite3
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -12,7 +13,7 @@ import pytest
 
 from confluence_kpi.sandbox import SandboxServer
 from confluence_kpi.sandbox.codec import decode, encode, record_key
-from confluence_kpi.sandbox.database import Database
+from confluence_kpi.sandbox.database import Change, Database
 from confluence_kpi.sandbox.model import Content, Label, Property, Record, Space, Version
 
 from .helpers import Api
@@ -83,7 +84,7 @@ def test_a_failed_commit_changes_neither_memory_nor_file(
     calls = {"n": 0}
     original = Database._apply
 
-    def crash_on_second_change(cur, change):  # type: ignore[no-untyped-def]
+    def crash_on_second_change(cur: sqlite3.Cursor, change: Change) -> None:
         calls["n"] += 1
         if calls["n"] == 2:
             raise OSError("disk gone")
