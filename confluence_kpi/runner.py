@@ -12,7 +12,7 @@ from datetime import datetime
 from pathlib import Path
 
 from confluence_kpi.catalog import Catalog, CatalogError, load_catalog
-from confluence_kpi.confluence import ConfluenceError, Gateway
+from confluence_kpi.confluence import ConfluenceError, Gateway, Transport
 from confluence_kpi.pages.merge import Prefer
 from confluence_kpi.pages.strings import TemplatesError
 from confluence_kpi.settings import Settings, SettingsError, load_settings
@@ -51,7 +51,7 @@ def load_setup(config: Path | None, settings: Settings | None = None) -> Setup:
 def gateway_for(settings: Settings, url: str) -> Gateway:
     """A gateway to `url` with the credentials and knobs of `settings`."""
     try:
-        return Gateway(
+        transport = Transport(
             url,
             username=settings.username,
             api_token=settings.api_token.get_secret_value() if settings.api_token else None,
@@ -62,6 +62,7 @@ def gateway_for(settings: Settings, url: str) -> Gateway:
         )
     except ConfluenceError as exc:
         raise SetupError(f"settings: {exc}") from None
+    return Gateway(transport)
 
 
 def sync_once(

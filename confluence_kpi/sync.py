@@ -22,15 +22,8 @@ from enum import StrEnum
 from pathlib import Path
 
 from confluence_kpi.catalog import Catalog
-from confluence_kpi.confluence import (
-    ConflictError,
-    ConfluenceError,
-    Gateway,
-    Page,
-    Property,
-    SpaceInfo,
-    TitleTakenError,
-)
+from confluence_kpi.confluence.errors import ConflictError, ConfluenceError, TitleTakenError
+from confluence_kpi.confluence.protocol import ConfluenceApi, Page, Property, SpaceInfo
 from confluence_kpi.manual import MEASUREMENT
 from confluence_kpi.memory import (
     PROPERTY_KEY,
@@ -156,14 +149,14 @@ class Observed:
     memory: PageMemory
 
 
-def observe(gateway: Gateway, space: str) -> dict[PageKey, Observed]:
+def observe(gateway: ConfluenceApi, space: str) -> dict[PageKey, Observed]:
     """The bot's pages in the space, by the identity in their content property (no bodies)."""
     cql = f'space = "{space}" and type = page and label = "{BOT_LABEL}"'
     return _ours(gateway.search(cql, expand=_LISTING))
 
 
 def recover(
-    gateway: Gateway, space: str, observed: dict[PageKey, Observed], wanted: Iterable[PageKey]
+    gateway: ConfluenceApi, space: str, observed: dict[PageKey, Observed], wanted: Iterable[PageKey]
 ) -> set[PageKey]:
     """Finds pages the label listing missed (a person removed the label) by the root's index,
     or by a scan of the whole space when the root itself is missing; adds them to `observed`.
@@ -188,7 +181,7 @@ def recover(
     return {key for key in missing if str(key) in index and key not in observed}
 
 
-def read_moved(gateway: Gateway, observed: Mapping[PageKey, Observed]) -> dict[PageKey, Page]:
+def read_moved(gateway: ConfluenceApi, observed: Mapping[PageKey, Observed]) -> dict[PageKey, Page]:
     """Bodies of the KPI and goal pages someone saved since the bot wrote them, or that hold
     a value people typed the bot could not read (kept as typed until someone corrects it)."""
     return {
@@ -255,7 +248,7 @@ def plan(
 class Syncer:
     """Applies a plan with the gateway; one instance per pass."""
 
-    gateway: Gateway
+    gateway: ConfluenceApi
     space: SpaceInfo
     observed: dict[PageKey, Observed]
     bodies: dict[PageKey, Page]
@@ -494,7 +487,7 @@ class Syncer:
 
 def run_sync(
     catalog: Catalog,
-    gateway: Gateway,
+    gateway: ConfluenceApi,
     *,
     now: datetime,
     dry_run: bool = False,

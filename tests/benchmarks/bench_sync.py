@@ -30,7 +30,7 @@ import yaml
 from atlassian import Confluence
 
 from confluence_kpi.catalog import Catalog, load_catalog
-from confluence_kpi.confluence import Gateway
+from confluence_kpi.confluence import Gateway, Transport
 from confluence_kpi.memory import PageKey
 from confluence_kpi.pipeline import DesiredPage, evaluate_catalog, measure_catalog
 from confluence_kpi.sandbox import SandboxConfig, SandboxServer
@@ -273,7 +273,7 @@ def measured(server: SandboxServer, work: Callable[[], object]) -> Run:
 
 def gateway_of(server: SandboxServer) -> Gateway:
     """The product's gateway, logged in as the sandbox's admin."""
-    return Gateway(server.base_url, username=AUTH[0], api_token=AUTH[1])
+    return Gateway(Transport(server.base_url, username=AUTH[0], api_token=AUTH[1]))
 
 
 # --- the naive way --------------------------------------------------------------------------

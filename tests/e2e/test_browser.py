@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from confluence_kpi.catalog import load_catalog
-from confluence_kpi.confluence import Gateway
+from confluence_kpi.confluence import Gateway, Transport
 from confluence_kpi.demo import DEMO_AS_OF, DEMO_CATALOG
 from confluence_kpi.report import JsonReport
 from confluence_kpi.runner import Setup, sync_once
@@ -74,7 +74,7 @@ def demo() -> Iterator[dict[str, dict[str, str]]]:
             catalog = load_catalog(DEMO_CATALOG).model_copy(
                 update={"locale": locale, "space": space}
             )
-            gateway = Gateway(server.base_url, username=ADMIN[0], api_token=ADMIN[1])
+            gateway = Gateway(Transport(server.base_url, username=ADMIN[0], api_token=ADMIN[1]))
             report = sync_once(Setup(catalog, gateway), now=DEMO_AS_OF)
             assert not report.failed, JsonReport.of(report).model_dump()
             addresses[locale] = {}

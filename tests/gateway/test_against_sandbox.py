@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 import requests
 
-from confluence_kpi.confluence import AuthError, ConflictError, Gateway, Property
+from confluence_kpi.confluence import AuthError, ConflictError, Gateway, Property, Transport
 from confluence_kpi.sandbox import SandboxServer
 
 SandboxFactory = Callable[..., SandboxServer]  # the shape of tests/conftest.py's fixture
@@ -33,8 +33,8 @@ def sandbox(request: pytest.FixtureRequest, sandbox_factory: SandboxFactory) -> 
 def login(sandbox: SandboxServer, **kwargs: Any) -> Gateway:
     """A gateway as each flavour's users log in: API token on Cloud, PAT on Data Center."""
     if sandbox.base_url.endswith("/wiki"):
-        return Gateway(sandbox.base_url, username="admin", api_token="admin", **kwargs)
-    return Gateway(sandbox.base_url, pat="sandbox-pat", **kwargs)
+        return Gateway(Transport(sandbox.base_url, username="admin", api_token="admin", **kwargs))
+    return Gateway(Transport(sandbox.base_url, pat="sandbox-pat", **kwargs))
 
 
 def control(sandbox: SandboxServer, path: str, payload: Any) -> None:
@@ -131,9 +131,9 @@ def test_fractional_timeout_is_honoured_and_a_slow_get_retried(sandbox: SandboxS
 
 def test_wrong_credentials_are_an_auth_error(sandbox: SandboxServer) -> None:
     if sandbox.base_url.endswith("/wiki"):
-        gateway = Gateway(sandbox.base_url, username="admin", api_token="wrong-token")
+        gateway = Gateway(Transport(sandbox.base_url, username="admin", api_token="wrong-token"))
     else:
-        gateway = Gateway(sandbox.base_url, pat="wrong-token")
+        gateway = Gateway(Transport(sandbox.base_url, pat="wrong-token"))
     with pytest.raises(AuthError) as caught:
         gateway.check_space("KPI")
     assert "wrong-token" not in str(caught.value)

@@ -26,6 +26,7 @@ from confluence_kpi.confluence import (
     Property,
     StorageFormatRejected,
     TitleTakenError,
+    Transport,
     parse_retry_after,
 )
 
@@ -49,7 +50,7 @@ def sleeps() -> Sleeps:
 
 @pytest.fixture
 def gateway(sleeps: Sleeps) -> Gateway:
-    return Gateway(SITE, username="bot@example.com", api_token=TOKEN, sleep=sleeps)
+    return Gateway(Transport(SITE, username="bot@example.com", api_token=TOKEN, sleep=sleeps))
 
 
 @pytest.fixture
@@ -96,7 +97,9 @@ def test_429_with_http_date_retry_after(
 
 def test_huge_retry_after_is_capped(http: responses.RequestsMock, sleeps: Sleeps) -> None:
     gateway = Gateway(
-        SITE, username="bot@example.com", api_token=TOKEN, sleep=sleeps, max_retry_after=45
+        Transport(
+            SITE, username="bot@example.com", api_token=TOKEN, sleep=sleeps, max_retry_after=45
+        )
     )
     http.get(PAGE_URL, status=429, headers={"Retry-After": "9223372036854775807"})
     http.get(PAGE_URL, json=content())
@@ -140,7 +143,9 @@ def test_429_without_retry_after_backs_off_exponentially_with_jitter(
 def test_backoff_never_exceeds_max_retry_after(
     http: responses.RequestsMock, sleeps: Sleeps
 ) -> None:
-    gateway = Gateway(SITE, pat="pat-value", sleep=sleeps, max_retries=8, max_retry_after=5)
+    gateway = Gateway(
+        Transport(SITE, pat="pat-value", sleep=sleeps, max_retries=8, max_retry_after=5)
+    )
     for _ in range(7):
         http.get(PAGE_URL, status=429)
     http.get(PAGE_URL, json=content())
@@ -317,7 +322,9 @@ def test_connection_refused_is_connection_failed(sleeps: Sleeps) -> None:
     with socket.socket() as probe:  # a port nobody listens on
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    gateway = Gateway(f"http://127.0.0.1:{port}", pat="pat-value", sleep=sleeps, max_retries=3)
+    gateway = Gateway(
+        Transport(f"http://127.0.0.1:{port}", pat="pat-value", sleep=sleeps, max_retries=3)
+    )
     with pytest.raises(ConnectionFailed) as caught:
         gateway.check_space("KPI")
     assert str(caught.value) == (
@@ -354,7 +361,9 @@ def test_401_message_names_user_and_url_but_not_the_token(
 def test_401_with_a_pat_says_so_and_drops_the_html_page(
     http: responses.RequestsMock, sleeps: Sleeps
 ) -> None:
-    gateway = Gateway("https://wiki.example.org/confluence", pat="pat-secret", sleep=sleeps)
+    gateway = Gateway(
+        Transport("https://wiki.example.org/confluence", pat="pat-secret", sleep=sleeps)
+    )
     http.get(
         "https://wiki.example.org/confluence/rest/api/space/KPI",
         status=401,
@@ -381,7 +390,9 @@ def test_404_that_is_not_confluence_hints_at_the_url(
     http: responses.RequestsMock, sleeps: Sleeps
 ) -> None:
     gateway = Gateway(
-        "https://kpi.example.net", username="bot@example.com", api_token=TOKEN, sleep=sleeps
+        Transport(
+            "https://kpi.example.net", username="bot@example.com", api_token=TOKEN, sleep=sleeps
+        )
     )
     http.get("https://kpi.example.net/rest/api/space/KPI", status=404, body="<html>nope</html>")
     with pytest.raises(NotFoundError, match=r"is https://kpi.example.net the right Confluence URL"):
@@ -517,7 +528,7 @@ def test_cursor_next_link_keeps_the_context_path(
 def test_offset_next_link_with_context_path_is_not_doubled(
     http: responses.RequestsMock, sleeps: Sleeps
 ) -> None:
-    gateway = Gateway("https://wiki.example.org/confluence", pat="p", sleep=sleeps)
+    gateway = Gateway(Transport("https://wiki.example.org/confluence", pat="p", sleep=sleeps))
     search = "https://wiki.example.org/confluence/rest/api/content/search"
     http.get(
         search,
@@ -648,11 +659,11 @@ def test_malformed_answer_is_a_clear_error(http: responses.RequestsMock, gateway
 @pytest.mark.parametrize(
     ("make", "message"),
     [
-        (lambda: Gateway("kpi.example.net"), "must start with http"),
-        (lambda: Gateway(SITE, username="a", api_token="b", pat="c"), "not both"),
-        (lambda: Gateway(SITE, username="a"), "needs an API token"),
+        (lambda: Transport("kpi.example.net"), "must start with http"),
+        (lambda: Transport(SITE, username="a", api_token="b", pat="c"), "not both"),
+        (lambda: Transport(SITE, username="a"), "needs an API token"),
     ],
 )
-def test_bad_settings_are_refused_up_front(make: Callable[[], Gateway], message: str) -> None:
+def test_bad_settings_are_refused_up_front(make: Callable[[], Transport], message: str) -> None:
     with pytest.raises(ConfluenceError, match=message):
         make()
