@@ -17,12 +17,11 @@ from zoneinfo import ZoneInfo
 from rich.table import Table
 
 from confluence_kpi.model import Status
-from confluence_kpi.report import console_for, summary
+from confluence_kpi.report import SyncReport, console_for, summary
 from confluence_kpi.runner import Setup, gateway_for, load_setup, sync_once
 from confluence_kpi.sandbox import SandboxConfig, SandboxServer
 from confluence_kpi.settings import load_settings
 from confluence_kpi.shipped import EXAMPLE_DIR
-from confluence_kpi.sync import SyncReport
 
 DEMO_CATALOG = EXAMPLE_DIR / "catalog.yaml"
 # The demo data ends the day before this moment (config/demo/generate.py), so the demo

@@ -1,4 +1,5 @@
-"""Shows a sync report to a person (a table) or to a program (JSON).
+"""What a sync pass did, page by page and KPI by KPI, and showing it to a person (a table) or
+to a program (JSON).
 
 The JSON report's shape is `JsonReport`, a pydantic model: what programs read is declared
 once, with its types, and written with `model_dump_json`.
@@ -10,6 +11,8 @@ no markup or emoji codes in text (a KPI named "[/b]" would break the output, one
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any, TextIO
 
 from pydantic import BaseModel, SerializerFunctionWrapHandler, model_serializer
@@ -18,8 +21,89 @@ from rich.table import Table
 from rich.text import Text
 
 from confluence_kpi.manual import MEASUREMENT
-from confluence_kpi.pages.merge import Value
-from confluence_kpi.sync import Action, SyncReport
+from confluence_kpi.memory import PageKey
+from confluence_kpi.model import Note, Status
+from confluence_kpi.pages.merge import FieldChange, Value
+from confluence_kpi.pages.parse import Unreadable
+from confluence_kpi.pages.strings import load_strings
+
+
+class Action(StrEnum):
+    """What the pass did, or (in a dry run) would do, to one page."""
+
+    CREATE = "created"
+    UPDATE = "updated"
+    UNCHANGED = "unchanged"
+    RETIRED = "retired"
+    FAILED = "failed"
+
+
+@dataclass(frozen=True)
+class PageResult:
+    """The outcome for one page, as the report shows it."""
+
+    key: PageKey
+    title: str
+    action: Action
+    reason: str = ""
+    page_id: str | None = None
+    diff: str | None = None
+
+
+@dataclass(frozen=True)
+class Edit:
+    """A team-editable field whose value this run took from the page or the catalog."""
+
+    key: PageKey
+    title: str
+    change: FieldChange
+
+
+@dataclass(frozen=True)
+class DataWarning:
+    """A KPI's data warning (data refused or left out), as the report shows it."""
+
+    kpi_id: str
+    note: Note
+
+    @property
+    def message(self) -> str:
+        """The warning in English, worded as the KPI's page words it."""
+        return load_strings("en").say(f"note.{self.note.code.value}", **dict(self.note.values))
+
+
+@dataclass
+class SyncReport:
+    """Everything the pass did, for the text or JSON report and the exit code."""
+
+    dry_run: bool
+    pages: list[PageResult] = field(default_factory=list)
+    kpi_errors: dict[str, str] = field(default_factory=dict)
+    kpi_status: dict[str, Status] = field(default_factory=dict)
+    edits: list[Edit] = field(default_factory=list)
+    unreadable: list[tuple[PageKey, Unreadable]] = field(default_factory=list)
+    data_warnings: list[DataWarning] = field(default_factory=list)
+    requests: int = 0
+
+    @property
+    def failed(self) -> bool:
+        """Some KPI could not be evaluated or some page could not be written."""
+        return bool(self.kpi_errors) or any(p.action is Action.FAILED for p in self.pages)
+
+    @property
+    def exit_code(self) -> int:
+        """0 when everything synced, 1 when something failed or some KPI's data was refused
+        (the rest still synced)."""
+        return 1 if self.failed or self.data_warnings else 0
+
+    def warned_kpis(self) -> list[str]:
+        """The KPIs with data warnings, each once, in the order of their warnings."""
+        return list(dict.fromkeys(warning.kpi_id for warning in self.data_warnings))
+
+    def counts(self) -> dict[str, int]:
+        """Pages per action, every action listed."""
+        return {action.value: sum(p.action is action for p in self.pages) for action in Action}
+
 
 _STYLE = {
     Action.CREATE: "green",

@@ -15,8 +15,9 @@ from confluence_kpi.catalog import Catalog, CatalogError, load_catalog
 from confluence_kpi.confluence import ConfluenceError, Gateway, Transport
 from confluence_kpi.pages.merge import Prefer
 from confluence_kpi.pages.strings import TemplatesError
+from confluence_kpi.report import PageResult, SyncReport
 from confluence_kpi.settings import Settings, SettingsError, load_settings
-from confluence_kpi.sync import PageResult, SyncReport, run_sync
+from confluence_kpi.sync import run_sync
 
 
 class SetupError(Exception):

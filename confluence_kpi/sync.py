@@ -18,7 +18,6 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from enum import StrEnum
 from pathlib import Path
 
 from confluence_kpi.catalog import Catalog
@@ -32,14 +31,13 @@ from confluence_kpi.memory import (
     PageMemory,
     read_memory,
 )
-from confluence_kpi.model import ManualRow, Note, Status
+from confluence_kpi.model import ManualRow
 from confluence_kpi.pages.canonical import canonical
 from confluence_kpi.pages.cells import keep_cells
 from confluence_kpi.pages.layout import compose, edited_bot_blocks, managed_signatures
-from confluence_kpi.pages.merge import FieldChange, Prefer
+from confluence_kpi.pages.merge import Prefer
 from confluence_kpi.pages.parse import Unreadable
 from confluence_kpi.pages.render import UnreadableEdit, render_retired_panel
-from confluence_kpi.pages.strings import load_strings
 from confluence_kpi.periods import local_date
 from confluence_kpi.pipeline import (
     BOT_LABEL,
@@ -52,6 +50,7 @@ from confluence_kpi.pipeline import (
     measure_catalog,
 )
 from confluence_kpi.readback import read_back
+from confluence_kpi.report import Action, DataWarning, Edit, PageResult, SyncReport
 
 MAX_CONFLICT_RETRIES = 3
 # Parents come before children, so a page created in this run has its parent's id.
@@ -62,83 +61,6 @@ _ROWS = {"target_date": "target", "baseline_date": "baseline"}
 # Properties row, or a measurement typed into a manual KPI's table.
 _SHOWN = frozenset({"owner", "target", "baseline", "cadence", "deadline", MEASUREMENT})
 _ROOT = PageKey("root", "root")
-
-
-class Action(StrEnum):
-    """What the pass did, or (in a dry run) would do, to one page."""
-
-    CREATE = "created"
-    UPDATE = "updated"
-    UNCHANGED = "unchanged"
-    RETIRED = "retired"
-    FAILED = "failed"
-
-
-@dataclass(frozen=True)
-class PageResult:
-    """The outcome for one page, as the report shows it."""
-
-    key: PageKey
-    title: str
-    action: Action
-    reason: str = ""
-    page_id: str | None = None
-    diff: str | None = None
-
-
-@dataclass(frozen=True)
-class Edit:
-    """A team-editable field whose value this run took from the page or the catalog."""
-
-    key: PageKey
-    title: str
-    change: FieldChange
-
-
-@dataclass(frozen=True)
-class DataWarning:
-    """A KPI's data warning (data refused or left out), as the report shows it."""
-
-    kpi_id: str
-    note: Note
-
-    @property
-    def message(self) -> str:
-        """The warning in English, worded as the KPI's page words it."""
-        return load_strings("en").say(f"note.{self.note.code.value}", **dict(self.note.values))
-
-
-@dataclass
-class SyncReport:
-    """Everything the pass did, for the text or JSON report and the exit code."""
-
-    dry_run: bool
-    pages: list[PageResult] = field(default_factory=list)
-    kpi_errors: dict[str, str] = field(default_factory=dict)
-    kpi_status: dict[str, Status] = field(default_factory=dict)
-    edits: list[Edit] = field(default_factory=list)
-    unreadable: list[tuple[PageKey, Unreadable]] = field(default_factory=list)
-    data_warnings: list[DataWarning] = field(default_factory=list)
-    requests: int = 0
-
-    @property
-    def failed(self) -> bool:
-        """Some KPI could not be evaluated or some page could not be written."""
-        return bool(self.kpi_errors) or any(p.action is Action.FAILED for p in self.pages)
-
-    @property
-    def exit_code(self) -> int:
-        """0 when everything synced, 1 when something failed or some KPI's data was refused
-        (the rest still synced)."""
-        return 1 if self.failed or self.data_warnings else 0
-
-    def warned_kpis(self) -> list[str]:
-        """The KPIs with data warnings, each once, in the order of their warnings."""
-        return list(dict.fromkeys(warning.kpi_id for warning in self.data_warnings))
-
-    def counts(self) -> dict[str, int]:
-        """Pages per action, every action listed."""
-        return {action.value: sum(p.action is action for p in self.pages) for action in Action}
 
 
 @dataclass(frozen=True)

@@ -11,8 +11,7 @@ from confluence_kpi.memory import PageKey
 from confluence_kpi.model import Note, NoteCode, Status
 from confluence_kpi.pages.merge import FieldChange, Origin
 from confluence_kpi.pages.parse import Unreadable
-from confluence_kpi.report import print_report
-from confluence_kpi.sync import Action, DataWarning, Edit, PageResult, SyncReport
+from confluence_kpi.report import Action, DataWarning, Edit, PageResult, SyncReport, print_report
 
 
 @pytest.mark.parametrize("action", list(Action))

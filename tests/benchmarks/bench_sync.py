@@ -33,8 +33,9 @@ from confluence_kpi.catalog import Catalog, load_catalog
 from confluence_kpi.confluence import Gateway, Transport
 from confluence_kpi.memory import PageKey
 from confluence_kpi.pipeline import DesiredPage, evaluate_catalog, measure_catalog
+from confluence_kpi.report import Action, SyncReport
 from confluence_kpi.sandbox import SandboxConfig, SandboxServer
-from confluence_kpi.sync import Action, SyncReport, plan, run_sync
+from confluence_kpi.sync import plan, run_sync
 
 SEED = 20260315
 DAYS = 730  # two years of daily data, ending the day before NOW

@@ -14,7 +14,8 @@ import pytest
 from confluence_kpi.catalog import load_catalog
 from confluence_kpi.memory import PROPERTY_KEY
 from confluence_kpi.pipeline import BOT_LABEL
-from confluence_kpi.sync import Action, SyncReport, run_sync
+from confluence_kpi.report import Action, SyncReport
+from confluence_kpi.sync import run_sync
 
 from .fake_confluence import FakeConfluence
 
