@@ -1,169 +1,33 @@
-"""One reconcile pass: observe the bot's pages, take in people's edits, write the difference.
+"""APPLY: one pass's plan written page by page through the gateway, parents first; nothing in
+a dry run.
 
-This is the only module that decides what gets written. The pass is (ARCHITECTURE.md, "The
-reconcile loop")
-
-    observe -> measure -> read back -> evaluate -> render -> plan -> apply
-
-Observation is one paged CQL listing of the pages carrying the bot's label, with the bot's
-content property expanded but no bodies. A page is read in full only when its version moved
-since the bot wrote it (someone edited it: their edits are merged in) or when the bot has
-something to write to it. Identity comes from the content property, never from the title.
+A page is created, updated, left alone or retired; what fails fails that page only
+(ARCHITECTURE.md, rule 5).
 """
 
 from __future__ import annotations
 
 import difflib
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
 
-from confluence_kpi.catalog import Catalog
 from confluence_kpi.confluence.errors import ConflictError, ConfluenceError, TitleTakenError
 from confluence_kpi.confluence.protocol import ConfluenceApi, Page, Property, SpaceInfo
-from confluence_kpi.manual import MEASUREMENT
-from confluence_kpi.memory import (
-    PROPERTY_KEY,
-    SCHEMA_VERSION,
-    PageKey,
-    PageMemory,
-    read_memory,
-)
+from confluence_kpi.memory import PROPERTY_KEY, SCHEMA_VERSION, PageKey, PageMemory
 from confluence_kpi.model import ManualRow
 from confluence_kpi.pages.canonical import canonical
 from confluence_kpi.pages.cells import keep_cells
 from confluence_kpi.pages.layout import compose, edited_bot_blocks, managed_signatures
-from confluence_kpi.pages.merge import Prefer
 from confluence_kpi.pages.parse import Unreadable
-from confluence_kpi.pages.render import UnreadableEdit, render_retired_panel
-from confluence_kpi.periods import local_date
-from confluence_kpi.pipeline import (
-    BOT_LABEL,
-    RETIRED_LABEL,
-    DesiredPage,
-    Evaluations,
-    Measured,
-    desired_pages,
-    evaluate_catalog,
-    measure_catalog,
-)
-from confluence_kpi.readback import read_back
-from confluence_kpi.report import Action, DataWarning, Edit, PageResult, SyncReport
+from confluence_kpi.pages.render import render_retired_panel
+from confluence_kpi.pipeline import RETIRED_LABEL, DesiredPage
+from confluence_kpi.report import Action, Edit, PageResult
+from confluence_kpi.sync.observe import Observed, observe_title
+from confluence_kpi.sync.planning import Plan
 
 MAX_CONFLICT_RETRIES = 3
-# Parents come before children, so a page created in this run has its parent's id.
-KIND_ORDER = ("root", "team", "goal", "kpi")
-_LISTING = ("version", "metadata.labels", f"metadata.properties.{PROPERTY_KEY}")
-_ROWS = {"target_date": "target", "baseline_date": "baseline"}
-# What people typed that could not be read, shown on the page under a warning: a Page
-# Properties row, or a measurement typed into a manual KPI's table.
-_SHOWN = frozenset({"owner", "target", "baseline", "cadence", "deadline", MEASUREMENT})
-_ROOT = PageKey("root", "root")
-
-
-@dataclass(frozen=True)
-class Observed:
-    """A page of the bot's as the listing showed it, with the memory its property holds."""
-
-    page: Page
-    memory: PageMemory
-
-
-def observe(gateway: ConfluenceApi, space: str) -> dict[PageKey, Observed]:
-    """The bot's pages in the space, by the identity in their content property (no bodies)."""
-    cql = f'space = "{space}" and type = page and label = "{BOT_LABEL}"'
-    return _ours(gateway.search(cql, expand=_LISTING))
-
-
-def recover(
-    gateway: ConfluenceApi, space: str, observed: dict[PageKey, Observed], wanted: Iterable[PageKey]
-) -> set[PageKey]:
-    """Finds pages the label listing missed (a person removed the label) by the root's index,
-    or by a scan of the whole space when the root itself is missing; adds them to `observed`.
-
-    Returns the keys the index knew but no page holds any more: pages deleted in Confluence.
-    """
-    missing = [key for key in wanted if key not in observed]
-    if not missing:
-        return set()
-    root = observed.get(_ROOT)
-    if root is None:
-        # No root to ask: it is a first run, or someone took the root's label away.
-        cql = f'space = "{space}" and type = page'
-        observed.update(_ours(gateway.search(cql, expand=_LISTING)))
-        return set()
-    index = root.memory.index
-    ids = [index[str(key)] for key in missing if str(key) in index]
-    if ids:
-        cql = f"id in ({','.join(ids)}) and type = page"
-        found = _ours(gateway.search(cql, expand=_LISTING))
-        observed.update({k: v for k, v in found.items() if k not in observed})
-    return {key for key in missing if str(key) in index and key not in observed}
-
-
-def read_moved(gateway: ConfluenceApi, observed: Mapping[PageKey, Observed]) -> dict[PageKey, Page]:
-    """Bodies of the KPI and goal pages someone saved since the bot wrote them, or that hold
-    a value people typed the bot could not read (kept as typed until someone corrects it)."""
-    return {
-        key: gateway.get_page(obs.page.id, expand=("body.storage",))
-        for key, obs in observed.items()
-        if key.kind in ("kpi", "goal")
-        and (obs.page.version != obs.memory.page_version or obs.memory.kept_rows)
-    }
-
-
-@dataclass(frozen=True)
-class Plan:
-    """What this pass wants the pages to say, and what the read-back decided on the way."""
-
-    pages: Mapping[PageKey, DesiredPage]
-    evaluations: Evaluations
-    edits: Sequence[Edit]
-    unreadable: Sequence[tuple[PageKey, Unreadable]]
-
-
-def plan(
-    catalog: Catalog,
-    measured: Measured,
-    memories: Mapping[PageKey, PageMemory],
-    bodies: Mapping[PageKey, str],
-    *,
-    now: datetime,
-    prefer: Prefer,
-) -> Plan:
-    """Merge people's edits into the catalog, evaluate and render every page (pure)."""
-    back = read_back(catalog, memories, bodies, today=local_date(now, catalog.zone), prefer=prefer)
-    measured = Measured({**measured.series, **back.series}, measured.errors)
-    evaluations = evaluate_catalog(back.catalog, measured, now=now)
-    edits_shown = {
-        key: tuple(
-            UnreadableEdit(row=_ROWS.get(u.field, u.field), text=u.text, reason=u.reason)
-            for u in found
-            if _ROWS.get(u.field, u.field) in _SHOWN
-        )
-        for key, found in back.unreadable.items()
-    }
-    pages = desired_pages(
-        back.catalog,
-        evaluations,
-        fields={key: result.values for key, result in back.merges.items()},
-        seen=back.catalog_values,
-        unreadable=edits_shown,
-        rows=back.rows,
-    )
-    by_key = {page.key: page for page in pages}
-    return Plan(
-        pages=by_key,
-        evaluations=evaluations,
-        edits=[
-            Edit(key, by_key[key].title, change)
-            for key, result in back.merges.items()
-            for change in result.changes
-        ],
-        unreadable=[(key, u) for key, found in back.unreadable.items() for u in found],
-    )
 
 
 @dataclass
@@ -271,8 +135,7 @@ class Syncer:
     def _made_by_another_run(self, want: DesiredPage, title: str) -> Observed | None:
         """The page holding `title` when it is this very page, created by another run of the
         bot at the same moment (two containers started by mistake): then it is adopted."""
-        existing = self.gateway.find_page(self.space.key, title, expand=_LISTING)
-        mine = _ours([existing] if existing else []).get(want.key)
+        mine = observe_title(self.gateway, self.space.key, title).get(want.key)
         if mine is not None:
             self.observed[want.key] = mine
             self.ids[want.key] = mine.page.id
@@ -407,93 +270,6 @@ class Syncer:
         return parent
 
 
-def run_sync(
-    catalog: Catalog,
-    gateway: ConfluenceApi,
-    *,
-    now: datetime,
-    dry_run: bool = False,
-    show_diff: bool = False,
-    only: Iterable[str] = (),
-    prefer: Prefer = "page",
-    progress: Callable[[PageResult], None] = lambda _result: None,
-) -> SyncReport:
-    """One reconcile pass; connection, auth and space errors propagate before any write."""
-    space = gateway.check_space(catalog.space)
-    observed = observe(gateway, catalog.space)
-    deleted = recover(gateway, catalog.space, observed, _keys(catalog))
-    measured = measure_catalog(catalog)
-    memories = {key: obs.memory for key, obs in observed.items()}
-    bodies = read_moved(gateway, observed)
-    texts = {key: page.body or "" for key, page in bodies.items()}
-    first = plan(catalog, measured, memories, texts, now=now, prefer=prefer)
-
-    def replan(key: PageKey, body: str) -> Plan:
-        texts[key] = body
-        return plan(catalog, measured, memories, texts, now=now, prefer=prefer)
-
-    syncer = Syncer(
-        gateway,
-        space,
-        observed,
-        bodies,
-        replan,
-        deleted=deleted,
-        locale=catalog.locale,
-        templates=catalog.templates,
-        dry_run=dry_run,
-        show_diff=show_diff,
-    )
-    # Pages not being synced this pass still serve as parents.
-    syncer.ids.update({key: obs.page.id for key, obs in observed.items()})
-    syncer.props.update(
-        {key: obs.page.properties.get(PROPERTY_KEY) for key, obs in observed.items()}
-    )
-    syncer.memories.update(memories)
-    syncer.taken.update(edit.key for edit in first.edits)
-    syncer.taken.update(key for key, _ in first.unreadable)
-    report = SyncReport(
-        dry_run=dry_run,
-        kpi_errors=dict(first.evaluations.errors),
-        kpi_status={kpi_id: ev.status for kpi_id, ev in first.evaluations.kpis.items()},
-        edits=list(first.edits),
-        unreadable=list(first.unreadable),
-        data_warnings=[
-            DataWarning(kpi_id, warning)
-            for kpi_id, ev in first.evaluations.kpis.items()
-            for warning in ev.warnings
-        ],
-    )
-    chosen = set(only)
-    for want in sorted(first.pages.values(), key=lambda w: KIND_ORDER.index(w.key.kind)):
-        if chosen and want.key.id not in chosen:
-            continue
-        result = syncer.sync_page(want)
-        report.pages.append(result)
-        progress(result)
-    if not chosen:
-        for key in sorted(set(observed) - set(first.pages)):
-            result = syncer.retire(key, observed[key])
-            report.pages.append(result)
-            progress(result)
-        _update_index(syncer)
-    report.edits.extend(edit for edit in syncer.edits if edit not in report.edits)
-    report.unreadable.extend(u for u in syncer.unreadable if u not in report.unreadable)
-    report.requests = gateway.request_count
-    return report
-
-
-def _update_index(syncer: Syncer) -> None:
-    """Keep every managed page's id in the root's memory, so a page whose label a person
-    removed is still found (one property write, only when pages came or went)."""
-    memory = syncer.memories.get(_ROOT)
-    if syncer.dry_run or memory is None or memory.newer or _ROOT not in syncer.ids:
-        return
-    index = {str(key): page_id for key, page_id in sorted(syncer.ids.items()) if key != _ROOT}
-    if dict(memory.index) != index:
-        syncer._remember(_ROOT, memory.model_copy(update={"index": index}))
-
-
 def _left_to_a_newer_version(key: PageKey, found: Observed) -> PageResult:
     """A page whose memory a newer version of the bot wrote: this one does not know all that
     memory says, so it neither overwrites the page nor makes a second one; the run fails on it
@@ -503,32 +279,6 @@ def _left_to_a_newer_version(key: PageKey, found: Observed) -> PageResult:
         f"this version knows {SCHEMA_VERSION}): left as it is; upgrade confluence-kpi"
     )
     return PageResult(key, found.page.title, Action.FAILED, reason, found.page.id)
-
-
-def _keys(catalog: Catalog) -> list[PageKey]:
-    """Every page the catalog calls for."""
-    return [
-        _ROOT,
-        *(PageKey("team", t) for t in catalog.teams),
-        *(PageKey("goal", g.id) for g in catalog.goals),
-        *(PageKey("kpi", k.id) for k in catalog.kpis),
-    ]
-
-
-def _ours(pages: Iterable[Page]) -> dict[PageKey, Observed]:
-    """The pages whose content property is the bot's memory, by the identity it claims."""
-    found: dict[PageKey, Observed] = {}
-    for page in pages:
-        prop = page.properties.get(PROPERTY_KEY)
-        memory = read_memory(prop.value if prop else None)
-        if memory is None:
-            continue
-        # Two pages claiming one identity (a copy made in Confluence keeps the property):
-        # the older one, the lower id, is the bot's.
-        known = found.get(memory.key)
-        if known is None or int(page.id) < int(known.page.id):
-            found[memory.key] = Observed(page, memory)
-    return found
 
 
 def _typed_rows(before: Sequence[ManualRow], now: Sequence[ManualRow]) -> str:

@@ -1,0 +1,93 @@
+"""OBSERVE: the bot's pages as they are now, each known by the identity in its content property
+(ARCHITECTURE.md, rule 2), in as few requests as that takes (rule 4).
+
+One paged CQL listing of the pages carrying the bot's label, with the bot's content property
+expanded but no bodies; pages whose label people removed, found again through the root page's
+index; and the bodies of only those pages someone saved since the bot wrote them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from confluence_kpi.confluence.protocol import ConfluenceApi, Page
+from confluence_kpi.memory import PROPERTY_KEY, PageKey, PageMemory, read_memory
+from confluence_kpi.pipeline import BOT_LABEL
+
+# What a listing reads of each page: enough to know it and tell whether it moved, no body.
+_LISTING = ("version", "metadata.labels", f"metadata.properties.{PROPERTY_KEY}")
+ROOT = PageKey("root", "root")
+
+
+@dataclass(frozen=True)
+class Observed:
+    """A page of the bot's as the listing showed it, with the memory its property holds."""
+
+    page: Page
+    memory: PageMemory
+
+
+def observe(gateway: ConfluenceApi, space: str) -> dict[PageKey, Observed]:
+    """The bot's pages in the space, by the identity in their content property (no bodies)."""
+    cql = f'space = "{space}" and type = page and label = "{BOT_LABEL}"'
+    return _ours(gateway.search(cql, expand=_LISTING))
+
+
+def recover(
+    gateway: ConfluenceApi, space: str, observed: dict[PageKey, Observed], wanted: Iterable[PageKey]
+) -> set[PageKey]:
+    """Finds pages the label listing missed (a person removed the label) by the root's index,
+    or by a scan of the whole space when the root itself is missing; adds them to `observed`.
+
+    Returns the keys the index knew but no page holds any more: pages deleted in Confluence.
+    """
+    missing = [key for key in wanted if key not in observed]
+    if not missing:
+        return set()
+    root = observed.get(ROOT)
+    if root is None:
+        # No root to ask: it is a first run, or someone took the root's label away.
+        cql = f'space = "{space}" and type = page'
+        observed.update(_ours(gateway.search(cql, expand=_LISTING)))
+        return set()
+    index = root.memory.index
+    ids = [index[str(key)] for key in missing if str(key) in index]
+    if ids:
+        cql = f"id in ({','.join(ids)}) and type = page"
+        found = _ours(gateway.search(cql, expand=_LISTING))
+        observed.update({k: v for k, v in found.items() if k not in observed})
+    return {key for key in missing if str(key) in index and key not in observed}
+
+
+def read_moved(gateway: ConfluenceApi, observed: Mapping[PageKey, Observed]) -> dict[PageKey, Page]:
+    """Bodies of the KPI and goal pages someone saved since the bot wrote them, or that hold
+    a value people typed the bot could not read (kept as typed until someone corrects it)."""
+    return {
+        key: gateway.get_page(obs.page.id, expand=("body.storage",))
+        for key, obs in observed.items()
+        if key.kind in ("kpi", "goal")
+        and (obs.page.version != obs.memory.page_version or obs.memory.kept_rows)
+    }
+
+
+def observe_title(gateway: ConfluenceApi, space: str, title: str) -> dict[PageKey, Observed]:
+    """The page titled `title` in the space, by the identity it claims, if it is the bot's."""
+    page = gateway.find_page(space, title, expand=_LISTING)
+    return _ours([page] if page else [])
+
+
+def _ours(pages: Iterable[Page]) -> dict[PageKey, Observed]:
+    """The pages whose content property is the bot's memory, by the identity it claims."""
+    found: dict[PageKey, Observed] = {}
+    for page in pages:
+        prop = page.properties.get(PROPERTY_KEY)
+        memory = read_memory(prop.value if prop else None)
+        if memory is None:
+            continue
+        # Two pages claiming one identity (a copy made in Confluence keeps the property):
+        # the older one, the lower id, is the bot's.
+        known = found.get(memory.key)
+        if known is None or int(page.id) < int(known.page.id):
+            found[memory.key] = Observed(page, memory)
+    return found

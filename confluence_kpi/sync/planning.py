@@ -1,0 +1,87 @@
+"""PLAN, its pure half: what every page should say, with people's edits merged in.
+
+Made once per pass, and again for a page read during the pass (saved after the listing, or
+between the bot's read and its write): merging, evaluating and rendering are pure and cheap
+(ARCHITECTURE.md, rule 7), so the pass plans again with the body just read instead of
+measuring again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from confluence_kpi.catalog import Catalog
+from confluence_kpi.manual import MEASUREMENT
+from confluence_kpi.memory import PageKey, PageMemory
+from confluence_kpi.pages.merge import Prefer
+from confluence_kpi.pages.parse import Unreadable
+from confluence_kpi.pages.render import UnreadableEdit
+from confluence_kpi.periods import local_date
+from confluence_kpi.pipeline import (
+    DesiredPage,
+    Evaluations,
+    Measured,
+    desired_pages,
+    evaluate_catalog,
+)
+from confluence_kpi.readback import read_back
+from confluence_kpi.report import Edit
+
+_ROWS = {"target_date": "target", "baseline_date": "baseline"}
+# What people typed that could not be read, shown on the page under a warning: a Page
+# Properties row, or a measurement typed into a manual KPI's table.
+_SHOWN = frozenset({"owner", "target", "baseline", "cadence", "deadline", MEASUREMENT})
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What this pass wants the pages to say, and what the read-back decided on the way."""
+
+    pages: Mapping[PageKey, DesiredPage]
+    evaluations: Evaluations
+    edits: Sequence[Edit]
+    unreadable: Sequence[tuple[PageKey, Unreadable]]
+
+
+def plan(
+    catalog: Catalog,
+    measured: Measured,
+    memories: Mapping[PageKey, PageMemory],
+    bodies: Mapping[PageKey, str],
+    *,
+    now: datetime,
+    prefer: Prefer,
+) -> Plan:
+    """Merge people's edits into the catalog, evaluate and render every page (pure)."""
+    back = read_back(catalog, memories, bodies, today=local_date(now, catalog.zone), prefer=prefer)
+    measured = Measured({**measured.series, **back.series}, measured.errors)
+    evaluations = evaluate_catalog(back.catalog, measured, now=now)
+    edits_shown = {
+        key: tuple(
+            UnreadableEdit(row=_ROWS.get(u.field, u.field), text=u.text, reason=u.reason)
+            for u in found
+            if _ROWS.get(u.field, u.field) in _SHOWN
+        )
+        for key, found in back.unreadable.items()
+    }
+    pages = desired_pages(
+        back.catalog,
+        evaluations,
+        fields={key: result.values for key, result in back.merges.items()},
+        seen=back.catalog_values,
+        unreadable=edits_shown,
+        rows=back.rows,
+    )
+    by_key = {page.key: page for page in pages}
+    return Plan(
+        pages=by_key,
+        evaluations=evaluations,
+        edits=[
+            Edit(key, by_key[key].title, change)
+            for key, result in back.merges.items()
+            for change in result.changes
+        ],
+        unreadable=[(key, u) for key, found in back.unreadable.items() for u in found],
+    )

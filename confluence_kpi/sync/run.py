@@ -1,0 +1,116 @@
+"""One reconcile pass, start to end: the loop of ARCHITECTURE.md, "The reconcile loop"."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from datetime import datetime
+
+from confluence_kpi.catalog import Catalog
+from confluence_kpi.confluence.protocol import ConfluenceApi
+from confluence_kpi.memory import PROPERTY_KEY, PageKey
+from confluence_kpi.pages.merge import Prefer
+from confluence_kpi.pipeline import measure_catalog
+from confluence_kpi.report import DataWarning, PageResult, SyncReport
+from confluence_kpi.sync.apply import Syncer
+from confluence_kpi.sync.observe import ROOT, observe, read_moved, recover
+from confluence_kpi.sync.planning import Plan, plan
+
+# Parents come before children, so a page created in this run has its parent's id.
+KIND_ORDER = ("root", "team", "goal", "kpi")
+
+
+def run_sync(
+    catalog: Catalog,
+    gateway: ConfluenceApi,
+    *,
+    now: datetime,
+    dry_run: bool = False,
+    show_diff: bool = False,
+    only: Iterable[str] = (),
+    prefer: Prefer = "page",
+    progress: Callable[[PageResult], None] = lambda _result: None,
+) -> SyncReport:
+    """One reconcile pass; connection, auth and space errors propagate before any write."""
+    space = gateway.check_space(catalog.space)
+    observed = observe(gateway, catalog.space)
+    deleted = recover(gateway, catalog.space, observed, _keys(catalog))
+    measured = measure_catalog(catalog)
+    memories = {key: obs.memory for key, obs in observed.items()}
+    bodies = read_moved(gateway, observed)
+    texts = {key: page.body or "" for key, page in bodies.items()}
+    first = plan(catalog, measured, memories, texts, now=now, prefer=prefer)
+
+    def replan(key: PageKey, body: str) -> Plan:
+        texts[key] = body
+        return plan(catalog, measured, memories, texts, now=now, prefer=prefer)
+
+    syncer = Syncer(
+        gateway,
+        space,
+        observed,
+        bodies,
+        replan,
+        deleted=deleted,
+        locale=catalog.locale,
+        templates=catalog.templates,
+        dry_run=dry_run,
+        show_diff=show_diff,
+    )
+    # Pages not being synced this pass still serve as parents.
+    syncer.ids.update({key: obs.page.id for key, obs in observed.items()})
+    syncer.props.update(
+        {key: obs.page.properties.get(PROPERTY_KEY) for key, obs in observed.items()}
+    )
+    syncer.memories.update(memories)
+    syncer.taken.update(edit.key for edit in first.edits)
+    syncer.taken.update(key for key, _ in first.unreadable)
+    report = SyncReport(
+        dry_run=dry_run,
+        kpi_errors=dict(first.evaluations.errors),
+        kpi_status={kpi_id: ev.status for kpi_id, ev in first.evaluations.kpis.items()},
+        edits=list(first.edits),
+        unreadable=list(first.unreadable),
+        data_warnings=[
+            DataWarning(kpi_id, warning)
+            for kpi_id, ev in first.evaluations.kpis.items()
+            for warning in ev.warnings
+        ],
+    )
+    chosen = set(only)
+    for want in sorted(first.pages.values(), key=lambda w: KIND_ORDER.index(w.key.kind)):
+        if chosen and want.key.id not in chosen:
+            continue
+        result = syncer.sync_page(want)
+        report.pages.append(result)
+        progress(result)
+    if not chosen:
+        for key in sorted(set(observed) - set(first.pages)):
+            result = syncer.retire(key, observed[key])
+            report.pages.append(result)
+            progress(result)
+        _update_index(syncer)
+    report.edits.extend(edit for edit in syncer.edits if edit not in report.edits)
+    report.unreadable.extend(u for u in syncer.unreadable if u not in report.unreadable)
+    report.requests = gateway.request_count
+    return report
+
+
+def _update_index(syncer: Syncer) -> None:
+    """Keep every managed page's id in the root's memory, so a page whose label a person
+    removed is still found (one property write, only when pages came or went)."""
+    memory = syncer.memories.get(ROOT)
+    if syncer.dry_run or memory is None or memory.newer or ROOT not in syncer.ids:
+        return
+    index = {str(key): page_id for key, page_id in sorted(syncer.ids.items()) if key != ROOT}
+    if dict(memory.index) != index:
+        syncer._remember(ROOT, memory.model_copy(update={"index": index}))
+
+
+def _keys(catalog: Catalog) -> list[PageKey]:
+    """Every page the catalog calls for."""
+    return [
+        ROOT,
+        *(PageKey("team", t) for t in catalog.teams),
+        *(PageKey("goal", g.id) for g in catalog.goals),
+        *(PageKey("kpi", k.id) for k in catalog.kpis),
+    ]
