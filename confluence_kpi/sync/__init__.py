@@ -13,7 +13,7 @@ wrote it (someone edited it: their edits are merged in) or when the bot has some
 write to it. Identity comes from the content property, never from the title.
 """
 
-from confluence_kpi.sync.planning import Plan, plan
+from confluence_kpi.sync.planning import plan
 from confluence_kpi.sync.run import run_sync
 
-__all__ = ["Plan", "plan", "run_sync"]
+__all__ = ["plan", "run_sync"]

@@ -7,27 +7,29 @@ A page is created, updated, left alone or retired; what fails fails that page on
 
 from __future__ import annotations
 
-import difflib
-from collections import Counter
-from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from confluence_kpi.confluence.errors import ConflictError, ConfluenceError, TitleTakenError
 from confluence_kpi.confluence.protocol import ConfluenceApi, Page, Property, SpaceInfo
 from confluence_kpi.memory import PROPERTY_KEY, SCHEMA_VERSION, PageKey, PageMemory
-from confluence_kpi.model import ManualRow
-from confluence_kpi.pages.canonical import canonical
-from confluence_kpi.pages.cells import keep_cells
-from confluence_kpi.pages.layout import compose, edited_bot_blocks, managed_signatures
+from confluence_kpi.pages.layout import managed_signatures
 from confluence_kpi.pages.parse import Unreadable
 from confluence_kpi.pages.render import render_retired_panel
 from confluence_kpi.pipeline import RETIRED_LABEL, DesiredPage
 from confluence_kpi.report import Action, Edit, PageResult
 from confluence_kpi.sync.observe import Observed, observe_title
-from confluence_kpi.sync.planning import Plan
+from confluence_kpi.sync.planning import Planner
+from confluence_kpi.sync.rewrite import Rewrite, as_written, memory_of, rewrite
 
 MAX_CONFLICT_RETRIES = 3
+
+
+@dataclass(frozen=True)
+class _Conflict:
+    """A write someone else's save beat (409): their version, read again."""
+
+    newer: Page
 
 
 @dataclass
@@ -37,8 +39,7 @@ class Syncer:
     gateway: ConfluenceApi
     space: SpaceInfo
     observed: dict[PageKey, Observed]
-    bodies: dict[PageKey, Page]
-    replan: Callable[[PageKey, str], Plan]  # the plan again, with this page's body read now
+    planner: Planner  # the pass's plan, made again with a page read during the pass
     deleted: set[PageKey] = field(default_factory=set)
     locale: str = "en"
     templates: Path | None = None  # the catalog's own templates directory
@@ -116,7 +117,7 @@ class Syncer:
                     want.body,
                     parent_id=parent_id,
                     labels=want.labels,
-                    properties={PROPERTY_KEY: _memory(want, 1, title).to_json()},
+                    properties={PROPERTY_KEY: memory_of(want, 1, title).to_json()},
                 )
             except TitleTakenError:
                 mine = self._made_by_another_run(want, title)
@@ -128,7 +129,7 @@ class Syncer:
                 reason = f"{reason} {title!r}"
             self.ids[want.key] = created.id
             self.props[want.key] = created.properties.get(PROPERTY_KEY)
-            self.memories[want.key] = _memory(want, 1, title)
+            self.memories[want.key] = memory_of(want, 1, title)
             return PageResult(want.key, title, Action.CREATE, reason, page_id=created.id)
         raise ConfluenceError(f"no free title like {want.title!r} in space {self.space.key}")
 
@@ -143,52 +144,61 @@ class Syncer:
         return mine
 
     def _update(self, want: DesiredPage, found: Observed) -> PageResult:
-        page, memory = found.page, found.memory
-        title = _title(want, page, memory)
-        if page.version == memory.page_version and title == page.title and _same(memory, want):
-            return self._labels_only(want, page)
+        """Bring one of the bot's pages up to date (ARCHITECTURE.md, rule 4): left unread while
+        it is as the bot wrote it and its memory says what this render would; else read, and
+        written only when that changes what it says. A save between our read and our write is
+        merged in and the page written again, MAX_CONFLICT_RETRIES attempts in all."""
+        if as_written(want, found.page, found.memory):
+            return self._labels_only(want, found.page)
         for _attempt in range(MAX_CONFLICT_RETRIES):
-            current = self.bodies.get(want.key)
-            if current is None:
-                current = self._read(page)
-                if current.version != page.version:
-                    # Saved after the listing, while the sources were measured: merged in as
-                    # after a version conflict, never written over.
-                    want = self._take(want.key, current)
-            title = _title(want, current, memory)
-            stored = current.body or ""
-            body = compose(stored, memory.blocks, want.body)
-            if want.kept_rows:
-                body = keep_cells(body, stored, want.kept_rows, locale=self.locale)
-            new_memory = _memory(want, current.version, title, memory.index)
-            if canonical(stored) == canonical(body) and title == current.title:
-                if new_memory != memory and not self.dry_run:
-                    self._remember(want.key, new_memory)
-                edited = current.version != memory.page_version
-                return self._labels_only(want, page, "edited in Confluence; kept" if edited else "")
-            diff = _diff(stored, body, current.title) if self.show_diff else None
-            reason = self._why(want, current, memory, title, stored)
-            if self.dry_run:
-                return PageResult(want.key, title, Action.UPDATE, reason, page.id, diff)
-            try:
-                updated = self.gateway.update_page(
-                    current, title, body, version_message="confluence-kpi sync"
-                )
-            except ConflictError:
-                # Someone saved between our read and our write: read again, merge their edit
-                # in again, render again, and try again.
-                want = self._take(want.key, self._read(page))
-                continue
-            self._remember(want.key, _memory(want, updated.version, title, memory.index))
-            self._add_labels(page, want.labels)
-            return PageResult(want.key, title, Action.UPDATE, reason, page.id, diff)
-        return PageResult(
-            want.key,
-            want.title,
-            Action.FAILED,
-            reason=f"page kept changing under us ({MAX_CONFLICT_RETRIES} version conflicts)",
-            page_id=page.id,
-        )
+            current, want = self._current(want, found.page)
+            change = rewrite(want, current, found.memory, locale=self.locale)
+            if not change.changes_page:
+                return self._keep(change, found)
+            written = self._write(change, found)
+            if isinstance(written, PageResult):
+                return written
+            want = self._take(want.key, written.newer)  # their save merged in, planned again
+        return _kept_changing(want, found.page)
+
+    def _current(self, want: DesiredPage, page: Page) -> tuple[Page, DesiredPage]:
+        """The page as it is now, body included, and the plan for it: read unless this pass
+        read it already. A version saved after the listing, while the sources were measured,
+        is merged in as after a version conflict, never written over."""
+        current = self.planner.read.get(want.key)
+        if current is not None:
+            return current, want
+        current = self._read(page)
+        if current.version == page.version:
+            return current, want
+        return current, self._take(want.key, current)
+
+    def _keep(self, change: Rewrite, found: Observed) -> PageResult:
+        """A page that already says all this is not written; its memory is brought up to the
+        version read, so that the next run leaves it unread."""
+        if change.memory != found.memory and not self.dry_run:
+            self._remember(change.want.key, change.memory)
+        reason = "edited in Confluence; kept" if change.edited else ""
+        return self._labels_only(change.want, found.page, reason)
+
+    def _write(self, change: Rewrite, found: Observed) -> PageResult | _Conflict:
+        """Write the page, then its memory and labels (in a dry run, only say so); a _Conflict
+        when someone saved the page since it was read."""
+        want, page = change.want, found.page
+        reason = change.reason(taken=want.key in self.taken)
+        diff = change.diff() if self.show_diff else None
+        result = PageResult(want.key, change.title, Action.UPDATE, reason, page.id, diff)
+        if self.dry_run:
+            return result
+        try:
+            updated = self.gateway.update_page(
+                change.current, change.title, change.body, version_message="confluence-kpi sync"
+            )
+        except ConflictError:
+            return _Conflict(newer=self._read(page))
+        self._remember(want.key, memory_of(want, updated.version, change.title, found.memory.index))
+        self._add_labels(page, want.labels)
+        return result
 
     def _read(self, page: Page) -> Page:
         """The page as it is now, body included."""
@@ -197,8 +207,7 @@ class Syncer:
     def _take(self, key: PageKey, current: Page) -> DesiredPage:
         """The page planned again with the version someone saved during this pass: their
         edits merged in (and reported) the way the first plan merges the listed versions."""
-        self.bodies[key] = current
-        again = self.replan(key, current.body or "")
+        again = self.planner.again(key, current)
         edits = [edit for edit in again.edits if edit.key == key]
         unreadable = [found for found in again.unreadable if found[0] == key]
         self.edits.extend(edit for edit in edits if edit not in self.edits)
@@ -206,22 +215,6 @@ class Syncer:
         if edits or unreadable:
             self.taken.add(key)
         return again.pages[key]
-
-    def _why(
-        self, want: DesiredPage, current: Page, memory: PageMemory, title: str, stored: str
-    ) -> str:
-        """Why a page is written: a rename, measurements people typed (data entry, not an edit
-        of the bot's values), a person's edit of what the bot computes (replaced, and said
-        so), or changed content."""
-        if title != current.title:
-            return f"renamed from {current.title!r}"
-        typed = _typed_rows(memory.rows, want.rows)
-        if typed:
-            return typed
-        edited = current.version != memory.page_version and want.key not in self.taken
-        if edited and edited_bot_blocks(stored, memory.blocks, memory.block_digests):
-            return "a person's edit of values the bot computes was replaced"
-        return "content changed"
 
     def _labels_only(self, want: DesiredPage, page: Page, reason: str = "") -> PageResult:
         added = self._add_labels(page, want.labels)
@@ -281,66 +274,7 @@ def _left_to_a_newer_version(key: PageKey, found: Observed) -> PageResult:
     return PageResult(key, found.page.title, Action.FAILED, reason, found.page.id)
 
 
-def _typed_rows(before: Sequence[ManualRow], now: Sequence[ManualRow]) -> str:
-    """Data entry on a manual KPI's page, in words: "3 measurements read from the page"
-    (typed or changed since the last run), or those taken off it; "" when none."""
-    added = sum((Counter(now) - Counter(before)).values())
-    removed = sum((Counter(before) - Counter(now)).values())
-    if added:
-        return f"{_measurements(added)} read from the page"
-    return f"{_measurements(removed)} removed from the page" if removed else ""
-
-
-def _measurements(count: int) -> str:
-    return f"{count} measurement{'' if count == 1 else 's'}"
-
-
-def _title(want: DesiredPage, page: Page, memory: PageMemory) -> str:
-    """The title to write: a catalog rename is applied, unless people renamed the page."""
-    renamed_in_catalog = memory.wanted_title and memory.wanted_title != want.title
-    renamed_by_people = memory.title and page.title != memory.title
-    return want.title if renamed_in_catalog and not renamed_by_people else page.title
-
-
-def _same(memory: PageMemory, want: DesiredPage) -> bool:
-    """Whether the memory already says what writing `want` would make it say."""
-    return (
-        memory.digest == want.digest
-        and memory.fields == want.fields
-        and memory.catalog == want.catalog
-        and memory.wanted_title == want.title
-        and memory.kept_rows == want.kept_rows
-        and memory.rows == want.rows
-        and not memory.retired
-    )
-
-
-def _memory(
-    want: DesiredPage, version: int, title: str, index: Mapping[str, str] | None = None
-) -> PageMemory:
-    """What the bot remembers of a page it wrote (or confirmed) at `version`."""
-    return PageMemory.of(
-        want.key,
-        version,
-        want.digest,
-        title=title,
-        wanted_title=want.title,
-        fields=want.fields,
-        catalog=want.catalog,
-        blocks=want.blocks,
-        block_digests=want.block_digests,
-        kept_rows=want.kept_rows,
-        rows=want.rows,
-        index=index or {},
-    )
-
-
-def _diff(stored: str, wanted: str, title: str) -> str:
-    """A readable unified diff of the canonical forms, one element per line."""
-    before = canonical(stored).replace("><", ">\n<").splitlines()
-    after = canonical(wanted).replace("><", ">\n<").splitlines()
-    return "\n".join(
-        difflib.unified_diff(
-            before, after, f"{title} (in Confluence)", f"{title} (new)", lineterm=""
-        )
-    )
+def _kept_changing(want: DesiredPage, page: Page) -> PageResult:
+    """A page saved by someone between each of our reads and writes: it fails alone."""
+    reason = f"page kept changing under us ({MAX_CONFLICT_RETRIES} version conflicts)"
+    return PageResult(want.key, want.title, Action.FAILED, reason=reason, page_id=page.id)

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from confluence_kpi.catalog import Catalog
+from confluence_kpi.confluence.protocol import Page
 from confluence_kpi.manual import MEASUREMENT
 from confluence_kpi.memory import PageKey, PageMemory
 from confluence_kpi.pages.merge import Prefer
@@ -85,3 +86,28 @@ def plan(
         ],
         unreadable=[(key, u) for key, found in back.unreadable.items() for u in found],
     )
+
+
+@dataclass
+class Planner:
+    """A pass's plan: the catalog measured once, and the pages read in full so far, whose
+    bodies it merges. A page read during the pass is planned again with the version read."""
+
+    catalog: Catalog
+    measured: Measured
+    memories: Mapping[PageKey, PageMemory]
+    read: dict[PageKey, Page]  # the pages read in full this pass, by the bot's key
+    now: datetime
+    prefer: Prefer
+
+    def plan(self) -> Plan:
+        """The plan, with the bodies read so far."""
+        bodies = {key: page.body or "" for key, page in self.read.items()}
+        return plan(
+            self.catalog, self.measured, self.memories, bodies, now=self.now, prefer=self.prefer
+        )
+
+    def again(self, key: PageKey, page: Page) -> Plan:
+        """The plan again, with this version of a page read during the pass."""
+        self.read[key] = page
+        return self.plan()

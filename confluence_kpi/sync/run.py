@@ -13,7 +13,7 @@ from confluence_kpi.pipeline import measure_catalog
 from confluence_kpi.report import DataWarning, PageResult, SyncReport
 from confluence_kpi.sync.apply import Syncer
 from confluence_kpi.sync.observe import ROOT, observe, read_moved, recover
-from confluence_kpi.sync.planning import Plan, plan
+from confluence_kpi.sync.planning import Planner
 
 # Parents come before children, so a page created in this run has its parent's id.
 KIND_ORDER = ("root", "team", "goal", "kpi")
@@ -36,20 +36,14 @@ def run_sync(
     deleted = recover(gateway, catalog.space, observed, _keys(catalog))
     measured = measure_catalog(catalog)
     memories = {key: obs.memory for key, obs in observed.items()}
-    bodies = read_moved(gateway, observed)
-    texts = {key: page.body or "" for key, page in bodies.items()}
-    first = plan(catalog, measured, memories, texts, now=now, prefer=prefer)
-
-    def replan(key: PageKey, body: str) -> Plan:
-        texts[key] = body
-        return plan(catalog, measured, memories, texts, now=now, prefer=prefer)
-
+    read = read_moved(gateway, observed)
+    planner = Planner(catalog, measured, memories, read, now=now, prefer=prefer)
+    first = planner.plan()
     syncer = Syncer(
         gateway,
         space,
         observed,
-        bodies,
-        replan,
+        planner,
         deleted=deleted,
         locale=catalog.locale,
         templates=catalog.templates,
