@@ -11,17 +11,12 @@ import requests
 from confluence_kpi.confluence import AuthError, ConflictError, Gateway, Property, Transport
 from confluence_kpi.sandbox import SandboxServer
 
+from .helpers import Sleeps
+
 SandboxFactory = Callable[..., SandboxServer]  # the shape of tests/conftest.py's fixture
 
 MEMORY = "confluence-kpi"
 FULL = ("body.storage", "metadata.labels", f"metadata.properties.{MEMORY}")
-
-
-class Sleeps(list[float]):
-    """Records the delays the gateway asked for, instead of sleeping."""
-
-    def __call__(self, seconds: float) -> None:
-        self.append(seconds)
 
 
 @pytest.fixture(params=["dc", "cloud"])
