@@ -48,18 +48,18 @@ class Rewrite:
         """Why the page is written: a rename, measurements people typed (data entry, not an
         edit of the bot's values), a person's edit of what the bot computes (replaced, and
         said so, unless this pass took their edits in), or changed content."""
+        remembered, stored = self.remembered, self.current.body or ""
         if self.title != self.current.title:
             return f"renamed from {self.current.title!r}"
-        typed = _typed_rows(self.remembered.rows, self.want.rows)
+        typed = _typed_rows(remembered.rows, self.want.rows)
         if typed:
             return typed
-        memory = self.remembered
-        stored = self.current.body or ""
-        if (
+        replaced = (
             self.edited
             and not taken
-            and edited_bot_blocks(stored, memory.blocks, memory.block_digests)
-        ):
+            and edited_bot_blocks(stored, remembered.blocks, remembered.block_digests)
+        )
+        if replaced:
             return "a person's edit of values the bot computes was replaced"
         return "content changed"
 
