@@ -18,7 +18,7 @@ from confluence_kpi.pages.parse import Unreadable
 from confluence_kpi.pages.render import render_retired_panel
 from confluence_kpi.pipeline import RETIRED_LABEL, DesiredPage
 from confluence_kpi.report import Action, Edit, PageResult
-from confluence_kpi.sync.observe import Observed, observe_title
+from confluence_kpi.sync.observe import ROOT, Observed, observe_title
 from confluence_kpi.sync.planning import Planner
 from confluence_kpi.sync.rewrite import Rewrite, as_written, memory_of, rewrite
 
@@ -102,6 +102,16 @@ class Syncer:
         except ConfluenceError as exc:
             return PageResult(key, page.title, Action.FAILED, str(exc), page.id)
         return PageResult(key, page.title, Action.RETIRED, "no longer in the catalog", page.id)
+
+    def update_index(self) -> None:
+        """Keep every managed page's id in the root's memory, so a page whose label a person
+        removed is still found (one property write, only when pages came or went)."""
+        memory = self.memories.get(ROOT)
+        if self.dry_run or memory is None or memory.newer or ROOT not in self.ids:
+            return
+        index = {str(key): page_id for key, page_id in sorted(self.ids.items()) if key != ROOT}
+        if dict(memory.index) != index:
+            self._remember(ROOT, memory.model_copy(update={"index": index}))
 
     def _create(self, want: DesiredPage) -> PageResult:
         parent_id = self._parent_id(want)

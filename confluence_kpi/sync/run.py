@@ -82,22 +82,11 @@ def run_sync(
             result = syncer.retire(key, observed[key])
             report.pages.append(result)
             progress(result)
-        _update_index(syncer)
+        syncer.update_index()
     report.edits.extend(edit for edit in syncer.edits if edit not in report.edits)
     report.unreadable.extend(u for u in syncer.unreadable if u not in report.unreadable)
     report.requests = gateway.request_count
     return report
-
-
-def _update_index(syncer: Syncer) -> None:
-    """Keep every managed page's id in the root's memory, so a page whose label a person
-    removed is still found (one property write, only when pages came or went)."""
-    memory = syncer.memories.get(ROOT)
-    if syncer.dry_run or memory is None or memory.newer or ROOT not in syncer.ids:
-        return
-    index = {str(key): page_id for key, page_id in sorted(syncer.ids.items()) if key != ROOT}
-    if dict(memory.index) != index:
-        syncer._remember(ROOT, memory.model_copy(update={"index": index}))
 
 
 def _keys(catalog: Catalog) -> list[PageKey]:
