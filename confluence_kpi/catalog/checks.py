@@ -13,7 +13,7 @@ from sqlalchemy.engine import make_url
 
 from confluence_kpi.catalog.document import Document
 from confluence_kpi.catalog.kpi_checks import cycle_problems, kpi_problems
-from confluence_kpi.catalog.parts import Parts, raw_ids, reference
+from confluence_kpi.catalog.parts import Parts, raw_ids
 from confluence_kpi.catalog.problems import Problem
 from confluence_kpi.catalog.schema import (
     DEFAULT_TEAM_KPIS,
@@ -36,9 +36,7 @@ def cross_checks(document: Document, base_dir: Path) -> Iterator[Problem]:
     parts = Parts.gather(document, base_dir)
     yield from _id_problems(document, "kpis")
     yield from _id_problems(document, "goals")
-    for name in parts.team_names or ():
-        if not _SLUG.fullmatch(name):
-            yield document.about(("teams", name), f"'{name}' is not a slug{_slug_hint(name)}")
+    yield from _team_name_problems(document, parts)
     for index, kpi in parts.kpis:
         yield from kpi_problems(document, index, kpi, parts)
     yield from cycle_problems(document, parts)
@@ -70,6 +68,13 @@ def _id_problems(document: Document, key: str) -> Iterator[Problem]:
             first[ident] = index
 
 
+def _team_name_problems(document: Document, parts: Parts) -> Iterator[Problem]:
+    """Team names must be slugs too: like ids, they become page labels."""
+    for name in parts.team_names or ():
+        if not _SLUG.fullmatch(name):
+            yield document.about(("teams", name), f"'{name}' is not a slug{_slug_hint(name)}")
+
+
 def _slug_hint(name: str) -> str:
     """What a slug is, with the one to use instead."""
     slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
@@ -80,9 +85,9 @@ def _slug_hint(name: str) -> str:
 def _goal_problems(document: Document, index: int, goal: Goal, parts: Parts) -> Iterator[Problem]:
     """A goal's references; a goal without deadline or KPIs is not SMART (warnings)."""
     at = ("goals", index)
-    yield from reference(document, (*at, "team"), goal.team, parts.team_names, "teams")
+    yield from parts.reference(document, (*at, "team"), goal.team, "teams")
     for position, kpi_id in enumerate(goal.kpis):
-        yield from reference(document, (*at, "kpis", position), kpi_id, parts.kpi_ids, "kpis")
+        yield from parts.reference(document, (*at, "kpis", position), kpi_id, "kpis")
     if goal.deadline is None:
         yield document.about(at, "has no deadline: a SMART goal is time-bound", "warning")
     known = [kpi for _, kpi in parts.kpis if kpi.id in goal.kpis]

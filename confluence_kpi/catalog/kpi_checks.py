@@ -6,40 +6,65 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import date
 from itertools import pairwise
+from typing import NamedTuple
 
 from confluence_kpi.catalog.document import Document, KeyPath, field_text
-from confluence_kpi.catalog.parts import Parts, reference
+from confluence_kpi.catalog.parts import Parts
 from confluence_kpi.catalog.problems import Problem
-from confluence_kpi.catalog.schema import TABULAR, SqlSourceConfig, StaticSourceConfig
+from confluence_kpi.catalog.schema import (
+    TABULAR,
+    SourceConfig,
+    SqlSourceConfig,
+    StaticSourceConfig,
+)
 from confluence_kpi.derived import CycleError, evaluation_order
 from confluence_kpi.formula import FormulaError, parse
 from confluence_kpi.model import Aggregation, Direction, Grain, KpiDefinition, Target
 from confluence_kpi.plain_errors import did_you_mean
 
-# A reach KPI's targets going the wrong way: the word for it, and the sign of such a step.
+
+class _WrongWay(NamedTuple):
+    """How a reach KPI's targets go the wrong way, in words and as the sign of a step."""
+
+    side: str  # where a value lies from the one before it: "below"
+    way: str  # where the values go: "down"
+    sign: float  # the sign of (value - the one before) when it goes that way
+
+
 _WRONG_WAY = {
-    Direction.INCREASE: ("below", "down", -1.0),
-    Direction.DECREASE: ("above", "up", 1.0),
+    Direction.INCREASE: _WrongWay("below", "down", -1.0),
+    Direction.DECREASE: _WrongWay("above", "up", 1.0),
 }
+# A value on the way from the baseline to the target: how a message names it, the value, and
+# where it is in the document.
+_Step = tuple[str, float, KeyPath]
 
 
 def kpi_problems(
     document: Document, index: int, kpi: KpiDefinition, parts: Parts
 ) -> Iterator[Problem]:
-    """A KPI's references, and what its source, aggregation and direction require of it."""
+    """A KPI's references, and what its targets, grain, source and formula require of it."""
     at = ("kpis", index)
-    yield from reference(document, (*at, "team"), kpi.team, parts.team_names, "teams")
+    yield from parts.reference(document, (*at, "team"), kpi.team, "teams")
     yield from _target_problems(document, at, kpi)
     yield from _static_value_problems(document, at, kpi)
     yield from _limit_problems(document, at, kpi)
     yield from _sprint_problems(document, at, kpi, parts)
+    # The rest follows from where its values come from: a formula over other KPIs, people
+    # typing them on its own page (nothing to check here), or a source.
     if kpi.formula is not None:
         yield from _formula_problems(document, at, kpi, kpi.formula, parts)
-        return
-    if kpi.manual:
-        return  # its measurements come from its own page: nothing to check here
-    yield from reference(document, (*at, "source"), kpi.source, parts.source_names, "sources")
-    source = parts.sources.get(kpi.source)
+    elif not kpi.manual:
+        yield from parts.reference(document, (*at, "source"), kpi.source, "sources")
+        yield from _source_problems(document, at, kpi, parts.sources.get(kpi.source))
+
+
+def _source_problems(
+    document: Document, at: KeyPath, kpi: KpiDefinition, source: SourceConfig | None
+) -> Iterator[Problem]:
+    """What the KPI's source requires of it: a query for sql, the values for static, and the
+    two columns to divide for a ratio of a source's columns. `source` is None when it is not
+    defined or not valid, each reported on its own."""
     if isinstance(source, SqlSourceConfig) and not kpi.query:
         yield document.about((*at, "query"), f"is required: source '{kpi.source}' is sql")
     if isinstance(source, StaticSourceConfig) and not kpi.values:
@@ -96,8 +121,19 @@ def _sprint_problems(
 
 
 def _target_problems(document: Document, at: KeyPath, kpi: KpiDefinition) -> Iterator[Problem]:
-    """Targets come after the baseline and in date order, milestones are dated and before the
-    final target, and a `range` target needs its upper bound."""
+    """Targets come after the baseline and in date order, their values do not go the wrong
+    way, and a `range` target has its upper bound."""
+    yield from _date_problems(document, at, kpi)
+    yield from _order_problems(document, at, kpi)
+    if kpi.direction is Direction.RANGE:
+        yield from _range_problems(document, (*at, "target"), kpi.target)
+        for position, milestone in enumerate(kpi.milestones):
+            yield from _range_problems(document, (*at, "milestones", position), milestone)
+
+
+def _date_problems(document: Document, at: KeyPath, kpi: KpiDefinition) -> Iterator[Problem]:
+    """The target's date is after the baseline's; milestones lead to a final target, each
+    dated, after the baseline and the milestone before it, and before the target's date."""
     baseline, target = kpi.baseline, kpi.target
     if baseline and target and target.date and target.date <= baseline.date:
         yield document.about(
@@ -117,11 +153,6 @@ def _target_problems(document: Document, at: KeyPath, kpi: KpiDefinition) -> Ite
         if target is not None and (target.date is None or milestone.date >= target.date):
             yield document.about(path, f"{milestone.date} must be before the target's date")
         previous = milestone.date
-    yield from _order_problems(document, at, kpi)
-    if kpi.direction is Direction.RANGE:
-        yield from _range_problems(document, (*at, "target"), target)
-        for position, milestone in enumerate(kpi.milestones):
-            yield from _range_problems(document, (*at, "milestones", position), milestone)
 
 
 def _order_problems(document: Document, at: KeyPath, kpi: KpiDefinition) -> Iterator[Problem]:
@@ -129,11 +160,22 @@ def _order_problems(document: Document, at: KeyPath, kpi: KpiDefinition) -> Iter
     decrease KPI's not up): a target below the baseline of an increase KPI would have the
     pages show progress and a pace toward a value that is already passed. Equal values are
     allowed: a milestone may hold a level for a while."""
-    wrong_way = _WRONG_WAY.get(kpi.direction)
-    if wrong_way is None:
-        return
-    side, way, sign = wrong_way
-    steps: list[tuple[str, float, KeyPath]] = []
+    wrong = _WRONG_WAY.get(kpi.direction)
+    if wrong is None:
+        return  # a KPI that holds a level: its targets may move either way
+    for (before, earlier, _), (_, value, path) in pairwise(_way_to_target(at, kpi)):
+        if (value - earlier) * wrong.sign > 0:
+            yield document.about(
+                path,
+                f"{value:g} is {wrong.side} {before} {earlier:g}: with direction "
+                f"{kpi.direction.value}, the baseline, the milestones and the target must not "
+                f"go {wrong.way} in that order",
+            )
+
+
+def _way_to_target(at: KeyPath, kpi: KpiDefinition) -> list[_Step]:
+    """The baseline, the milestones and the final target, those the KPI has, in that order."""
+    steps: list[_Step] = []
     if kpi.baseline is not None:
         steps.append(("the baseline", kpi.baseline.value, (*at, "baseline", "value")))
     steps += [
@@ -142,14 +184,7 @@ def _order_problems(document: Document, at: KeyPath, kpi: KpiDefinition) -> Iter
     ]
     if kpi.target is not None:
         steps.append(("target.value", kpi.target.value, (*at, "target", "value")))
-    for (before, earlier, _), (_, value, path) in pairwise(steps):
-        if (value - earlier) * sign > 0:
-            yield document.about(
-                path,
-                f"{value:g} is {side} {before} {earlier:g}: with direction "
-                f"{kpi.direction.value}, the baseline, the milestones and the target must not "
-                f"go {way} in that order",
-            )
+    return steps
 
 
 def _limit_problems(document: Document, at: KeyPath, kpi: KpiDefinition) -> Iterator[Problem]:
@@ -159,6 +194,17 @@ def _limit_problems(document: Document, at: KeyPath, kpi: KpiDefinition) -> Iter
     limits = kpi.limits
     if limits is None:
         return
+    for path, value in _limited_values(kpi):
+        if limits.refuses(value):
+            yield document.about(
+                (*at, *path),
+                f"{value:g} is outside the KPI's limits ({limits.said(kpi.unit)})",
+            )
+
+
+def _limited_values(kpi: KpiDefinition) -> list[tuple[KeyPath, float]]:
+    """The values the KPI's limits hold, by their place in the KPI: the milestones' and the
+    target's values, then their upper bounds, then the baseline."""
     targets: list[tuple[KeyPath, Target]] = [
         (("milestones", i), milestone) for i, milestone in enumerate(kpi.milestones)
     ]
@@ -168,12 +214,7 @@ def _limit_problems(document: Document, at: KeyPath, kpi: KpiDefinition) -> Iter
     values += [((*path, "upper"), t.upper) for path, t in targets if t.upper is not None]
     if kpi.baseline is not None:
         values.append((("baseline", "value"), kpi.baseline.value))
-    for path, value in values:
-        if limits.refuses(value):
-            yield document.about(
-                (*at, *path),
-                f"{value:g} is outside the KPI's limits ({limits.said(kpi.unit)})",
-            )
+    return values
 
 
 def _range_problems(document: Document, path: KeyPath, target: Target | None) -> Iterator[Problem]:

@@ -7,7 +7,7 @@ A problem names the file, the line, the item and the field in plain words, e.g.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from pydantic import ValidationError
@@ -42,24 +42,43 @@ def check_catalog(path: Path) -> tuple[Catalog | None, list[Problem]]:
     except RefusedError as refused:
         return None, [Problem(str(path), refused.line, "", None, refused.message)]
     base_dir = path.absolute().parent
-    problems = document.duplicate_keys()
-    if "path" in document.data:  # Catalog.path is where the file is, not something it sets
-        problems.append(document.about(("path",), "is not a catalog setting: remove it"))
-    data = {**document.data, "path": path}
-    for setting, why in NOT_USED_YET.items():
-        if setting in data:
-            del data[setting]
-            problems.append(document.about((setting,), f"is not used yet: {why}", "warning"))
-    catalog = None
-    try:
-        catalog = Catalog.model_validate(data, context={"base_dir": base_dir})
-    except ValidationError as invalid:
-        problems += [_translate(document, error) for error in invalid.errors()]
-    problems += cross_checks(document, base_dir)
-    problems.sort(key=lambda problem: problem.line or 0)
+    catalog, invalid = _validate(document, path, base_dir)
+    problems = [
+        *document.duplicate_keys(),
+        *_setting_problems(document),
+        *invalid,
+        *cross_checks(document, base_dir),
+    ]
+    problems.sort(key=lambda problem: problem.line or 0)  # stable: in this order within a line
     if any(problem.severity == "error" for problem in problems):
         return None, problems
     return catalog, problems
+
+
+def _setting_problems(document: Document) -> Iterator[Problem]:
+    """Top-level settings the file holds but cannot set: `path`, which loading sets to where
+    the file is, and the settings not used yet (a warning)."""
+    if "path" in document.data:
+        yield document.about(("path",), "is not a catalog setting: remove it")
+    for setting, why in NOT_USED_YET.items():
+        if setting in document.data:
+            yield document.about((setting,), f"is not used yet: {why}", "warning")
+
+
+def _validate(
+    document: Document, path: Path, base_dir: Path
+) -> tuple[Catalog | None, list[Problem]]:
+    """The catalog as its schema reads the file at `path`, or None and the schema's errors.
+
+    `path` is where the file is, whatever the file says; settings not used yet are left out,
+    so that the schema, which has no field for them, does not refuse them."""
+    data = {**document.data, "path": path}
+    for setting in NOT_USED_YET:
+        data.pop(setting, None)
+    try:
+        return Catalog.model_validate(data, context={"base_dir": base_dir}), []
+    except ValidationError as invalid:
+        return None, [_translate(document, error) for error in invalid.errors()]
 
 
 def _translate(document: Document, error: ErrorDetails) -> Problem:
@@ -79,9 +98,16 @@ def _data_path(document: Document, loc: Sequence[str | int]) -> KeyPath:
     `sources.x.plugin`)."""
     path: list[str | int] = []
     for part in loc:
-        if len(path) == 2 and path[0] == "sources":
-            value = document.item(tuple(path))
-            if part == source_tag(value) and not (isinstance(value, dict) and part in value):
-                continue
-        path.append(part)
+        if not _is_union_tag(document, tuple(path), part):
+            path.append(part)
     return tuple(path)
+
+
+def _is_union_tag(document: Document, parent: KeyPath, part: str | int) -> bool:
+    """Whether `part`, right under a source (`sources.x`), is the tag pydantic put there for
+    the source union, not a field the source has in the file."""
+    if len(parent) != 2 or parent[0] != "sources":
+        return False
+    source = document.item(parent)
+    in_file = isinstance(source, dict) and part in source
+    return part == source_tag(source) and not in_file

@@ -6,10 +6,10 @@ items have errors, so that one run shows every problem.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TypeVar
+from typing import Literal, TypeVar
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
@@ -21,6 +21,7 @@ from confluence_kpi.plain_errors import did_you_mean
 
 _M = TypeVar("_M", bound=BaseModel)
 _SOURCE = TypeAdapter[SourceConfig](SourceConfig)
+Section = Literal["teams", "sources", "kpis"]  # the sections whose items others name
 
 
 @dataclass(frozen=True)
@@ -50,14 +51,15 @@ class Parts:
             kpi_ids=[ident for _, ident in raw_ids(data.get("kpis"))],
         )
 
-
-def reference(
-    document: Document, path: KeyPath, name: str, known: Sequence[str] | None, section: str
-) -> Iterator[Problem]:
-    """A name that must be defined in another section of the catalog."""
-    if known is not None and name not in known:
-        hint = did_you_mean(name, known)
-        yield document.about(path, f"'{name}' is not defined under {section}{hint}")
+    def reference(
+        self, document: Document, path: KeyPath, name: str, section: Section
+    ) -> Iterator[Problem]:
+        """`name`, at `path`, must be defined under `section` of the catalog."""
+        names = {"teams": self.team_names, "sources": self.source_names, "kpis": self.kpi_ids}
+        known = names[section]
+        if known is not None and name not in known:  # None: the section is no mapping
+            hint = did_you_mean(name, known)
+            yield document.about(path, f"'{name}' is not defined under {section}{hint}")
 
 
 def raw_ids(raw: object) -> list[tuple[int, str]]:
