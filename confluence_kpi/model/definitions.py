@@ -1,40 +1,23 @@
-"""Domain types shared by every stage: what a KPI is, what was measured, and the verdicts.
+"""What a KPI, goal and team are, as the catalog defines them, and which way each is good.
 
-Definitions are frozen pydantic models (the catalog validates into them); measurements and
-evaluation results are frozen dataclasses, built by pure code and never mutated; a measurement
-is a NamedTuple, as a run builds one per source row and a tuple is built several times faster.
+Frozen pydantic models that the catalog (`confluence_kpi.catalog`) validates into; unknown
+keys are errors, and numbers must be written as YAML numbers.
 """
 
-from __future__ import annotations
+# Annotations are evaluated as the classes are defined (no `from __future__ import
+# annotations`): see __init__.py.
 
 import re
-from collections.abc import Iterable
-from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from enum import StrEnum
 from math import isfinite
-from operator import attrgetter
-from typing import Annotated, NamedTuple
+from typing import Annotated, Self
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, Strict, model_validator
 
 # Within a class body that has a field `date = None`, the annotation `date | None` would name that
-# None (annotations are evaluated lazily, in the class namespace); this alias keeps the type.
+# None (the class namespace is searched first); this alias keeps the type.
 Day = date
-
-
-class Status(StrEnum):
-    """A KPI's or goal's verdict, from best to the ones that need attention."""
-
-    ACHIEVED = "achieved"
-    ON_TRACK = "on_track"
-    # Measured, but there is nothing to judge against: neither good nor bad, and never "on track".
-    NO_TARGET = "no_target"
-    AT_RISK = "at_risk"
-    OFF_TRACK = "off_track"
-    MISSED = "missed"
-    STALE = "stale"
-    NO_DATA = "no_data"
 
 
 class Direction(StrEnum):
@@ -159,7 +142,7 @@ class Bands(Definition):
     at_risk: Number = 0.75
 
     @model_validator(mode="after")
-    def _ordered(self) -> Bands:
+    def _ordered(self) -> Self:
         """At risk must lie below on track, and above zero: otherwise a band is empty."""
         if not 0 < self.at_risk < self.on_track:
             raise ValueError(
@@ -191,7 +174,7 @@ class Limits(Definition):
     max: float | None = None
 
     @model_validator(mode="after")
-    def _ordered(self) -> Limits:
+    def _ordered(self) -> Self:
         """An empty range would refuse every value."""
         if self.min is not None and self.max is not None and self.min >= self.max:
             raise ValueError(f"must have min below max (got min {self.min:g}, max {self.max:g})")
@@ -270,7 +253,7 @@ class KpiDefinition(Definition):
     limits: Limits | None = None  # the values it can take; see `possible`
 
     @model_validator(mode="after")
-    def _source_or_formula(self) -> KpiDefinition:
+    def _source_or_formula(self) -> Self:
         """A KPI is measured from a source or derived by a formula, never both or neither."""
         if bool(self.source) == (self.formula is not None):
             raise ValueError("needs exactly one of source (measured) and formula (derived)")
@@ -331,216 +314,3 @@ class Team(Definition):
 
     name: str
     description: str = ""
-
-
-@dataclass(frozen=True)
-class ManualRow:
-    """A measurement people typed into a manual KPI's page: the text of its period, value and
-    comment cells as typed. The bot writes them back as they are (a year left out of a
-    period is the one thing it adds) and reads them again on every run."""
-
-    period: str
-    value: str
-    comment: str = ""
-
-
-class Measurement(NamedTuple):
-    """One timestamped value from a source; ratio KPIs also carry numerator and denominator."""
-
-    ts: datetime
-    value: float
-    numerator: float | None = None
-    denominator: float | None = None
-    # The first day of the period the value stands for as a whole: its sprint (sprint grain),
-    # or the period a person typed it for (manual KPIs, stamped at the start of this day),
-    # whose freshness is a matter of that period's end, not of the stamp.
-    period_start: date | None = None
-
-
-class TimeSeries(tuple[Measurement, ...]):
-    """Measurements in time order, each timestamp with a time zone.
-
-    Checked once, when a source's rows become a series: the evaluation (which can run more
-    than once in a sync) takes a TimeSeries as it is, and checks any other sequence itself."""
-
-    __slots__ = ()
-
-    @classmethod
-    def of(cls, measurements: Iterable[Measurement]) -> TimeSeries:
-        """The measurements sorted by time; ValueError when a timestamp lacks a time zone."""
-        problem = "measurement timestamps must carry a time zone (the source should attach it)"
-        try:
-            ordered = sorted(measurements, key=attrgetter("ts"))  # one pass when in order
-        except TypeError as error:  # naive and aware timestamps mixed
-            raise ValueError(problem) from error
-        if ordered and ordered[0].ts.utcoffset() is None:
-            raise ValueError(problem)
-        return cls(ordered)
-
-
-@dataclass(frozen=True)
-class Period:
-    """A reporting period [start, end) in the catalog's time zone, with its display label."""
-
-    start: date
-    end: date
-    label: str
-
-
-@dataclass(frozen=True)
-class PeriodValue:
-    """A KPI's value in one period, the target in effect then and the verdict given then.
-
-    `partial` marks a running period whose value covers only its days so far (data that
-    comes more often than the period); a period-stamped value (a ledger row, a typed
-    quarter) is the whole period's as soon as it is there. `expected` is the level the
-    verdict was judged against on the path from baseline to target, where there is a path.
-    """
-
-    period: Period
-    value: float | None
-    count: int
-    complete: bool
-    target: float | None = None
-    status: Status | None = None
-    partial: bool = False
-    expected: float | None = None
-    upper: float | None = None  # a range's upper bound in effect (`target` is its lower one)
-    warning: Note | None = None  # a data warning: why measurements gave the period no value
-
-
-@dataclass(frozen=True)
-class Change:
-    """Change of the current period against the previous one; `good` is direction-aware.
-
-    A running period is compared like for like: with the same number of days at the start of
-    the previous period (`days`), never with a whole period; None means whole periods."""
-
-    absolute: float
-    relative: float | None  # None when the previous value is zero: never "Infinity %"
-    good: bool | None  # None when neutral: no preference, no change, or inside a band with room
-    days: int | None = None
-
-
-class NoteCode(StrEnum):
-    """What a note on a KPI says; the pages word it in their own language."""
-
-    NO_DATA = "no_data"
-    SOURCE_FAILED = "source_failed"  # values: error
-    STALE_SINCE = "stale_since"  # values: date (ISO)
-    LEFT_OUT_LATER = "left_out_later"  # values: count dated after as-of (within a period)
-    NO_TARGET = "no_target"
-    NOT_EVALUATED = "not_evaluated"  # a goal names a KPI that nothing evaluated
-    INPUT_MISSING = "input_missing"  # values: kpis (ids of derived inputs without data)
-    FORMULA_UNDEFINED = "formula_undefined"  # values: count of periods (division by zero)
-    # Data warnings: data refused or left out that is almost surely wrong at its source. They
-    # go into `Evaluation.warnings`, never `notes`: the page shows them in a warning panel, the
-    # run reports them, and its exit code is 1.
-    NEGATIVE_DENOMINATOR = "negative_denominator"  # values: period, total, rows (below zero)
-    OVERFLOW = "overflow"  # values: period (its values are too large to compute with)
-    FAR_AHEAD = "far_ahead"  # values: date (the first), count: dated a period past as-of
-
-
-@dataclass(frozen=True)
-class Note:
-    """A remark about an evaluation: a code and its values as text, worded by the page."""
-
-    code: NoteCode
-    values: tuple[tuple[str, str], ...] = ()
-
-
-@dataclass(frozen=True)
-class RunRate:
-    """Pace of a summed KPI within its running period, against the period's target.
-
-    `share` is the part of a whole period's total that its days so far usually hold: learned
-    from the KPI's own history (`pattern_periods` complete periods; weekends with few tickets,
-    month ends with many deals), or the share of days elapsed when there is too little history
-    (`pattern_periods` 0). `required` is what each remaining day must add on average to meet
-    `target`: None when it is already met or the target is a limit; 0 days left means the
-    period ends with the last data.
-    """
-
-    to_date: float
-    days_elapsed: int
-    days_left: int
-    share: float
-    projected: float  # the period's total at its usual pattern: the value it is judged on
-    target: float | None
-    required: float | None
-    pattern_periods: int = 0
-
-
-@dataclass(frozen=True)
-class Projection:
-    """A least-squares line through the latest period values, extended to the target's date.
-
-    Noisy data makes it swing: the pages show how many points it rests on.
-    """
-
-    value: float
-    on: date
-    points: int
-    slope: float  # change per period
-
-
-@dataclass(frozen=True)
-class Evaluation:
-    """Everything the pages show about one KPI at one moment (`as_of`)."""
-
-    kpi_id: str
-    as_of: datetime
-    status: Status
-    current: PeriodValue | None
-    previous: PeriodValue | None
-    change: Change | None
-    history: tuple[PeriodValue, ...]
-    last_data: datetime | None
-    stale_since: date | None = None
-    progress: float | None = None  # share of the way from baseline to target, 0..1 (may exceed)
-    expected: float | None = None  # where the value should be now on the path to the target
-    notes: tuple[Note, ...] = ()  # remarks ("no data", "stale since ..."), worded by the page
-    warnings: tuple[Note, ...] = ()  # data warnings (see NoteCode): data refused or left out
-    error: str | None = None  # why the KPI could not be evaluated (its source failed, ...)
-    run_rate: RunRate | None = None  # summed KPIs while their period runs
-    projection: Projection | None = None  # KPIs with a dated target, from enough points
-    milestone: Target | None = None  # the target in effect for the current period
-    # The period value the status rests on: the current one, or once the deadline passed the
-    # last complete one. None when there is nothing to judge.
-    judged: PeriodValue | None = None
-    # The period the newest measurement stands for, when measurements are period-stamped (one
-    # per period of the cadence: a ledger row, a typed quarter): freshness then counts from
-    # that period's end, and "last data" names the period, not a day. None for event data.
-    data_period: Period | None = None
-
-
-@dataclass(frozen=True)
-class GoalEvaluation:
-    """A goal's status rolled up from its KPIs."""
-
-    goal_id: str
-    status: Status
-    progress: float | None
-    kpis: tuple[Evaluation, ...]
-    rollup: RollUp = RollUp.WORST
-
-
-@dataclass(frozen=True)
-class StatusChange:
-    """A KPI whose verdict differs from the one its previous period got."""
-
-    kpi_id: str
-    before: Status
-    after: Status
-
-
-@dataclass(frozen=True)
-class TeamEvaluation:
-    """A team's KPIs and goals, with counts by status and what needs attention first."""
-
-    team_id: str
-    counts: dict[Status, int]
-    kpis: tuple[Evaluation, ...]
-    goals: tuple[GoalEvaluation, ...]
-    attention: tuple[Evaluation, ...]
-    changed: tuple[StatusChange, ...] = ()
