@@ -78,14 +78,3 @@ __all__ = [
     "TimeSeries",
     "WholeNumber",
 ]
-
-# Every type says it is this module's, as when the model was one file: Jinja's error for a name
-# a catalog's own template gets wrong names the type by its module ("'confluence_kpi.model.Team
-# object' has no attribute 'motto'"), and validate and sync print it to the catalog's authors.
-# Annotations named as text would then be looked up here, where `date` and the rest are not
-# (typing.get_type_hints, pydantic given a result type): so the modules above evaluate theirs
-# as their classes are defined, without `from __future__ import annotations`.
-for _name in __all__:
-    _exported = globals()[_name]
-    if isinstance(_exported, type):
-        _exported.__module__ = __name__

@@ -4,8 +4,7 @@ Frozen pydantic models that the catalog (`confluence_kpi.catalog`) validates int
 keys are errors, and numbers must be written as YAML numbers.
 """
 
-# Annotations are evaluated as the classes are defined (no `from __future__ import
-# annotations`): see __init__.py.
+from __future__ import annotations
 
 import re
 from datetime import date

@@ -5,8 +5,7 @@ A measurement is a NamedTuple: a run builds one per source row, and a tuple is b
 times faster than a dataclass or a model.
 """
 
-# Annotations are evaluated as the classes are defined (no `from __future__ import
-# annotations`): see __init__.py.
+from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass

@@ -3,8 +3,7 @@
 Frozen dataclasses, built by pure code (`confluence_kpi.evaluate`) and never mutated.
 """
 
-# Annotations are evaluated as the classes are defined (no `from __future__ import
-# annotations`): see __init__.py.
+from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime

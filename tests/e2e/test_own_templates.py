@@ -45,9 +45,9 @@ def test_a_template_failing_on_the_data_stops_sync_before_any_write(
     run = cli.sync()
 
     assert run.code == 2
-    assert f"{brand / 'team.xml.j2'}:2: 'confluence_kpi.model.Team object' has no attribute" in (
-        run.err
-    )
+    # The file and line of the template, and the missing name.
+    assert f"{brand / 'team.xml.j2'}:2: " in run.err
+    assert "Team object' has no attribute 'motto'" in run.err
     assert "Traceback" not in run.err
     assert wiki.writes() == {}
 

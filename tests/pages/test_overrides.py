@@ -103,7 +103,7 @@ def test_a_value_missing_at_render_time_is_a_templates_error_naming_file_and_lin
         kpi_page(templates)
 
     assert raised.value.problems == [
-        f"{templates / 'kpi.xml.j2'}:2: 'confluence_kpi.model.KpiDefinition object' "
+        f"{templates / 'kpi.xml.j2'}:2: 'confluence_kpi.model.definitions.KpiDefinition object' "
         "has no attribute 'slogan'"
     ]
 
