@@ -40,9 +40,9 @@ from confluence_kpi.model import (
     TeamEvaluation,
 )
 from confluence_kpi.pages.canonical import RENDER_VERSION
-from confluence_kpi.pages.format import SourceLabel
 from confluence_kpi.pages.layout import managed_digests, managed_signatures
 from confluence_kpi.pages.merge import Values
+from confluence_kpi.pages.method import SourceLabel
 from confluence_kpi.pages.render import (
     PageContext,
     UnreadableEdit,

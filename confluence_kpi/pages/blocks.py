@@ -14,7 +14,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections import defaultdict, deque
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from difflib import SequenceMatcher
 from typing import Final
 
@@ -115,12 +115,16 @@ def _carry_over(stored: str, previous: Sequence[str], rendered: str) -> str:
     old = [stored[start:end] for start, end in old_spans]
     new_spans = _spans(rendered)
     new = [rendered[start:end] for start, end in new_spans]
-    bot, images = _bot_blocks(old, previous, new)
+    ours = _bot_blocks(old, previous, new)
 
     attached: defaultdict[int, list[str]] = defaultdict(list)  # rendered index, -1: the start
-    for anchor, run in _human_runs(stored, old_spans, bot, images):
+    for anchor, run in _human_runs(stored, old_spans, ours):
         attached[anchor].append(run)
-    versions = {image: _bot_version(old[index], new[image]) for index, image in images.items()}
+    versions = {
+        image: _bot_version(old[index], new[image])
+        for index, image in ours.items()
+        if image is not None
+    }
 
     first = new_spans[0][0] if new_spans else len(rendered)
     pieces = [rendered[:first]]
@@ -146,33 +150,38 @@ def _content_spans(storage: str) -> list[tuple[int, int]]:
 
 def _bot_blocks(
     old: Sequence[str], previous: Sequence[str], new: Sequence[str]
-) -> tuple[set[int], dict[int, int]]:
-    """The stored blocks that are the bot's, and for those still rendered, their new version.
-
-    Blocks are given by index; the stored blocks not in the set are people's.
-    """
+) -> dict[int, int | None]:
+    """The stored blocks that are the bot's, by index, each with the index of its new version
+    among the rendered blocks (None when the bot no longer renders it). The other stored
+    blocks are people's."""
     old_signatures = [signature(block) for block in old]
     new_signatures = [signature(block) for block in new]
-    to_previous = _align(old_signatures, previous)
-    to_new = _align(previous, new_signatures, pair_replaced=True)
-    bot = set(to_previous)
-    images = {index: to_new[was] for index, was in to_previous.items() if was in to_new}
-    # A stored block that no bot block of last time claims, but that the bot renders now: the
-    # bot's when there is no memory (an older bot wrote the page), else only when it is exactly
-    # what the bot now writes, so that nothing of a person's is replaced.
-    rest = [index for index in range(len(old)) if index not in bot]
-    free = sorted(set(range(len(new))) - set(images.values()))
-    taken = _align([old_signatures[i] for i in rest], [new_signatures[j] for j in free])
-    for i, j in taken.items():
-        index, image = rest[i], free[j]
+    ours = _ours_by_memory(old_signatures, previous, new_signatures)
+    # Ours by content: a stored block none of last time claims, paired by signature with a
+    # rendered block still free. Ours when there is no memory (an older bot wrote the page),
+    # else only when it is exactly what the bot now writes, so nothing of a person's is replaced.
+    unclaimed = [index for index in range(len(old)) if index not in ours]
+    taken = set(ours.values())
+    free = [image for image in range(len(new)) if image not in taken]
+    for index, image in _align_at(old_signatures, unclaimed, new_signatures, free).items():
         if not previous or canonical(old[index]) == canonical(new[image]):
-            bot.add(index)
-            images[index] = image
-    return bot, images
+            ours[index] = image
+    return ours
+
+
+def _ours_by_memory(
+    old_signatures: Sequence[str], previous: Sequence[str], new_signatures: Sequence[str]
+) -> dict[int, int | None]:
+    """The stored blocks standing where the bot's blocks of last time stood, each with the
+    rendered block now standing there (a block the bot now writes differently pairs with the
+    one that took its place), or None."""
+    last_time = _align(old_signatures, previous)
+    now = _align(previous, new_signatures, pair_replaced=True)
+    return {index: now.get(was) for index, was in last_time.items()}
 
 
 def _human_runs(
-    stored: str, spans: Sequence[tuple[int, int]], bot: set[int], images: dict[int, int]
+    stored: str, spans: Sequence[tuple[int, int]], ours: Mapping[int, int | None]
 ) -> Iterator[tuple[int, str]]:
     """Each run of consecutive people's blocks, as stored, with the rendered block it follows.
 
@@ -180,14 +189,16 @@ def _human_runs(
     """
     anchor, start, end = -1, -1, -1
     for index, (block_start, block_end) in enumerate(spans):
-        if index not in bot:
+        if index not in ours:
             start = block_start if start < 0 else start
             end = block_end
             continue
         if start >= 0:
             yield anchor, stored[start:end]
             start = -1
-        anchor = images.get(index, anchor)  # a bot block no longer rendered: the one before
+        image = ours[index]
+        if image is not None:  # else a bot block no longer rendered: the one before anchors
+            anchor = image
     if start >= 0:
         yield anchor, stored[start:end]
 
@@ -232,6 +243,15 @@ def _align(
         taken = set(pairs.values())
         pairs.update((i, j) for i, j in replaced if i not in pairs and j not in taken)
     return pairs
+
+
+def _align_at(
+    first: Sequence[str], first_at: Sequence[int], second: Sequence[str], second_at: Sequence[int]
+) -> dict[int, int]:
+    """Pairs the blocks at `first_at` in `first` with those at `second_at` in `second` as
+    `_align` pairs two sequences; the pairs are indices in `first` and `second`."""
+    pairs = _align([first[i] for i in first_at], [second[j] for j in second_at])
+    return {first_at[i]: second_at[j] for i, j in pairs.items()}
 
 
 def _spans(storage: str) -> list[tuple[int, int]]:

@@ -33,7 +33,8 @@ from confluence_kpi.model import (
     Team,
     TeamEvaluation,
 )
-from confluence_kpi.pages.format import Formatter, SourceLabel, clean_text
+from confluence_kpi.pages.markup import Formatter, clean_text
+from confluence_kpi.pages.method import SourceLabel
 from confluence_kpi.pages.strings import load_strings
 from confluence_kpi.pages.templates import VARIABLES, environment, render
 

@@ -16,7 +16,7 @@ from lxml import etree
 # canonical's entity table turns HTML entities (`&nbsp;`) into references XML knows; one
 # table for both readers of storage format.
 from confluence_kpi.pages.canonical import _ENTITY, AC, AT, RI, _numeric_entity
-from confluence_kpi.pages.format import clean_text
+from confluence_kpi.pages.markup import clean_text
 from confluence_kpi.pages.strings import LOCALES, load_strings
 from confluence_kpi.pages.values import normalise
 

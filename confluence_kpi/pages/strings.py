@@ -1,5 +1,6 @@
-"""The pages' fixed texts per locale: the shipped `page_templates/strings/<locale>.yaml`, and a
-catalog's own templates directory overriding some of them.
+"""The pages' fixed texts per locale (`Strings`): the shipped
+`page_templates/strings/<locale>.yaml`, and a catalog's own templates directory overriding some
+of them.
 
 An override file holds the texts it changes, nested as in the shipped file; the rest stays
 shipped, so a new version's new texts need no edit of it. The texts the bot reads back from
@@ -12,13 +13,13 @@ as they are.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from functools import lru_cache
+from dataclasses import dataclass
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from confluence_kpi.pages.format import Strings
 from confluence_kpi.shipped import TEMPLATE_DIR
 
 LOCALES = ("en", "nl")
@@ -49,6 +50,79 @@ READ_BACK = frozenset(
         "goal.smart",
     }
 )
+
+
+class TextTree:
+    """A locale's texts for templates, read as `t.field.status` or `t.kind[kpi.kind]`.
+
+    Jinja reads `a.b` as an attribute first and only then as a key: on a dict every lookup
+    raised and caught an AttributeError, which made text lookups a large part of a page's
+    rendering. Here the keys are attributes; a missing key is an error, as with a dict."""
+
+    def __init__(self, texts: Mapping[str, Any]) -> None:
+        for key, value in texts.items():
+            setattr(self, key, TextTree(value) if isinstance(value, Mapping) else value)
+
+    def __getitem__(self, key: str) -> Any:
+        return self.__dict__[key]
+
+    def __getattr__(self, name: str) -> Any:
+        # Called only for a name that is no text. It tells type checkers the texts are
+        # attributes, and keeps a missing one an AttributeError (Jinja's "undefined").
+        raise AttributeError(f"no text {name!r}")
+
+
+@dataclass(frozen=True)
+class Strings:
+    """One locale's fixed texts (nested mapping, as in the YAML file) and conventions."""
+
+    locale: str
+    texts: Mapping[str, Any]
+
+    @cached_property
+    def tree(self) -> TextTree:
+        """The texts as the templates read them."""
+        return TextTree(self.texts)
+
+    @cached_property
+    def decimal_mark(self) -> str:
+        """The locale's decimal mark: "." or ","."""
+        return str(self.texts["number"]["decimal"])
+
+    @cached_property
+    def group_mark(self) -> str:
+        """The locale's digit grouping mark: "," or "."."""
+        return str(self.texts["number"]["group"])
+
+    @cached_property
+    def _by_path(self) -> dict[str, str]:
+        """Every text by its dotted path, so that a page's hundreds of lookups are one each."""
+        found: dict[str, str] = {}
+        nodes: list[tuple[str, Any]] = [("", self.texts)]
+        while nodes:
+            prefix, node = nodes.pop()
+            for key, value in node.items():
+                if isinstance(value, str):
+                    found[prefix + key] = value
+                elif isinstance(value, Mapping):
+                    nodes.append((f"{prefix}{key}.", value))
+        return found
+
+    @cached_property
+    def paths(self) -> frozenset[str]:
+        """Every dotted path that holds a text."""
+        return frozenset(self._by_path)
+
+    def text(self, path: str) -> str:
+        """The text at a dotted path such as `value.no_data`; KeyError names a missing one."""
+        try:
+            return self._by_path[path]
+        except KeyError:
+            raise KeyError(f"{self.locale}: {path} is not a text") from None
+
+    def say(self, path: str, **values: str) -> str:
+        """The text at `path` with its `{name}` placeholders filled in."""
+        return self.text(path).format_map(values)
 
 
 class TemplatesError(ValueError):

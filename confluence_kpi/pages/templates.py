@@ -20,7 +20,7 @@ from jinja2 import nodes
 from markupsafe import Markup
 
 from confluence_kpi.model import Status
-from confluence_kpi.pages.format import clean_text, status_colour
+from confluence_kpi.pages.markup import clean_text, status_colour
 from confluence_kpi.pages.strings import TemplatesError, strings_problems
 from confluence_kpi.shipped import TEMPLATE_DIR
 

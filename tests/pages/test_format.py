@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 import jinja2
 import pytest
 
-from confluence_kpi.pages.format import Formatter
+from confluence_kpi.pages.markup import Formatter
 from confluence_kpi.pages.strings import load_strings
 
 from .factories import make_kpi

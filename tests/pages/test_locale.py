@@ -13,7 +13,7 @@ import yaml
 from confluence_kpi.evaluate import note
 from confluence_kpi.model import Change, Grain, NoteCode, Period
 from confluence_kpi.pages import render_kpi_page
-from confluence_kpi.pages.format import Formatter
+from confluence_kpi.pages.markup import Formatter
 from confluence_kpi.pages.strings import load_strings
 from confluence_kpi.shipped import TEMPLATE_DIR
 

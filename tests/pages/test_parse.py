@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from confluence_kpi.model import Baseline, Direction, Goal, GoalEvaluation, Grain, Status, Target
 from confluence_kpi.pages import render_goal_page, render_kpi_page
-from confluence_kpi.pages.format import Formatter, clean_text
+from confluence_kpi.pages.markup import Formatter, clean_text
 from confluence_kpi.pages.parse import (
     SMART_KEYS,
     GoalPageFields,
