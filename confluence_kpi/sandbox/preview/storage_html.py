@@ -6,13 +6,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from datetime import date
 from html import escape
 from typing import Final, Protocol
 
 from lxml import etree
 
+from confluence_kpi.sandbox.preview.report_rows import Cell, ReportRow, sorted_report
 from confluence_kpi.sandbox.preview.svg_chart import ChartOptions, chart_svg, time_chart_svg
 from confluence_kpi.sandbox.xhtml import AC_NS, AT_NS, RI_NS
 
@@ -72,23 +72,6 @@ _EMOTICONS: Final = {
 }
 _LINE_CHARTS: Final = frozenset({"line", "area", "timeseries", "xyline", "xyarea", "xystep"})
 _BAR_CHARTS: Final = frozenset({"bar", "stackedbar", "xybar"})
-
-
-@dataclass(frozen=True)
-class Cell:
-    """One Page Properties value: its plain text (for sorting) and its HTML."""
-
-    text: str
-    html: str
-
-
-@dataclass(frozen=True)
-class ReportRow:
-    """One page of a Page Properties Report: its title, its viewer address and properties."""
-
-    title: str
-    url: str
-    properties: Mapping[str, Cell]
 
 
 class Resolver(Protocol):
@@ -309,7 +292,7 @@ class _Converter:
         headings = [h.strip() for h in params.get("headings", "").split(",") if h.strip()]
         if not headings:  # every key, in the order the pages first use them
             headings = list(dict.fromkeys(k for row in rows for k in row.properties))
-        rows = _sorted_report(rows, params)
+        rows = sorted_report(rows, params)
         first = params.get("firstcolumn") or "Title"
         self.out.append('<table class="report"><thead><tr>')
         self.out += [f"<th>{escape(h)}</th>" for h in (first, *headings)]
@@ -435,58 +418,3 @@ def _bounded(text: str | None, default: int, low: int, high: int) -> int:
     except ValueError:
         return default
     return min(max(value, low), high)
-
-
-def _sorted_report(rows: Sequence[ReportRow], params: Mapping[str, str]) -> list[ReportRow]:
-    """By the `sortBy` column's text (pages without it last), else by title; `reverseSort`."""
-    column = params.get("sortBy", "").strip()
-    reverse = params.get("reverseSort", "").lower() == "true"
-
-    def key(row: ReportRow) -> tuple[bool, str]:
-        if not column:
-            return False, row.title.casefold()
-        cell = row.properties.get(column)
-        return cell is None, cell.text.casefold() if cell else ""
-
-    return sorted(rows, key=key, reverse=reverse)
-
-
-# The classes this module writes, styled after Confluence's page view.
-CSS: Final = """
-.page-body h1{font-size:24px;margin:28px 0 8px}.page-body h2{font-size:20px;margin:28px 0 8px}
-.page-body h3{font-size:16px;margin:22px 0 6px}.page-body h4,.page-body h5,.page-body h6{
-font-size:14px;margin:18px 0 4px}.page-body p{margin:8px 0}
-.page-body table{border-collapse:collapse;margin:10px 0}
-.page-body th,.page-body td{border:1px solid #C1C7D0;padding:7px 10px;vertical-align:top;
-text-align:left}.page-body th{background:#F4F5F7;font-weight:600}
-.page-body td p,.page-body th p{margin:0}
-.page-body td{font-variant-numeric:tabular-nums}
-.status{display:inline-block;border-radius:3px;padding:2px 4px;font-size:11px;font-weight:700;
-line-height:1;text-transform:uppercase;white-space:nowrap;vertical-align:middle;max-width:200px;
-overflow:hidden;text-overflow:ellipsis}
-.panel{display:flex;gap:10px;border-radius:3px;padding:10px 14px;margin:10px 0}
-.panel-content{flex:1}.panel-content>p:first-child{margin-top:0}
-.panel-content>p:last-child{margin-bottom:0}.panel-title{font-weight:600}
-.panel-icon{flex:none;width:16px;height:16px;border-radius:50%;color:#FFF;font-size:11px;
-font-weight:700;line-height:16px;text-align:center;margin-top:3px}
-.panel-info{background:#DEEBFF}.panel-info .panel-icon{background:#0052CC}
-.panel-note{background:#FFFAE6}.panel-note .panel-icon{background:#FF8B00}
-.panel-warning{background:#FFEBE6}.panel-warning .panel-icon{background:#DE350B}
-.panel-tip{background:#E3FCEF}.panel-tip .panel-icon{background:#00875A}
-details.expand{margin:10px 0}details.expand summary{cursor:pointer;color:#0052CC}
-details.expand>div{padding:4px 0 0 16px}
-.page-properties table{min-width:60%}.page-properties th{width:30%}
-table.report{width:100%}
-figure.chart{margin:12px 0;padding:8px;border:1px solid #EBECF0;border-radius:3px;
-display:inline-block}figure.chart svg{display:block;font-family:inherit}
-.mention{color:#0052CC;background:#F4F5F7;border-radius:20px;padding:0 6px}
-time.date{background:#F4F5F7;border-radius:3px;padding:1px 5px;white-space:nowrap}
-ul.tasks{list-style:none;padding-left:4px}ul.tasks input{margin:0 6px 0 0;vertical-align:-1px}
-.code{margin:10px 0;border:1px solid #DFE1E6;border-radius:3px}.code-title{background:#F4F5F7;
-padding:4px 10px;font-weight:600;border-bottom:1px solid #DFE1E6}.code pre,.page-body pre{
-margin:0;padding:8px 10px;background:#FAFBFC;overflow-x:auto;font-size:12px;
-font-family:SFMono-Medium,"SF Mono",Menlo,Consolas,monospace}
-.macro-box{display:inline-block;background:#F4F5F7;border:1px solid #DFE1E6;border-radius:3px;
-color:#5E6C84;padding:2px 8px;font-size:12px}
-.missing-link{color:#BF2600}
-"""

@@ -16,8 +16,9 @@ from confluence_kpi.sandbox.config import SandboxConfig
 from confluence_kpi.sandbox.cql import CqlContext, CqlError, parse_cql
 from confluence_kpi.sandbox.messages import Request, Response
 from confluence_kpi.sandbox.model import Content, Space
-from confluence_kpi.sandbox.preview.storage_html import CSS as BODY_CSS
-from confluence_kpi.sandbox.preview.storage_html import ReportRow, page_properties, storage_to_html
+from confluence_kpi.sandbox.preview.report_rows import ReportRow
+from confluence_kpi.sandbox.preview.storage_html import page_properties, storage_to_html
+from confluence_kpi.sandbox.preview.styles import BODY_CSS, PAGE_CSS
 from confluence_kpi.sandbox.render import account_id, user_key
 from confluence_kpi.sandbox.services import Services
 
@@ -212,7 +213,8 @@ def _shell(title: str, main: str) -> str:
     return (
         '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<title>{escape(title)} · Confluence sandbox</title><style>{_CSS}{BODY_CSS}</style></head>"
+        f"<title>{escape(title)} · Confluence sandbox</title>"
+        f"<style>{PAGE_CSS}{BODY_CSS}</style></head>"
         '<body><header class="top"><a href="/">Confluence sandbox</a>'
         '<span class="note">read-only preview</span></header>'
         f"<main>{main}</main></body></html>"
@@ -231,25 +233,3 @@ def _not_found() -> Response:
             '<h1 class="page-title">Page not found</h1><p><a href="/">All spaces</a></p>',
         ),
     )
-
-
-_CSS: Final = """
-body{margin:0;font-family:-apple-system,BlinkMacSystemFont,"Segoe UI",Roboto,"Noto Sans",
-Ubuntu,"Helvetica Neue",sans-serif;font-size:14px;line-height:1.714;color:#172B4D;background:#FFF}
-a{color:#0052CC;text-decoration:none}a:hover{text-decoration:underline}
-header.top{background:#0747A6;color:#FFF;padding:10px 24px;display:flex;gap:16px;
-align-items:baseline}
-header.top a{color:#FFF;font-weight:600}header.top .note{color:#B3D4FF;font-size:12px}
-main{max-width:1200px;margin:0 auto;padding:16px 32px 64px}
-.breadcrumb{font-size:12px;color:#5E6C84}.breadcrumb a{color:#5E6C84}
-h1.page-title{font-size:28px;font-weight:500;line-height:1.2;margin:8px 0 4px}
-.byline{font-size:12px;color:#5E6C84;margin-bottom:6px}
-.labels{margin-left:6px}.label{display:inline-block;background:#F4F5F7;color:#42526E;font-size:11px;
-line-height:1.6;border-radius:3px;padding:0 6px;margin:0 4px 2px 0}
-.page-body{margin-top:20px}
-section.space h2{font-size:20px;margin:24px 0 4px}
-.space-key{font-size:12px;color:#5E6C84;font-weight:400}
-ul.tree{list-style:none;padding-left:20px;margin:2px 0}section.space>ul.tree{padding-left:0}
-ul.tree li{margin:2px 0}ul.tree .labels{margin-left:8px}
-.empty{color:#5E6C84}
-"""

@@ -9,10 +9,9 @@ import lxml.html
 import pytest
 from lxml.html import HtmlElement
 
+from confluence_kpi.sandbox.preview.report_rows import Cell, ReportRow
 from confluence_kpi.sandbox.preview.storage_html import (
     STATUS_COLOURS,
-    Cell,
-    ReportRow,
     page_properties,
     storage_to_html,
 )
