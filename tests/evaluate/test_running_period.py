@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 import pytest
 
 from confluence_kpi.evaluate import evaluate_kpi
-from confluence_kpi.model import Measurement, Status
+from confluence_kpi.model import Evaluation, Measurement, Status
 
 from .factories import AMSTERDAM, UTC_ZONE, at, kpi, target, utc
 
@@ -89,18 +89,20 @@ def weekly_tickets(limit: float = 320) -> dict[str, object]:
     }
 
 
-def test_running_week_is_paced_by_the_usual_weekday_pattern() -> None:
-    # Twelve weeks of 50 tickets a weekday and 2 a weekend day (254 a week), then a week whose
-    # Monday to Friday brought 260. An even pace (5/7) would project 364, over the 320 limit;
-    # the weekday pattern says weekdays hold 250/254 of a week: about 264 by Sunday.
-    history = tickets(utc(2026, 8, 31), utc(2026, 11, 22), weekday=50, weekend=2)
+def week_of_tickets(history_from: datetime) -> Evaluation:
+    """The week of 23 November 2026 as of Saturday morning: Monday to Friday brought 52
+    tickets a day, after weeks of 50 a weekday and 2 a weekend day since `history_from`."""
+    history = tickets(history_from, utc(2026, 11, 22), weekday=50, weekend=2)
     this_week = tickets(utc(2026, 11, 23), utc(2026, 11, 27), weekday=52, weekend=0)
-    evaluation = evaluate_kpi(
-        kpi(**weekly_tickets()),
-        [*history, *this_week],
-        now=utc(2026, 11, 28, 7),
-        zone=UTC_ZONE,
+    return evaluate_kpi(
+        kpi(**weekly_tickets()), [*history, *this_week], now=utc(2026, 11, 28, 7), zone=UTC_ZONE
     )
+
+
+def test_running_week_is_paced_by_the_usual_weekday_pattern() -> None:
+    # Twelve weeks of 254 tickets (the weekdays hold 250 of them), then 260 by Friday. An even
+    # pace (5/7) would project 364, over the 320 limit; the pattern says about 264 by Sunday.
+    evaluation = week_of_tickets(utc(2026, 8, 31))
     rate = evaluation.run_rate
     assert rate is not None
     assert rate.pattern_periods == 12
@@ -110,14 +112,7 @@ def test_running_week_is_paced_by_the_usual_weekday_pattern() -> None:
 
 
 def test_pace_is_even_without_enough_history_to_learn_a_pattern() -> None:
-    history = tickets(utc(2026, 11, 9), utc(2026, 11, 22), weekday=50, weekend=2)
-    this_week = tickets(utc(2026, 11, 23), utc(2026, 11, 27), weekday=52, weekend=0)
-    evaluation = evaluate_kpi(
-        kpi(**weekly_tickets()),
-        [*history, *this_week],
-        now=utc(2026, 11, 28, 7),
-        zone=UTC_ZONE,
-    )
+    evaluation = week_of_tickets(utc(2026, 11, 9))  # two complete weeks: no pattern yet
     rate = evaluation.run_rate
     assert rate is not None
     assert rate.pattern_periods == 0
