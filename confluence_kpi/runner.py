@@ -12,7 +12,7 @@ from datetime import datetime
 from pathlib import Path
 
 from confluence_kpi.catalog import Catalog, CatalogError, load_catalog
-from confluence_kpi.confluence import ConfluenceError, Gateway, Transport
+from confluence_kpi.confluence import ConfluenceApi, ConfluenceError, Transport, gateway_for_api
 from confluence_kpi.pages.merge import Prefer
 from confluence_kpi.pages.strings import TemplatesError
 from confluence_kpi.report import PageResult, SyncReport
@@ -29,7 +29,7 @@ class Setup:
     """A loaded catalog and a gateway ready to use it."""
 
     catalog: Catalog
-    gateway: Gateway
+    gateway: ConfluenceApi
 
 
 def load_setup(config: Path | None, settings: Settings | None = None) -> Setup:
@@ -49,8 +49,9 @@ def load_setup(config: Path | None, settings: Settings | None = None) -> Setup:
     return Setup(catalog=catalog, gateway=gateway_for(settings, settings.url))
 
 
-def gateway_for(settings: Settings, url: str) -> Gateway:
-    """A gateway to `url` with the credentials and knobs of `settings`."""
+def gateway_for(settings: Settings, url: str) -> ConfluenceApi:
+    """A gateway to `url` with the credentials and knobs of `settings`, speaking the REST API
+    they name (or the one the site serves)."""
     try:
         transport = Transport(
             url,
@@ -63,7 +64,10 @@ def gateway_for(settings: Settings, url: str) -> Gateway:
         )
     except ConfluenceError as exc:
         raise SetupError(f"settings: {exc}") from None
-    return Gateway(transport)
+    try:
+        return gateway_for_api(transport, settings.api)
+    except ConfluenceError as exc:
+        raise SetupError(str(exc)) from None
 
 
 def sync_once(

@@ -141,6 +141,8 @@ class Settings(_FromTheEnvironment):
     timeout: float = Field(default=30.0, gt=0, validation_alias="CONFLUENCE_TIMEOUT")
     verify_tls: bool = Field(default=True, validation_alias="CONFLUENCE_VERIFY_TLS")
     max_retries: int = Field(default=5, ge=0, validation_alias="CONFLUENCE_MAX_RETRIES")
+    # Which REST API to speak: v2 on Cloud, v1 on Data Center, asked of the site when "auto".
+    api: Literal["auto", "v1", "v2"] = Field(default="auto", validation_alias="CONFLUENCE_API")
     # Where secret files are looked for; read by the sources, checked here like any setting.
     secrets_dir: str | None = Field(default=None, validation_alias=SECRETS_DIR_VARIABLE)
 

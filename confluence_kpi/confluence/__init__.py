@@ -1,10 +1,12 @@
-"""Confluence, as the sync sees it: the only package that talks to Confluence (v1 REST API,
-Cloud and Data Center).
+"""Confluence, as the sync sees it: the only package that talks to Confluence (REST API v1 on
+Data Center, v2 on Cloud).
 
 From the bottom up: `transport` sends a request under our retry policy and maps what goes
-wrong to the errors in `errors`; `gateway` is the endpoints over it, reading answers with
-`answers`; `protocol` is what the sync asks of Confluence (`ConfluenceApi`), which the gateway
-answers over HTTP and the tests also answer in memory.
+wrong to the errors in `errors`; `paging` follows lists across pages; `gateway` (v1) and
+`v2_gateway` (Cloud's v2, with the v1 endpoints v2 lacks) are the endpoints over it, reading
+answers with `answers` and `v2_answers`; `site` picks the gateway a site needs; `protocol` is
+what the sync asks of Confluence (`ConfluenceApi`), which the gateways answer over HTTP and the
+tests also answer in memory.
 """
 
 from confluence_kpi.confluence.errors import (
@@ -19,11 +21,15 @@ from confluence_kpi.confluence.errors import (
 )
 from confluence_kpi.confluence.gateway import Gateway
 from confluence_kpi.confluence.protocol import JSON, ConfluenceApi, Page, Property, SpaceInfo
+from confluence_kpi.confluence.site import Api, detect_api, gateway_for_api
 from confluence_kpi.confluence.transport import Transport, parse_retry_after
+from confluence_kpi.confluence.v2_gateway import CloudGateway
 
 __all__ = [
     "JSON",
+    "Api",
     "AuthError",
+    "CloudGateway",
     "ConflictError",
     "ConfluenceApi",
     "ConfluenceError",
@@ -37,5 +43,7 @@ __all__ = [
     "StorageFormatRejected",
     "TitleTakenError",
     "Transport",
+    "detect_api",
+    "gateway_for_api",
     "parse_retry_after",
 ]

@@ -58,17 +58,20 @@ def page_from(data: Any, *, space_key: str | None = None, parent_id: str | None 
             ),
         )
     except (AttributeError, KeyError, TypeError, ValueError, IndexError) as exc:
-        raise _malformed("a page", exc) from None
+        raise malformed("a page", exc) from None
 
 
 def property_from(data: Any) -> Property:
-    """A Property from v1 content property JSON."""
+    """A Property from content property JSON (v1 and v2 share its shape)."""
     try:
         return Property(
-            key=data["key"], value=data["value"], version=int(data["version"]["number"])
+            key=data["key"],
+            value=data["value"],
+            version=int(data["version"]["number"]),
+            id=str(data.get("id") or ""),
         )
     except (KeyError, TypeError, ValueError) as exc:
-        raise _malformed("a content property", exc) from None
+        raise malformed("a content property", exc) from None
 
 
 def space_from(data: Any, key: str) -> SpaceInfo:
@@ -82,15 +85,15 @@ def space_from(data: Any, key: str) -> SpaceInfo:
             homepage_id=str(homepage["id"]) if homepage else None,
         )
     except (AttributeError, KeyError, TypeError) as exc:
-        raise _malformed(f"space {key}", exc) from None
+        raise malformed(f"space {key}", exc) from None
 
 
-def results(answer: Any) -> tuple[list[Any], str | None]:
-    """A content list's items and its next link, if any."""
+def results(answer: Any, what: str = "a list of pages") -> tuple[list[Any], str | None]:
+    """A list's items and its next link, if any (v1 and v2 lists share this shape)."""
     try:
         return list(answer["results"]), answer.get("_links", {}).get("next")
     except (AttributeError, KeyError, TypeError) as exc:
-        raise _malformed("a list of pages", exc) from None
+        raise malformed(what, exc) from None
 
 
 def error_for(
@@ -129,7 +132,7 @@ def error_for(
     )
 
 
-def _malformed(what: str, exc: Exception) -> ConfluenceError:
+def malformed(what: str, exc: Exception) -> ConfluenceError:
     """The error for an answer that lacks what `what` should hold."""
     return ConfluenceError(
         f"unexpected answer from Confluence for {what}: {type(exc).__name__} {exc}"

@@ -1,5 +1,6 @@
-"""The gateway: the endpoints the sync uses (spaces, search, pages, properties, labels) over
-the transport, answering `ConfluenceApi` over HTTP (v1 REST API, Cloud and Data Center).
+"""The v1 gateway: the endpoints the sync uses (spaces, search, pages, properties, labels) over
+the transport, answering `ConfluenceApi` over HTTP through REST API v1 (Data Center, and
+Cloud where v1 is chosen; `v2_gateway` is Cloud's v2).
 
 Each method builds its request, says what it acts on for error messages, and for a write
 says how to tell whether an attempt that failed uncertainly landed after all: the transport
@@ -20,7 +21,8 @@ from confluence_kpi.confluence.answers import (
     results,
     space_from,
 )
-from confluence_kpi.confluence.errors import ConfluenceError, NotFoundError, Target
+from confluence_kpi.confluence.errors import NotFoundError, Target
+from confluence_kpi.confluence.paging import follow
 from confluence_kpi.confluence.protocol import JSON, Page, Property, SpaceInfo
 from confluence_kpi.confluence.transport import Transport, landed
 
@@ -44,7 +46,7 @@ class Gateway:
         """Read the space first, so bad URL, credentials or space key fail before any write."""
         data = self._transport.call(
             "GET",
-            f"rest/api/space/{_segment(key)}",
+            f"rest/api/space/{segment(key)}",
             params={"expand": "homepage"},
             target=Target("read", f"space {key}"),
         )
@@ -52,21 +54,10 @@ class Gateway:
 
     def search(self, cql: str, *, expand: Sequence[str] = (), limit: int = 200) -> Iterator[Page]:
         """Yield the pages a CQL query finds, lazily, following the server's next links."""
+        params = {"cql": cql, "expand": _expand(expand), "limit": limit}
         target = Target("search with", f"CQL {cql!r}")
-        link: str | None = "rest/api/content/search"
-        params: dict[str, Any] | None = {"cql": cql, "expand": _expand(expand), "limit": limit}
-        followed: set[str] = set()
-        while link is not None:
-            items, link = results(self._transport.call("GET", link, params=params, target=target))
-            for item in items:
-                yield page_from(item)
-            # The next link carries the whole query (offset on DC, cursor on Cloud) and the
-            # server's capped limit: follow it as given rather than counting `start` ourselves.
-            params = None
-            if link in followed:
-                raise ConfluenceError(f"Confluence's search paging loops back to {link}")
-            if link is not None:
-                followed.add(link)
+        for item in follow(self._transport, "rest/api/content/search", params, target=target):
+            yield page_from(item)
 
     def find_page(self, space: str, title: str, *, expand: Sequence[str] = ()) -> Page | None:
         """The page titled exactly `title` in the space, or None.
@@ -89,7 +80,7 @@ class Gateway:
         """Read one page with the given expansions."""
         data = self._transport.call(
             "GET",
-            f"rest/api/content/{_segment(page_id)}",
+            f"rest/api/content/{segment(page_id)}",
             params={"expand": _expand(expand)},
             target=Target("read", f"page {page_id}"),
         )
@@ -169,7 +160,7 @@ class Gateway:
         A 409 is not retried here: whether to merge, skip or overwrite is the sync's decision.
         """
         target = Target("edit", f"page {page.id} {page.title!r}")
-        path = f"rest/api/content/{_segment(page.id)}"
+        path = f"rest/api/content/{segment(page.id)}"
         version: dict[str, Any] = {"number": page.version + 1, "minorEdit": False}
         if version_message:
             version["message"] = version_message
@@ -203,7 +194,7 @@ class Gateway:
     ) -> Property:
         """Create the property (POST) or write its next version (PUT current.version + 1)."""
         target = Target("write", f"property {key!r} of page {page_id}")
-        base = f"rest/api/content/{_segment(page_id)}/property"
+        base = f"rest/api/content/{segment(page_id)}/property"
         before = current.version if current else 0
 
         def find_written() -> Any:
@@ -228,7 +219,7 @@ class Gateway:
                 "value": value,
                 "version": {"number": before + 1, "minorEdit": True},
             }
-            path = f"{base}/{_segment(key)}"
+            path = f"{base}/{segment(key)}"
             data = self._transport.call(
                 "PUT", path, body=request, target=target, recheck=find_written
             )
@@ -240,7 +231,7 @@ class Gateway:
         if names:
             self._transport.call(
                 "POST",
-                f"rest/api/content/{_segment(page_id)}/label",
+                f"rest/api/content/{segment(page_id)}/label",
                 body=[{"prefix": "global", "name": name} for name in names],
                 target=Target("label", f"page {page_id}"),
                 repeatable=True,
@@ -263,7 +254,7 @@ class Gateway:
         try:
             return self._transport.call(
                 "GET",
-                f"rest/api/content/{_segment(page_id)}/property/{_segment(key)}",
+                f"rest/api/content/{segment(page_id)}/property/{segment(key)}",
                 target=Target("read", f"property {key!r} of page {page_id}"),
             )
         except NotFoundError:
@@ -274,6 +265,6 @@ def _expand(extra: Sequence[str]) -> str:
     return ",".join(dict.fromkeys((*_PAGE_EXPAND, *extra)))
 
 
-def _segment(value: str) -> str:
+def segment(value: str) -> str:
     """One URL path segment, escaped (property keys and space keys are user data)."""
     return quote(value, safe="")

@@ -22,6 +22,9 @@ class Property:
     key: str
     value: JSON
     version: int
+    # Confluence's id of the property: v2 addresses a property by it, v1 by its key. Not part
+    # of what the property is: one read with it and one read without are the same property.
+    id: str = field(default="", compare=False)
 
 
 @dataclass(frozen=True)

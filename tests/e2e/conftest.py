@@ -30,6 +30,7 @@ SETTINGS_VARIABLES = (
     "CONFLUENCE_TIMEOUT",
     "CONFLUENCE_VERIFY_TLS",
     "CONFLUENCE_MAX_RETRIES",
+    "CONFLUENCE_API",
 )
 
 SandboxFactory = Callable[..., SandboxServer]  # the shape of tests/conftest.py's fixture
@@ -88,5 +89,6 @@ def cli(
         CONFLUENCE_URL=sandbox.base_url,
         CONFLUENCE_USERNAME=ADMIN[0],
         CONFLUENCE_API_TOKEN=ADMIN[1],
+        CONFLUENCE_API="v1",
     )
     return command
