@@ -1,5 +1,5 @@
-"""The sync benchmark still runs and meets its limits at a tiny `--quick` size, so that neither
-the script nor what it measures can rot unnoticed."""
+"""The sync benchmark still runs and meets its limits at a tiny `--quick` size, through REST API
+v1 and v2, so that neither the script nor what it measures can rot unnoticed."""
 
 from __future__ import annotations
 
@@ -15,11 +15,18 @@ EXPECTED = (
     "evaluate + render 20 KPIs",
     "evaluate + render: peak memory",
     "sources: reading the CSV files",
-    "ours, first run: requests per page created",
-    "ours, no-change run: requests",
-    "ours, no-change run: writes",
-    "ours, changed run: pages that really changed",
-    "ours, changed run: requests",
+    "ours v1, first run: requests per page created",
+    "ours v1, no-change run: requests",
+    "ours v1, no-change run: writes",
+    "ours v1, changed run: pages that really changed",
+    "ours v1, changed run: requests",
+    "ours v2, first run: requests per page created",
+    "ours v2, no-change run: requests",
+    "ours v2, no-change run: writes",
+    "ours v2, changed run: pages that really changed",
+    "ours v2, changed run: requests",
+    "v1 | v2, first run",
+    "v1 | v2, no-change run",
     "naive, first run:",
     "naive, no-change run:",
     "naive, no-change run: ratio naive/ours",

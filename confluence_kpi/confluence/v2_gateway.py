@@ -64,9 +64,9 @@ class CloudGateway:
         self._keys[space.id] = space.key
         return space
 
-    def search(self, cql: str, *, expand: Sequence[str] = ()) -> Iterator[Page]:
+    def search(self, cql: str, *, expand: Sequence[str] = (), limit: int = 200) -> Iterator[Page]:
         """Yield the pages a CQL query finds, through v1's search (v2 has no CQL)."""
-        return self._v1.search(cql, expand=expand)
+        return self._v1.search(cql, expand=expand, limit=limit)
 
     def find_page(self, space: str, title: str, *, expand: Sequence[str] = ()) -> Page | None:
         """The page titled exactly `title` in the space, or None (current right after a write,

@@ -36,10 +36,23 @@ SETTINGS_VARIABLES = (
 SandboxFactory = Callable[..., SandboxServer]  # the shape of tests/conftest.py's fixture
 
 
-@pytest.fixture(params=["dc", "cloud"])
-def flavour(request: pytest.FixtureRequest) -> str:
-    """Both flavours: Data Center at the root, Cloud under /wiki."""
+@pytest.fixture(params=["dc", "cloud", "cloud-v2"])
+def site(request: pytest.FixtureRequest) -> str:
+    """Every kind of site the bot meets: Data Center (REST API v1 at the root), Cloud under
+    /wiki spoken to through v1, and Cloud through v2."""
     return str(request.param)
+
+
+@pytest.fixture
+def flavour(site: str) -> str:
+    """The sandbox flavour the site is: dc or cloud."""
+    return site.removesuffix("-v2")
+
+
+@pytest.fixture
+def api(site: str) -> str:
+    """The REST API the bot speaks to the site."""
+    return "v2" if site.endswith("-v2") else "v1"
 
 
 @pytest.fixture
@@ -49,9 +62,9 @@ def sandbox(sandbox_factory: SandboxFactory, flavour: str) -> SandboxServer:
 
 
 @pytest.fixture
-def wiki(sandbox: SandboxServer) -> Iterator[Wiki]:
+def wiki(sandbox: SandboxServer, api: str) -> Iterator[Wiki]:
     """The test's sandbox through its REST API and control surface."""
-    seen = Wiki(sandbox)
+    seen = Wiki(sandbox, api)
     yield seen
     seen.session.close()
 
@@ -76,6 +89,7 @@ def cli(
     tmp_path: Path,
     sandbox: SandboxServer,
     catalog: Path,
+    api: str,
 ) -> Cli:
     """The CLI logged in to the test's sandbox as admin with an API token (basic auth)."""
     # A working directory without a .env, and no secrets directory: only what the test sets.
@@ -89,6 +103,6 @@ def cli(
         CONFLUENCE_URL=sandbox.base_url,
         CONFLUENCE_USERNAME=ADMIN[0],
         CONFLUENCE_API_TOKEN=ADMIN[1],
-        CONFLUENCE_API="v1",
+        CONFLUENCE_API=api,
     )
     return command

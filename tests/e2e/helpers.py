@@ -57,11 +57,36 @@ SMALL_PAGES = {
 UPTIME_DEPENDENTS = {"kpi uptime", "goal reliable-platform", "team ops", "root root"}
 
 
-class Wiki:
-    """One sandbox seen through its REST API (as admin) and its `/_sandbox` control surface."""
+# The routes a sync uses, by what they do, as each REST API names them in `/_sandbox/stats`.
+ROUTES = {
+    "v1": {
+        "space": "GET /rest/api/space/{key}",
+        "listing": "GET /rest/api/content/search",
+        "read": "GET /rest/api/content/{id}",
+        "update": "PUT /rest/api/content/{id}",
+        "create": "POST /rest/api/content",
+        "memory": "PUT /rest/api/content/{id}/property/{key}",
+    },
+    "v2": {
+        "space": "GET /api/v2/spaces",
+        "listing": "GET /rest/api/content/search",
+        "read": "GET /api/v2/pages/{id}",
+        "update": "PUT /api/v2/pages/{id}",
+        "create": "POST /api/v2/pages",
+        "memory": "PUT /api/v2/pages/{id}/properties/{property_id}",
+    },
+}
+# Where a page lives in each API, for fault rules aimed at it.
+PAGES = {"v1": "/rest/api/content", "v2": "/api/v2/pages"}
 
-    def __init__(self, server: SandboxServer) -> None:
+
+class Wiki:
+    """One sandbox seen through its REST API (as admin) and its `/_sandbox` control surface;
+    `api` is the REST API the bot speaks to it, for naming the routes it uses."""
+
+    def __init__(self, server: SandboxServer, api: str = "v1") -> None:
         self.server = server
+        self.api = api
         self.session = requests.Session()
         self.session.auth = ADMIN
 
@@ -215,6 +240,14 @@ class Wiki:
 
     def reset_stats(self) -> None:
         self._control("POST", "/stats/reset")
+
+    def route(self, name: str) -> str:
+        """The route of one of ROUTES' names ("update", "read", ...) in the bot's API."""
+        return ROUTES[self.api][name]
+
+    def page_path(self, title: str) -> str:
+        """The page's path in the bot's API, as fault rules match it."""
+        return f"{PAGES[self.api]}/{self.page_id(title)}"
 
     def routes(self) -> dict[str, int]:
         """Requests since the last reset by "METHOD /route/{template}"."""

@@ -33,7 +33,7 @@ def test_edit_landing_between_read_and_write_is_not_lost(
 ) -> None:
     assert cli.sync().code == 0
     lower_november_uptime(catalog_dir / "ops.csv")
-    path = f"/rest/api/content/{wiki.page_id(UPTIME)}"
+    path = wiki.page_path(UPTIME)
     # Two saves by a person right before the bot's PUT lands: a note, and a stricter target.
     wiki.inject(
         {
@@ -63,7 +63,7 @@ def test_edit_landing_between_read_and_write_is_not_lost(
     assert "97.00 %" in row(body, "Current value")  # the bot's update
     # Bot's version 2 met the person's 3 (409), re-read, and wrote 4 on top of both saves.
     assert page["version"]["number"] == 4
-    assert wiki.routes()["PUT /rest/api/content/{id}"] == 1 + len(
+    assert wiki.routes()[wiki.route("update")] == 1 + len(
         {"kpi uptime", "goal reliable-platform", "team ops", "root root"}
     )
     assert wiki.memory(UPTIME)["page_version"] == 4
@@ -74,11 +74,11 @@ def test_edit_landing_between_read_and_write_is_not_lost(
     assert set(cli.sync("--report", "json").actions().values()) == {"unchanged"}
 
 
-@pytest.mark.parametrize("flavour", ["dc"])
+@pytest.mark.parametrize("site", ["dc", "cloud-v2"])
 def test_an_edit_taken_on_a_409_retry_is_reported(cli: Cli, wiki: Wiki, catalog_dir: Path) -> None:
     assert cli.sync().code == 0
     lower_november_uptime(catalog_dir / "ops.csv")
-    path = f"/rest/api/content/{wiki.page_id(UPTIME)}"
+    path = wiki.page_path(UPTIME)
     edit = {"find": "<p>≥ 99.50 %</p>", "replace": "<p>≥ 99.95 %</p>"}
     wiki.inject({"method": "PUT", "path": path, "count": 1, "edit": edit})
 
@@ -93,7 +93,7 @@ def test_edit_saved_after_the_listing_and_before_the_read_is_merged_not_overwrit
 ) -> None:
     assert cli.sync().code == 0
     lower_november_uptime(catalog_dir / "ops.csv")  # the bot has something to write
-    path = f"/rest/api/content/{wiki.page_id(UPTIME)}"
+    path = wiki.page_path(UPTIME)
     # Saved while the bot measures: after its listing, just before it reads the page.
     owner = {"find": "<p>Pat Ops</p>", "replace": "<p>Alex Oncall</p>"}
     wiki.inject({"method": "GET", "path": path, "count": 1, "edit": owner})
@@ -144,7 +144,7 @@ def _every_page_once(wiki: Wiki) -> None:
 
 
 # Two interpreters per race: one flavour is enough for what the processes do to each other.
-@pytest.mark.parametrize("flavour", ["dc"])
+@pytest.mark.parametrize("site", ["dc", "cloud-v2"])
 def test_two_bots_at_once_make_no_duplicates_and_lose_no_edits(
     cli: Cli, wiki: Wiki, catalog_dir: Path
 ) -> None:

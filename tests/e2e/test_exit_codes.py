@@ -51,7 +51,7 @@ def test_unreachable_confluence_exit_2(cli: Cli, flavour: str) -> None:
     assert "Traceback" not in run.err
 
 
-@pytest.mark.parametrize("flavour", ["cloud"])
+@pytest.mark.parametrize("site", ["cloud"])
 def test_cloud_url_without_wiki_exit_2_with_a_hint(cli: Cli, wiki: Wiki) -> None:
     cli.env(CONFLUENCE_URL=wiki.server.url)  # the site's root, where /wiki is missing
 

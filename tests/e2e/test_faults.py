@@ -6,22 +6,24 @@ from __future__ import annotations
 from collections import Counter
 from pathlib import Path
 
-from .helpers import SMALL_PAGES, UPTIME_DEPENDENTS, Cli, Wiki, lower_november_uptime
+from typing import Any
 
-# Retry-After values are small so the test stays fast; the gateway waits what the server asks.
-STORM = (
-    {
-        "method": "GET",
-        "path": "/rest/api/content/*",
-        "count": 3,
-        "status": 429,
-        "retry_after": "0.1",
-    },
-    {"method": "POST", "path": "/rest/api/content", "count": 2, "status": 429, "retry_after": "0"},
-    # A 503 may come after the server acted: the gateway must look before it sends again.
-    {"method": "PUT", "path": "/rest/api/content/*", "count": 2, "status": 503, "retry_after": "0"},
-    {"method": "GET", "probability": 0.3, "status": 503, "retry_after": "0"},
-)
+from .helpers import PAGES, SMALL_PAGES, UPTIME_DEPENDENTS, Cli, Wiki, lower_november_uptime
+
+
+def storm(api: str) -> tuple[dict[str, Any], ...]:
+    """429s and 503s on the page endpoints of `api`, and on a third of all reads.
+
+    Retry-After values are small so the test stays fast; the gateway waits what the server asks.
+    """
+    pages = PAGES[api]
+    return (
+        {"method": "GET", "path": f"{pages}/*", "count": 3, "status": 429, "retry_after": "0.1"},
+        {"method": "POST", "path": pages, "count": 2, "status": 429, "retry_after": "0"},
+        # A 503 may come after the server acted: the gateway must look before it sends again.
+        {"method": "PUT", "path": f"{pages}/*", "count": 2, "status": 503, "retry_after": "0"},
+        {"method": "GET", "probability": 0.3, "status": 503, "retry_after": "0"},
+    )
 
 
 def unique(titles: Counter[str]) -> bool:
@@ -31,11 +33,11 @@ def unique(titles: Counter[str]) -> bool:
 def test_a_storm_of_429_and_503_is_ridden_out(cli: Cli, wiki: Wiki, catalog_dir: Path) -> None:
     # Generous retries: a 30 % chance of 503 per GET must not exhaust them by bad luck.
     cli.env(CONFLUENCE_MAX_RETRIES="8")
-    wiki.inject(*STORM)
+    wiki.inject(*storm(wiki.api))
     created = cli.sync("--report", "json")
     fired_while_creating = wiki.active_faults()
     lower_november_uptime(catalog_dir / "ops.csv")
-    wiki.inject(*STORM)
+    wiki.inject(*storm(wiki.api))
     updated = cli.sync("--report", "json")
     fired_while_updating = wiki.active_faults()
     wiki.clear_faults()
@@ -59,7 +61,7 @@ def test_a_storm_of_429_and_503_is_ridden_out(cli: Cli, wiki: Wiki, catalog_dir:
 
 
 def test_dropped_connection_after_post_does_not_duplicate_the_page(cli: Cli, wiki: Wiki) -> None:
-    wiki.inject({"method": "POST", "path": "/rest/api/content", "drop": "after", "count": 1})
+    wiki.inject({"method": "POST", "path": PAGES[wiki.api], "drop": "after", "count": 1})
 
     run = cli.sync("--report", "json")
 
@@ -77,7 +79,7 @@ def test_dropped_connection_after_put_still_leaves_the_page_updated(
 ) -> None:
     assert cli.sync().code == 0
     lower_november_uptime(catalog_dir / "ops.csv")
-    wiki.inject({"method": "PUT", "path": "/rest/api/content/*", "drop": "after", "count": 1})
+    wiki.inject({"method": "PUT", "path": f"{PAGES[wiki.api]}/*", "drop": "after", "count": 1})
 
     run = cli.sync("--report", "json")
 

@@ -132,7 +132,7 @@ def test_rows_people_type_are_evaluated_kept_as_typed_and_then_quiet(
 
     assert set(quiet.actions().values()) == {"unchanged"}
     assert wiki.writes() == {}
-    assert "GET /rest/api/content/{id}" not in wiki.routes()
+    assert wiki.route("read") not in wiki.routes()
 
 
 def test_a_typed_number_is_never_rewritten_and_is_shown_as_precisely_as_typed(
@@ -315,7 +315,7 @@ def test_measurements_typed_while_the_bot_runs_are_read_not_overwritten(
     edit_catalog(manual, "owner: Sam Sales", "owner: Sam Seller")  # the bot has something to write
     body = wiki.body(DEALS)
     typed = rows_typed(("2026-11", "24", "typed during the run"))
-    path = f"/rest/api/content/{wiki.page_id(DEALS)}"
+    path = wiki.page_path(DEALS)
     edit = {"find": free_row(body), "replace": typed + free_row(body)}
     wiki.inject({"method": "GET", "path": path, "count": 1, "edit": edit})
 

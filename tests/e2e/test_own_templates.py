@@ -21,7 +21,7 @@ def brand(catalog: Path) -> Path:
     return directory
 
 
-@pytest.mark.parametrize("flavour", ["dc"], indirect=True)
+@pytest.mark.parametrize("site", ["dc"], indirect=True)
 def test_sync_writes_branded_pages(cli: Cli, wiki: Wiki, brand: Path) -> None:
     (brand / "kpi.xml.j2").write_text(
         '{% include "shipped/kpi.xml.j2" %}\n<p>ACME metrics handbook</p>\n', encoding="utf-8"
@@ -36,7 +36,7 @@ def test_sync_writes_branded_pages(cli: Cli, wiki: Wiki, brand: Path) -> None:
     assert wiki.body(title).endswith("<p>ACME metrics handbook</p>")
 
 
-@pytest.mark.parametrize("flavour", ["dc"], indirect=True)
+@pytest.mark.parametrize("site", ["dc"], indirect=True)
 def test_a_template_failing_on_the_data_stops_sync_before_any_write(
     cli: Cli, wiki: Wiki, brand: Path
 ) -> None:
@@ -52,7 +52,7 @@ def test_a_template_failing_on_the_data_stops_sync_before_any_write(
     assert wiki.writes() == {}
 
 
-@pytest.mark.parametrize("flavour", ["dc"], indirect=True)
+@pytest.mark.parametrize("site", ["dc"], indirect=True)
 def test_validate_names_a_template_error_by_file_and_line(cli: Cli, brand: Path) -> None:
     (brand / "goal.xml.j2").write_text("<p>{{ goal.title }</p>\n")
 

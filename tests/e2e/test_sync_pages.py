@@ -76,8 +76,8 @@ def test_changed_source_value_updates_exactly_the_affected_pages(
         SMALL_PAGES[key].title for key in UPTIME_DEPENDENTS
     }
     routes = wiki.stats()["by_route"]
-    assert routes.get("PUT /rest/api/content/{id}") == len(UPTIME_DEPENDENTS)
-    assert "POST /rest/api/content" not in routes
+    assert routes.get(wiki.route("update")) == len(UPTIME_DEPENDENTS)
+    assert wiki.route("create") not in routes
     assert "97.00 %" in wiki.body("KPI: Uptime")
 
 
@@ -110,10 +110,10 @@ def test_a_person_saving_only_notes_costs_no_page_or_label_write(cli: Cli, wiki:
     assert "<p>ok</p>" in wiki.body("KPI: Uptime")
     # Only the bot's bookkeeping: it remembers the person's version, so it need not read again.
     writes = {r: n for r, n in wiki.stats()["by_route"].items() if r.startswith(("POST", "PUT"))}
-    assert writes == {"PUT /rest/api/content/{id}/property/{key}": 1}
+    assert writes == {wiki.route("memory"): 1}
 
 
-@pytest.mark.parametrize("flavour", ["dc"])
+@pytest.mark.parametrize("site", ["dc"])
 def test_a_personal_access_token_syncs_data_center(cli: Cli, wiki: Wiki) -> None:
     cli.env(CONFLUENCE_USERNAME=None, CONFLUENCE_API_TOKEN=None, CONFLUENCE_PAT="sandbox-pat")
 

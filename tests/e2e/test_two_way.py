@@ -219,7 +219,7 @@ def test_unreadable_target_stays_as_typed_under_a_warning_and_last_valid_value_i
     assert corrected.json()["kpi_status"]["uptime"] != "on_track"
 
 
-@pytest.mark.parametrize("flavour", ["dc"])
+@pytest.mark.parametrize("site", ["dc"])
 def test_the_warning_names_the_value_used_instead(cli: Cli, wiki: Wiki) -> None:
     assert cli.sync().code == 0
     wiki.edit(UPTIME, lambda body: set_row(body, "Target", "soon"))
@@ -397,12 +397,10 @@ def test_a_page_edited_by_people_is_read_once_then_quiet(cli: Cli, wiki: Wiki) -
     # status shows it), each read right before its write.
     updated = [key for key, action in taking.actions().items() if action == "updated"]
     assert "kpi uptime" in updated
-    assert (
-        taken["GET /rest/api/content/{id}"] == len(updated) == taken["PUT /rest/api/content/{id}"]
-    )
+    assert taken[wiki.route("read")] == len(updated) == taken[wiki.route("update")]
     assert set(quiet.actions().values()) == {"unchanged"}
     assert wiki.writes() == {}
-    assert "GET /rest/api/content/{id}" not in wiki.routes()
+    assert wiki.route("read") not in wiki.routes()
 
 
 def test_nothing_changed_means_two_requests(cli: Cli, wiki: Wiki) -> None:
@@ -412,5 +410,5 @@ def test_nothing_changed_means_two_requests(cli: Cli, wiki: Wiki) -> None:
     run = cli.sync("--report", "json")
 
     assert run.code == 0, run.err
-    assert wiki.routes() == {"GET /rest/api/space/{key}": 1, "GET /rest/api/content/search": 1}
+    assert wiki.routes() == {wiki.route("space"): 1, wiki.route("listing"): 1}
     assert run.json()["requests"] == 2

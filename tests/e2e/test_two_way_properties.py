@@ -94,7 +94,7 @@ def fresh_space(cli: Cli) -> Iterator[Wiki]:
     server = SandboxServer(SandboxConfig(port=0, flavour="dc"))
     server.start()
     wiki = Wiki(server)
-    cli.env(CONFLUENCE_URL=server.base_url)
+    cli.env(CONFLUENCE_URL=server.base_url, CONFLUENCE_API="v1")
     try:
         yield wiki
     finally:
@@ -102,7 +102,7 @@ def fresh_space(cli: Cli) -> Iterator[Wiki]:
         server.stop()
 
 
-@pytest.mark.parametrize("flavour", ["dc"])
+@pytest.mark.parametrize("site", ["dc"])
 @settings(
     max_examples=15,
     deadline=None,
