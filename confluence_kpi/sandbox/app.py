@@ -16,6 +16,7 @@ from confluence_kpi.sandbox import (
     property_api,
     search_api,
     space_api,
+    v2_api,
 )
 from confluence_kpi.sandbox.auth import Directory, unauthorized
 from confluence_kpi.sandbox.config import SandboxConfig
@@ -40,7 +41,8 @@ _API_ROOTS = ("/rest/", "/download/")
 def build_router() -> Router:
     """Every Confluence endpoint; specific paths before the `{id}` patterns that match them too."""
     router = Router()
-    for module in (search_api, attachment_api, content_api, property_api, label_api, space_api):
+    modules = (search_api, attachment_api, content_api, property_api, label_api, space_api, v2_api)
+    for module in modules:
         module.register(router)
     return router
 
@@ -81,7 +83,8 @@ class SandboxApp:
         api_path = self._api_path(path)
         if api_path is None:
             return self.viewer(request) if self.viewer else _not_found_text()
-        return self._api(replace(request, path=api_path))
+        outcome = self._api(replace(request, path=api_path))
+        return v2_api.shaped(outcome) if api_path.startswith(v2_api.ROOT) else outcome
 
     def max_body(self, path: str) -> int:
         """The largest request body accepted: 100 MB for attachment uploads, 5 MB otherwise."""
@@ -101,7 +104,8 @@ class SandboxApp:
             if not path.startswith(self.context_path + "/"):
                 return None
             path = path[len(self.context_path) :]
-        return path if path.startswith(_API_ROOTS) else None
+        roots = (*_API_ROOTS, v2_api.ROOT) if self.config.flavour == "cloud" else _API_ROOTS
+        return path if path.startswith(roots) else None
 
     def _api(self, request: Request) -> Outcome:
         matched = self.router.match(request.method, request.path)

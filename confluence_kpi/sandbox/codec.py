@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Final
 
-from confluence_kpi.sandbox.model import Content, Label, Property, Record, Space
+from confluence_kpi.sandbox.model import Content, Label, Property, Record, Revision, Space
 
 _MODELS: Final[dict[str, type[Record]]] = {
     "space": Space,
     "content": Content,
     "property": Property,
     "label": Label,
+    "revision": Revision,
 }
 
 
@@ -22,6 +23,8 @@ def record_key(record: Record) -> tuple[str, str]:
         return "content", record.id
     if isinstance(record, Property):
         return "property", record.id
+    if isinstance(record, Revision):
+        return "revision", f"{record.content_id}/{record.version.number}"
     return "label", record.name
 
 

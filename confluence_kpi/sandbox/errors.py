@@ -1,4 +1,5 @@
-"""Errors as Confluence reports them: the v1 body (`statusCode`, `data`, `message`)."""
+"""Errors as Confluence reports them: the v1 body (`statusCode`, `data`, `message`) and the
+Cloud v2 body (`errors`, a list of `status`, `code`, `title`, `detail`)."""
 
 from __future__ import annotations
 
@@ -78,6 +79,34 @@ def error_body(error: ApiError, flavour: Flavour) -> dict[str, object]:
     if flavour == "dc":
         body["reason"] = _reason(error.status)
     return body
+
+
+# The v2 body's `code` for each status: HTTP's reason phrase in upper snake case, as Cloud's
+# v2 answers show it (BAD_REQUEST, NOT_FOUND, CONFLICT...).
+_V2_CODES: dict[int, str] = {
+    status.value: status.phrase.upper().replace(" ", "_").replace("-", "_")
+    for status in HTTPStatus
+    if status >= 400
+}
+_V2_CODES[413] = "PAYLOAD_TOO_LARGE"  # Cloud says so; the reason phrase says Request Entity...
+
+
+def v2_error_body(status: int, title: str) -> dict[str, object]:
+    """The v2 body: one error whose `title` is what went wrong and whose `detail` is null,
+    as public client tests record Cloud answering (a duplicate title, for one)."""
+    code = _V2_CODES.get(status, "ERROR")
+    return {"errors": [{"status": status, "code": code, "title": title, "detail": None}]}
+
+
+def message_of(body: object) -> str | None:
+    """What a v1 error body (from `error_body`) says, without Cloud's exception class in front;
+    None when `body` is not such a body."""
+    if not isinstance(body, dict) or not isinstance(body.get("message"), str):
+        return None
+    message: str = body["message"]
+    if message.startswith(EXCEPTION_PACKAGE + "."):
+        return message.partition(": ")[2]
+    return message
 
 
 def _reason(status: int) -> str:

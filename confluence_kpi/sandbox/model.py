@@ -1,6 +1,7 @@
 """The records the sandbox keeps: spaces, content (pages, blog posts, attachments), properties,
-labels and users. Records are immutable; a write replaces them whole (`model_copy`). The stored
-ones are pydantic models, so that the data file holds each as its JSON (see `codec`)."""
+labels, the earlier versions of content, and users. Records are immutable; a write replaces them
+whole (`model_copy`). The stored ones are pydantic models, so that the data file holds each as
+its JSON (see `codec`)."""
 
 from __future__ import annotations
 
@@ -86,6 +87,24 @@ class Property(_Stored):
     version: Version
 
 
+class Revision(_Stored):
+    """A page as it was before an update replaced it: its title, body and version stamp. The
+    store keeps one for every version but the current one (see `store.Txn.put`), so that a
+    page's history can be read back; trashing, moving or labelling a page makes none."""
+
+    content_id: str
+    title: str
+    body: str
+    version: Version
+
+    @classmethod
+    def of(cls, content: Content) -> Revision:
+        """The revision that keeps `content` as it is now."""
+        return cls(
+            content_id=content.id, title=content.title, body=content.body, version=content.version
+        )
+
+
 class Label(_Stored):
     """A label name and its id, shared by every page that carries it."""
 
@@ -93,4 +112,4 @@ class Label(_Stored):
     id: str
 
 
-Record = Space | Content | Property | Label
+Record = Space | Content | Property | Label | Revision

@@ -2,7 +2,11 @@
 
 A write request runs inside `Store.writing()`: it validates against the state, collects its
 changes in a `Txn`, and only when the block ends without an exception are the changes committed
-to the file and then applied in memory. A request that fails half way changes nothing."""
+to the file and then applied in memory. A request that fails half way changes nothing.
+
+Every write passes through `Txn`, so it is there that a content's history is kept: storing a
+content under a new version number keeps the one it replaces as a `Revision`, whichever API
+wrote it, and deleting a content deletes its revisions."""
 
 from __future__ import annotations
 
@@ -12,7 +16,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from confluence_kpi.sandbox.database import Change, Database
-from confluence_kpi.sandbox.model import Content, Label, Property, Record, Space
+from confluence_kpi.sandbox.model import Content, Label, Property, Record, Revision, Space
 
 FIRST_ID = 65537  # ids are numeric strings that only grow, like Confluence's
 
@@ -25,6 +29,8 @@ class State:
     contents: dict[str, Content] = field(default_factory=dict)
     properties: dict[str, dict[str, Property]] = field(default_factory=dict)  # content id -> key
     labels: dict[str, Label] = field(default_factory=dict)
+    # content id -> version number -> the content as it was at that version (current excluded)
+    revisions: dict[str, dict[int, Revision]] = field(default_factory=dict)
     blobs: dict[str, bytes] = field(default_factory=dict)
     next_id: int = FIRST_ID
 
@@ -36,6 +42,8 @@ class State:
             self.contents[record.id] = record
         elif isinstance(record, Property):
             self.properties.setdefault(record.content_id, {})[record.key] = record
+        elif isinstance(record, Revision):
+            self.revisions.setdefault(record.content_id, {})[record.version.number] = record
         else:
             self.labels[record.name] = record
 
@@ -47,6 +55,8 @@ class State:
             self.contents.pop(record.id, None)
         elif isinstance(record, Property):
             self.properties.get(record.content_id, {}).pop(record.key, None)
+        elif isinstance(record, Revision):
+            self.revisions.get(record.content_id, {}).pop(record.version.number, None)
         else:
             self.labels.pop(record.name, None)
 
@@ -78,11 +88,19 @@ class Txn:
         return str(value)
 
     def put(self, record: Record) -> None:
-        """Stores a record (new or replacing one with the same key)."""
+        """Stores a record (new or replacing one with the same key); a content stored under a
+        new version number keeps the version it replaces as a revision."""
+        if isinstance(record, Content):
+            stored = self.state.contents.get(record.id)
+            if stored is not None and stored.version.number != record.version.number:
+                self.changes.append(Change(record=Revision.of(stored)))
         self.changes.append(Change(record=record))
 
     def delete(self, record: Record) -> None:
-        """Deletes a record."""
+        """Deletes a record; a content goes with its revisions."""
+        if isinstance(record, Content):
+            for revision in self.state.revisions.get(record.id, {}).values():
+                self.changes.append(Change(deleted=revision))
         self.changes.append(Change(deleted=record))
 
     def put_blob(self, content_id: str, data: bytes | None) -> None:

@@ -14,7 +14,15 @@ import pytest
 from confluence_kpi.sandbox import SandboxServer
 from confluence_kpi.sandbox.codec import decode, encode, record_key
 from confluence_kpi.sandbox.database import Change, Database
-from confluence_kpi.sandbox.model import Content, Label, Property, Record, Space, Version
+from confluence_kpi.sandbox.model import (
+    Content,
+    Label,
+    Property,
+    Record,
+    Revision,
+    Space,
+    Version,
+)
 
 from .helpers import Api
 
@@ -118,6 +126,7 @@ def test_a_failed_commit_changes_neither_memory_nor_file(
             id="65541", content_id="65540", key="memo", value={"a": [1, 2.5, None]}, version=STAMP
         ),
         Label(name="kpi", id="65542"),
+        Revision(content_id="65540", title="First response", body="<p>3 h</p>", version=STAMP),
     ],
 )
 def test_each_kind_of_record_reads_back_from_its_document_as_it_was(record: Record) -> None:
