@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections import Counter
 from pathlib import Path
-
 from typing import Any
 
 from .helpers import PAGES, SMALL_PAGES, UPTIME_DEPENDENTS, Cli, Wiki, lower_november_uptime
