@@ -122,6 +122,11 @@ def error_for(
     lowered = message.lower()
     if status == 400 and "title already exists" in lowered:
         return TitleTakenError(f"cannot {target.action} {target.subject}{reason}")
+    if status == 400 and "already exists" in lowered:
+        # A property created first by someone else: their write won, as with a 409.
+        return ConflictError(
+            f"cannot {target.action} {target.subject}: someone else changed it first{reason}"
+        )
     if status == 400 and "error parsing xhtml" in lowered:
         return StorageFormatRejected(
             f"Confluence rejected the storage format of {target.subject}{reason}"

@@ -29,7 +29,12 @@ from confluence_kpi.confluence.gateway import Gateway, segment
 from confluence_kpi.confluence.paging import follow
 from confluence_kpi.confluence.protocol import JSON, Page, Property, SpaceInfo
 from confluence_kpi.confluence.transport import Transport, landed
-from confluence_kpi.confluence.v2_answers import label_names, page_from_v2, space_from_v2
+from confluence_kpi.confluence.v2_answers import (
+    label_names,
+    page_from_v2,
+    same_text,
+    space_from_v2,
+)
 
 _MOST = 250  # the largest page of results v2 gives; asking for more gets this many
 _BODY = "body.storage"
@@ -97,7 +102,7 @@ class CloudGateway:
         """Create a page, then its properties and its labels: v2 creates a page with neither.
 
         If an attempt fails in a way that may have created the page, the page is looked up by
-        title before anything is sent again; it is ours when it holds exactly our body at
+        title before anything is sent again; it is ours when it holds our body's text at
         version 1 (its properties come after it, so they cannot tell yet).
         """
         target = Target(
@@ -117,7 +122,7 @@ class CloudGateway:
         def find_created() -> Any:
             for candidate in self._pages_titled(space, title, (_BODY,)):
                 seen = page_from_v2(candidate, space_key=space)
-                if seen.version == 1 and seen.body == body:
+                if seen.version == 1 and same_text(seen.body or "", body):
                     return candidate
             return None
 
@@ -152,7 +157,7 @@ class CloudGateway:
                 target,
                 before=page.version,
                 now=seen.version,
-                ours=seen.title == title and seen.body == body,
+                ours=seen.title == title and same_text(seen.body or "", body),
                 answer=answer,
             )
 

@@ -7,18 +7,20 @@ A page is created, updated, left alone or retired; what fails fails that page on
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+from types import MappingProxyType
 
 from confluence_kpi.confluence.errors import ConflictError, ConfluenceError, TitleTakenError
 from confluence_kpi.confluence.protocol import ConfluenceApi, Page, Property, SpaceInfo
 from confluence_kpi.memory import PROPERTY_KEY, SCHEMA_VERSION, PageKey, PageMemory
+from confluence_kpi.pages.canonical import canonical
 from confluence_kpi.pages.layout import managed_signatures
 from confluence_kpi.pages.parse import Unreadable
 from confluence_kpi.pages.render import render_retired_panel
 from confluence_kpi.pipeline import RETIRED_LABEL, DesiredPage
 from confluence_kpi.report import Action, Edit, PageResult
-from confluence_kpi.sync.observe import ROOT, Observed, observe_title
+from confluence_kpi.sync.observe import ROOT, Observed, find_titled, ours
 from confluence_kpi.sync.planning import Planner
 from confluence_kpi.sync.rewrite import Rewrite, as_written, memory_of, rewrite
 
@@ -146,12 +148,28 @@ class Syncer:
     def _made_by_another_run(self, want: DesiredPage, title: str) -> Observed | None:
         """The page holding `title` when it is this very page, created by another run of the
         bot at the same moment (two containers started by mistake): then it is adopted."""
-        mine = observe_title(self.gateway, self.space.key, title).get(want.key)
+        page = find_titled(self.gateway, self.space.key, title)
+        if page is None:
+            return None
+        mine = ours(page).get(want.key)
+        if mine is None and _unfinished(page, want):
+            mine = self._finish(page, want, title)
         if mine is not None:
             self.observed[want.key] = mine
             self.ids[want.key] = mine.page.id
             self.props[want.key] = mine.page.properties.get(PROPERTY_KEY)
         return mine
+
+    def _finish(self, page: Page, want: DesiredPage, title: str) -> Observed | None:
+        """Give a page another run is still creating, or left half created, its memory; if
+        that run writes it first, its memory is the page's."""
+        memory = memory_of(want, page.version, title)
+        try:
+            prop = self.gateway.set_property(page.id, PROPERTY_KEY, memory.to_json(), current=None)
+        except ConflictError:
+            again = find_titled(self.gateway, self.space.key, title)
+            return ours(again).get(want.key) if again is not None else None
+        return Observed(replace(page, properties=MappingProxyType({PROPERTY_KEY: prop})), memory)
 
     def _update(self, want: DesiredPage, found: Observed) -> PageResult:
         """Bring one of the bot's pages up to date (ARCHITECTURE.md, rule 4): left unread while
@@ -288,3 +306,18 @@ def _kept_changing(want: DesiredPage, page: Page) -> PageResult:
     """A page saved by someone between each of our reads and writes: it fails alone."""
     reason = f"page kept changing under us ({MAX_CONFLICT_RETRIES} version conflicts)"
     return PageResult(want.key, want.title, Action.FAILED, reason=reason, page_id=page.id)
+
+
+def _unfinished(page: Page, want: DesiredPage) -> bool:
+    """Whether a page is the one `want` describes, created without its memory yet.
+
+    Where Confluence creates a page and its properties in two requests (REST API v2), another
+    run of the bot may be between the two, or have stopped there. Such a page has no memory
+    at all, was never edited, and says exactly what this run would create; a page a person
+    made under the same title says something else.
+    """
+    return (
+        PROPERTY_KEY not in page.properties
+        and page.version == 1
+        and canonical(page.body or "") == canonical(want.body)
+    )

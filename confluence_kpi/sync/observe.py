@@ -71,10 +71,14 @@ def read_moved(gateway: ConfluenceApi, observed: Mapping[PageKey, Observed]) -> 
     }
 
 
-def observe_title(gateway: ConfluenceApi, space: str, title: str) -> dict[PageKey, Observed]:
-    """The page titled `title` in the space, by the identity it claims, if it is the bot's."""
-    page = gateway.find_page(space, title, expand=_LISTING)
-    return _ours([page] if page else [])
+def find_titled(gateway: ConfluenceApi, space: str, title: str) -> Page | None:
+    """The page titled `title` in the space, its body and the bot's property included."""
+    return gateway.find_page(space, title, expand=(*_LISTING, "body.storage"))
+
+
+def ours(page: Page) -> dict[PageKey, Observed]:
+    """The page by the identity it claims, if it is the bot's."""
+    return _ours([page])
 
 
 def _ours(pages: Iterable[Page]) -> dict[PageKey, Observed]:
