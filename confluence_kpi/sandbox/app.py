@@ -1,5 +1,6 @@
 """The sandbox as a function of requests: routes each to the control surface, the Confluence
-API (with stats, faults and auth around it) or the viewer; knows nothing of sockets."""
+API (with faults and auth around it) or the viewer, counting every request but the control
+surface's in the stats; knows nothing of sockets."""
 
 from __future__ import annotations
 
@@ -29,7 +30,7 @@ from confluence_kpi.sandbox.render import Renderer
 from confluence_kpi.sandbox.routes import Call, Route, Router
 from confluence_kpi.sandbox.services import Services
 from confluence_kpi.sandbox.space_api import add_space
-from confluence_kpi.sandbox.stats import Stats
+from confluence_kpi.sandbox.stats import UNMATCHED, VIEWER, Stats
 from confluence_kpi.sandbox.store import Store
 
 MAX_BODY = 5 * 1024 * 1024
@@ -80,7 +81,7 @@ class SandboxApp:
             return self.control.handle(request) if self.control else _not_found_text()
         api_path = self._api_path(path)
         if api_path is None:
-            return self.viewer(request) if self.viewer else _not_found_text()
+            return self._view(request)
         return self._api(replace(request, path=api_path))
 
     def max_body(self, path: str) -> int:
@@ -103,9 +104,15 @@ class SandboxApp:
             path = path[len(self.context_path) :]
         return path if path.startswith(_API_ROOTS) else None
 
+    def _view(self, request: Request) -> Response:
+        """The viewer's answer, counted as the viewer's unless it knows no such page."""
+        response = self.viewer(request) if self.viewer else _not_found_text()
+        self.stats.record(request.method, UNMATCHED if response.status == 404 else VIEWER)
+        return response
+
     def _api(self, request: Request) -> Outcome:
         matched = self.router.match(request.method, request.path)
-        self.stats.record(request.method, matched[0].template if matched else "(unmatched)")
+        self.stats.record(request.method, matched[0].template if matched else UNMATCHED)
         plan = self.faults.plan(request.method, request.path)
         delay_ms = self.config.latency_ms + plan.latency_ms
         if delay_ms:
@@ -126,8 +133,11 @@ class SandboxApp:
         if user is None:
             return unauthorized(self.config.flavour)
         if matched is None:
-            if self.router.allows_path(request.path):
-                return self._error(ApiError(405, f"Method {request.method} is not allowed here"))
+            allowed = self.router.allowed(request.path)
+            if allowed:
+                refusal = ApiError(405, f"Method {request.method} is not allowed here")
+                body = error_body(refusal, self.config.flavour)
+                return Response.json(405, body, (("Allow", ", ".join(allowed)),))
             return self._error(
                 ApiError(404, f"null for uri: {self.services.renderer.base}{request.path}")
             )

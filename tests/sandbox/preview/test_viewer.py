@@ -200,9 +200,12 @@ def test_viewer_is_off_when_the_control_surface_is_off(
         assert not response.headers["Content-Type"].startswith("text/html")
 
 
-def test_viewer_requests_are_not_counted_in_stats(api: Api) -> None:
+def test_viewer_requests_are_counted_in_a_bucket_of_their_own(api: Api) -> None:
     page = api.create_page("Counted")
     api.control("POST", "/stats/reset")
     assert view(api.server, "/").status_code == 200
     assert view(api.server, f"/spaces/KPI/pages/{page['id']}").status_code == 200
-    assert api.control("GET", "/stats").json()["total"] == 0
+    assert view(api.server, "/spaces/KPI/pages/999999").status_code == 404
+    stats = api.control("GET", "/stats").json()
+    assert stats["total"] == 3
+    assert stats["by_route"] == {"GET (viewer)": 2, "GET (unmatched)": 1}
