@@ -280,7 +280,9 @@ class Renderer:
             }
         if content.type == "attachment":
             out["mediaType"] = content.media_type
-            out["comment"] = content.comment
+            # Confluence leaves an empty comment out (seen in public client code).
+            if content.comment:
+                out["comment"] = content.comment
         return out
 
 
