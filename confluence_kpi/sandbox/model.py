@@ -48,6 +48,7 @@ class Space(_Stored):
     key: str
     name: str
     homepage_id: str | None
+    description: str = ""  # plain text
 
 
 class Content(_Stored):

@@ -92,7 +92,8 @@ class Renderer:
         }
 
     def space(self, state: State, space: Space, expand: Expand) -> Json:
-        """A space; `expand=homepage` includes its home page."""
+        """A space; `expand=homepage` includes its home page, `description.plain` its
+        description (the only representation the sandbox keeps)."""
         webui = f"/spaces/{space.key}" if self.flavour == "cloud" else f"/display/{space.key}"
         out: Json = {
             "id": space.id,
@@ -103,6 +104,10 @@ class Renderer:
             "_links": {"webui": webui, "self": f"{self.base}{API}/space/{space.key}"},
             "_expandable": {},
         }
+        if "description" in expand:
+            out["description"] = _description(space, expand.sub("description"))
+        else:
+            out["_expandable"]["description"] = ""
         home = state.contents.get(space.homepage_id or "")
         if "homepage" in expand and home is not None:
             out["homepage"] = self.content(state, home, expand.sub("homepage"))
@@ -293,6 +298,19 @@ def child_contents(state: State, parent_id: str, kind: str) -> list[Content]:
         for c in state.contents.values()
         if c.parent_id == parent_id and c.type == kind and c.status == "current"
     ]
+
+
+def _description(space: Space, expand: Expand) -> Json:
+    out: Json = {"_expandable": {"view": ""}}
+    if "plain" in expand:
+        out["plain"] = {
+            "value": space.description,
+            "representation": "plain",
+            "embeddedContent": [],
+        }
+    else:
+        out["_expandable"]["plain"] = ""
+    return out
 
 
 def _tiny(content_id: str) -> str:
