@@ -17,6 +17,9 @@ from confluence_kpi.sandbox import (
     property_api,
     search_api,
     space_api,
+    state_api,
+    tree_api,
+    user_api,
 )
 from confluence_kpi.sandbox.auth import Directory, unauthorized
 from confluence_kpi.sandbox.config import SandboxConfig
@@ -27,7 +30,7 @@ from confluence_kpi.sandbox.faults import FaultPlan, Faults
 from confluence_kpi.sandbox.messages import DROP, Outcome, Request, Response
 from confluence_kpi.sandbox.preview.viewer import Viewer
 from confluence_kpi.sandbox.render import Renderer
-from confluence_kpi.sandbox.routes import Call, Route, Router
+from confluence_kpi.sandbox.routes import Call, Route, Router, missing_resource
 from confluence_kpi.sandbox.services import Services
 from confluence_kpi.sandbox.space_api import add_space
 from confluence_kpi.sandbox.stats import UNMATCHED, VIEWER, Stats
@@ -39,9 +42,19 @@ _API_ROOTS = ("/rest/", "/download/")
 
 
 def build_router() -> Router:
-    """Every Confluence endpoint; specific paths before the `{id}` patterns that match them too."""
+    """Every Confluence endpoint (the router prefers specific paths to `{id}` patterns)."""
     router = Router()
-    for module in (search_api, attachment_api, content_api, property_api, label_api, space_api):
+    for module in (
+        search_api,
+        attachment_api,
+        content_api,
+        tree_api,
+        state_api,
+        property_api,
+        label_api,
+        space_api,
+        user_api,
+    ):
         module.register(router)
     return router
 
@@ -138,9 +151,7 @@ class SandboxApp:
                 refusal = ApiError(405, f"Method {request.method} is not allowed here")
                 body = error_body(refusal, self.config.flavour)
                 return Response.json(405, body, (("Allow", ", ".join(allowed)),))
-            return self._error(
-                ApiError(404, f"null for uri: {self.services.renderer.base}{request.path}")
-            )
+            return self._error(missing_resource(self.services.renderer.base, request.path))
         route, params = matched
         if user.read_only and request.method != "GET":
             return self._error(ApiError(403, "You do not have permission to edit this content"))

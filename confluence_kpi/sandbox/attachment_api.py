@@ -55,7 +55,7 @@ def list_attachments(call: Call) -> Response:
         page = lookup.content(state, call.params["id"], call.user)
         items = [
             a
-            for a in child_contents(state, page.id, "attachment")
+            for a in child_contents(state, page, "attachment")
             if (filename is None or a.title == filename)
             and (media_type is None or a.media_type == media_type)
         ]
@@ -123,7 +123,7 @@ def update_attachment_properties(call: Call) -> Response:
                 )
             target = page if container_id is None else _container(call, state, container_id)
             name = attachment.title if title is None else _checked_name(title)
-            clash = _by_name(state, target.id, name)
+            clash = _by_name(state, target, name)
             if clash is not None and clash.id != attachment.id:
                 raise _name_taken(name)
             now = call.services.now()
@@ -147,7 +147,7 @@ def download(call: Call) -> Response:
     """`GET /download/attachments/{pageId}/{filename}`: the latest bytes."""
     with call.services.store.reading() as state:
         page = lookup.content(state, call.params["id"], call.user)
-        attachment = _by_name(state, page.id, call.params["filename"])
+        attachment = _by_name(state, page, call.params["filename"])
         if attachment is None:
             raise not_found(f"No attachment named {call.params['filename']} on content {page.id}")
         data = state.blobs.get(attachment.id, b"")
@@ -168,7 +168,7 @@ def _upload(call: Call, *, replace_existing: bool) -> Response:
             written = []
             for part in files:
                 name = part.filename or ""
-                existing = _by_name(state, page.id, name)
+                existing = _by_name(state, page, name)
                 if existing is not None and not replace_existing:
                     raise _name_taken(name)
                 written.append(_put_file(call, txn, page, existing, part, comment))
@@ -240,8 +240,8 @@ def _container(call: Call, state: State, container_id: str) -> Content:
     return target
 
 
-def _by_name(state: State, page_id: str, name: str) -> Content | None:
-    for attachment in child_contents(state, page_id, "attachment"):
+def _by_name(state: State, page: Content, name: str) -> Content | None:
+    for attachment in child_contents(state, page, "attachment"):
         if attachment.title == name:
             return attachment
     return None

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Final
 
-from confluence_kpi.sandbox.model import Content, Label, Property, Record, Space
+from confluence_kpi.sandbox.model import Content, Label, Property, Record, Space, Watch
 
 _MODELS: Final[dict[str, type[Record]]] = {
     "space": Space,
     "content": Content,
     "property": Property,
     "label": Label,
+    "watch": Watch,
 }
 
 
@@ -22,6 +23,9 @@ def record_key(record: Record) -> tuple[str, str]:
         return "content", record.id
     if isinstance(record, Property):
         return "property", record.id
+    if isinstance(record, Watch):
+        # A content id has no colon, so the first one ends it.
+        return "watch", f"{record.content_id}:{record.user}"
     return "label", record.name
 
 

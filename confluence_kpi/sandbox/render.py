@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any
 from urllib.parse import quote, quote_plus
@@ -16,6 +17,18 @@ from confluence_kpi.sandbox.store import State
 Json = dict[str, Any]
 
 API = "/rest/api"
+# Everyone has Confluence's default picture; its path is [UNVERIFIED] for Cloud.
+_PROFILE_PICTURE = {
+    "path": "/images/icons/profilepics/default.svg",
+    "width": 48,
+    "height": 48,
+    "isDefault": True,
+}
+CHILD_TYPES: dict[str, tuple[str, ...]] = {
+    "page": ("page", "comment", "attachment"),
+    "blogpost": ("comment", "attachment"),
+    "attachment": ("comment",),
+}
 
 
 def iso(when: datetime) -> str:
@@ -51,15 +64,19 @@ class Renderer:
         return {"self": self.base + self_path, "base": self.base, "context": self.context}
 
     def user(self, name: str) -> Json:
-        """A user as `version.by` and `history.createdBy` show it."""
+        """A user as `/user`, `version.by` and `history.createdBy` show it: Cloud names users
+        by account id (and shows an email only where it has one, here a name that is one), Data
+        Center by user name and key."""
         if self.flavour == "cloud":
             ident = account_id(name)
             return {
                 "type": "known",
                 "accountId": ident,
                 "accountType": "atlassian",
-                "displayName": name,
+                **({"email": name} if "@" in name else {}),
                 "publicName": name,
+                "displayName": name,
+                "profilePicture": _PROFILE_PICTURE,
                 "_links": {"self": f"{self.base}{API}/user?accountId={ident}"},
             }
         key = user_key(name)
@@ -68,6 +85,7 @@ class Renderer:
             "username": name,
             "userKey": key,
             "displayName": name,
+            "profilePicture": _PROFILE_PICTURE,
             "_links": {"self": f"{self.base}{API}/user?key={key}"},
         }
 
@@ -161,7 +179,10 @@ class Renderer:
             out["children"] = self.children(state, content, expand.sub("children"))
         else:
             expandable["children"] = f"{API}/content/{content.id}/child"
-        expandable["descendants"] = f"{API}/content/{content.id}/descendant"
+        if "descendants" in expand:
+            out["descendants"] = self.descendants(state, content, expand.sub("descendants"))
+        else:
+            expandable["descendants"] = f"{API}/content/{content.id}/descendant"
         expandable["restrictions"] = f"{API}/content/{content.id}/restriction/byOperation"
         if content.type == "attachment":
             out["extensions"] = {
@@ -174,20 +195,38 @@ class Renderer:
         return out
 
     def children(self, state: State, content: Content, expand: Expand) -> Json:
-        """`children`: the current child pages and attachments that were asked for."""
+        """`children`: the direct children of each type the content can have, those asked for
+        as lists and the others as links."""
+        return self._related(state, content, expand, "child", child_contents)
+
+    def descendants(self, state: State, content: Content, expand: Expand) -> Json:
+        """`descendants`: like `children`, but pages at any depth below."""
+        return self._related(state, content, expand, "descendant", descendant_contents)
+
+    def _related(
+        self,
+        state: State,
+        content: Content,
+        expand: Expand,
+        relation: str,
+        find: Callable[[State, Content, str], list[Content]],
+    ) -> Json:
         out: Json = {"_expandable": {}}
-        for kind in ("page", "attachment"):
+        for kind in child_types(content):
+            path = f"{API}/content/{content.id}/{relation}/{kind}"
             if kind in expand:
-                items = child_contents(state, content.id, kind)
-                results = [self.content(state, c, expand.sub(kind)) for c in items]
+                results = [
+                    self.content(state, c, expand.sub(kind)) for c in find(state, content, kind)
+                ]
                 out[kind] = {
                     "results": results,
                     "start": 0,
                     "limit": len(results),
                     "size": len(results),
+                    "_links": {"self": self.base + path},
                 }
             else:
-                out["_expandable"][kind] = f"{API}/content/{content.id}/child/{kind}"
+                out["_expandable"][kind] = path
         return out
 
     def label(self, state: State, name: str) -> Json:
@@ -291,13 +330,36 @@ class Renderer:
         return out
 
 
-def child_contents(state: State, parent_id: str, kind: str) -> list[Content]:
-    """The current children of one kind, in creation order (Confluence orders by position)."""
-    return [
+def child_types(content: Content) -> tuple[str, ...]:
+    """The types of content below one of this type, as Confluence's docs list them."""
+    return CHILD_TYPES.get(content.type, ())
+
+
+def child_contents(state: State, parent: Content, kind: str) -> list[Content]:
+    """The current children of one kind: those a move placed in their order, then the rest in
+    creation order ([UNVERIFIED] Confluence orders the rest by title, some say)."""
+    return in_order(
         c
         for c in state.contents.values()
-        if c.parent_id == parent_id and c.type == kind and c.status == "current"
-    ]
+        if c.parent_id == parent.id and c.type == kind and c.status == "current"
+    )
+
+
+def descendant_contents(state: State, content: Content, kind: str) -> list[Content]:
+    """Pages at any depth below; attachments and comments are those of the content itself,
+    as Confluence's docs say of `descendants.attachment` and `descendants.comment`."""
+    if kind != "page":
+        return child_contents(state, content, kind)
+    return in_order(
+        c
+        for c in state.contents.values()
+        if content.id in c.ancestor_ids and c.type == "page" and c.status == "current"
+    )
+
+
+def in_order(contents: Iterable[Content]) -> list[Content]:
+    """Siblings as Confluence lists them: those a move placed, then the rest as created."""
+    return sorted(contents, key=lambda c: (c.position is None, c.position or 0, int(c.id)))
 
 
 def _description(space: Space, expand: Expand) -> Json:

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from urllib.parse import unquote
 
+from confluence_kpi.sandbox.errors import ApiError, not_found
 from confluence_kpi.sandbox.messages import Request, Response
 from confluence_kpi.sandbox.model import User
 
@@ -26,6 +27,16 @@ class Call:
 
 
 Handler = Callable[[Call], Response]
+
+
+def unknown_path(call: Call) -> ApiError:
+    """The 404 for a path Confluence has no resource at (Jersey's words)."""
+    return missing_resource(call.services.renderer.base, call.request.path)
+
+
+def missing_resource(base: str, path: str) -> ApiError:
+    """The 404 for a path no resource answers, below the site's `base`."""
+    return not_found(f"null for uri: {base}{path}")
 
 
 @dataclass(frozen=True)

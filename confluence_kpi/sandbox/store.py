@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from confluence_kpi.sandbox.database import Change, Database
-from confluence_kpi.sandbox.model import Content, Label, Property, Record, Space
+from confluence_kpi.sandbox.model import Content, Label, Property, Record, Space, Watch
 
 FIRST_ID = 65537  # ids are numeric strings that only grow, like Confluence's
 
@@ -25,6 +25,7 @@ class State:
     contents: dict[str, Content] = field(default_factory=dict)
     properties: dict[str, dict[str, Property]] = field(default_factory=dict)  # content id -> key
     labels: dict[str, Label] = field(default_factory=dict)
+    watches: set[Watch] = field(default_factory=set)
     blobs: dict[str, bytes] = field(default_factory=dict)
     next_id: int = FIRST_ID
 
@@ -36,6 +37,8 @@ class State:
             self.contents[record.id] = record
         elif isinstance(record, Property):
             self.properties.setdefault(record.content_id, {})[record.key] = record
+        elif isinstance(record, Watch):
+            self.watches.add(record)
         else:
             self.labels[record.name] = record
 
@@ -47,6 +50,8 @@ class State:
             self.contents.pop(record.id, None)
         elif isinstance(record, Property):
             self.properties.get(record.content_id, {}).pop(record.key, None)
+        elif isinstance(record, Watch):
+            self.watches.discard(record)
         else:
             self.labels.pop(record.name, None)
 
