@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import binascii
 import hashlib
 from collections.abc import Callable, Iterable
 from datetime import datetime
@@ -269,17 +270,19 @@ class Renderer:
     def _content_links(self, content: Content) -> Json:
         links: Json = {
             "webui": self.webui(content),
-            "tinyui": _tiny(content.id),
             "self": f"{self.base}{API}/content/{attachment_id(content)}",
         }
-        edit = f"/pages/resumedraft.action?draftId={content.id}"
-        links["editui" if self.flavour == "cloud" else "edit"] = edit
         if content.type == "attachment":
+            # No short or edit link for an attachment ([UNVERIFIED], as public samples show).
             name = quote(content.title)
             links["download"] = (
                 f"/download/attachments/{content.parent_id}/{name}"
                 f"?version={content.version.number}&api=v2"
             )
+            return links
+        links["tinyui"] = _tiny(content.id)
+        edit = f"/pages/resumedraft.action?draftId={content.id}"
+        links["editui" if self.flavour == "cloud" else "edit"] = edit
         return links
 
     def _container(self, state: State, content: Content, expand: Expand) -> Json:
@@ -379,3 +382,12 @@ def _tiny(content_id: str) -> str:
     # Confluence's short link: the id's little-endian bytes in URL-safe base64, trimmed.
     raw = int(content_id).to_bytes(8, "little").rstrip(b"\0") or b"\0"
     return "/x/" + base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def tiny_id(token: str) -> str | None:
+    """The content id a short link's token (after `/x/`) stands for, None if it is none."""
+    try:
+        raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
+    except (binascii.Error, ValueError):
+        return None
+    return str(int.from_bytes(raw, "little")) if 0 < len(raw) <= 8 else None
