@@ -35,7 +35,7 @@ MAX_NAME = 255
 
 
 def register(router: Router) -> None:
-    """Adds the attachment routes (before the generic `/child/{type}` route)."""
+    """Adds the attachment routes."""
     router.add("GET", ATTACHMENTS, list_attachments)
     router.add("POST", ATTACHMENTS, create_attachments)
     router.add("PUT", ATTACHMENTS, create_or_update_attachments)

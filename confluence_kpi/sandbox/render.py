@@ -349,20 +349,31 @@ def child_contents(state: State, parent: Content, kind: str) -> list[Content]:
 
 
 def descendant_contents(state: State, content: Content, kind: str) -> list[Content]:
-    """Pages at any depth below; attachments and comments are those of the content itself,
-    as Confluence's docs say of `descendants.attachment` and `descendants.comment`."""
+    """Pages at any depth below, each before its own and in its siblings' order; attachments
+    and comments are those of the content itself, as Confluence's docs say of
+    `descendants.attachment` and `descendants.comment`."""
     if kind != "page":
         return child_contents(state, content, kind)
-    return in_order(
+
+    def tree_order(page: Content) -> list[tuple[bool, int, int]]:
+        below = page.ancestor_ids[page.ancestor_ids.index(content.id) + 1 :]
+        return [*(_place(state.contents[a]) for a in below if a in state.contents), _place(page)]
+
+    pages = [
         c
         for c in state.contents.values()
         if content.id in c.ancestor_ids and c.type == "page" and c.status == "current"
-    )
+    ]
+    return sorted(pages, key=tree_order)
 
 
 def in_order(contents: Iterable[Content]) -> list[Content]:
     """Siblings as Confluence lists them: those a move placed, then the rest as created."""
-    return sorted(contents, key=lambda c: (c.position is None, c.position or 0, int(c.id)))
+    return sorted(contents, key=_place)
+
+
+def _place(content: Content) -> tuple[bool, int, int]:
+    return (content.position is None, content.position or 0, int(content.id))
 
 
 def _description(space: Space, expand: Expand) -> Json:

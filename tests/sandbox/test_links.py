@@ -63,6 +63,7 @@ def _answers(api: Api) -> list[Any]:
         api.get("/rest/api/search", params={"cql": "type = page", "limit": 1}).json(),
         api.get(f"{content}/child").json(),
         api.get(f"{content}/descendant").json(),
+        api.get(f"{content}/restriction/byOperation").json(),
         api.get("/rest/api/user/current").json(),
     ]
 
@@ -71,7 +72,7 @@ def test_every_link_in_the_answers_is_served(api: Api) -> None:
     links = {(key, link) for answer in _answers(api) for key, link in _links(answer)}
     keys = {key for key, _ in links}
     assert {"self", "webui", "tinyui", "download", "children", "descendants"} <= keys
-    assert {"next", "homepage", "container", "space", "history", "labels"} <= keys
+    assert {"next", "homepage", "container", "space", "history", "labels", "content"} <= keys
     broken = []
     for key, link in sorted(links):
         address = _address(api, key, link)

@@ -112,6 +112,10 @@ def test_move_before_and_after_order_the_targets_siblings(api: Api) -> None:
     listed = api.get(f"/rest/api/content/{parent['id']}/child/page").json()
     assert _ids(listed) == [third["id"], first["id"], newcomer["id"], second["id"]]
     assert _ancestors(api, newcomer) == [parent["id"]]
+    below = api.create_page("Below 1", parent=first["id"])
+    descendants = api.get(f"/rest/api/content/{parent['id']}/descendant/page").json()
+    expected = [third["id"], first["id"], below["id"], newcomer["id"], second["id"]]
+    assert _ids(descendants) == expected
     late = api.create_page("Late", parent=parent["id"])
     listed = api.get(f"/rest/api/content/{parent['id']}/child/page").json()
     assert _ids(listed)[-1] == late["id"]
