@@ -1,5 +1,6 @@
 """The sandbox as a function of requests: routes each to the control surface, the Confluence
-API (with stats, faults and auth around it) or the viewer; knows nothing of sockets."""
+API (with faults and auth around it) or the viewer, counting every request but the control
+surface's in the stats; knows nothing of sockets."""
 
 from __future__ import annotations
 
@@ -14,8 +15,12 @@ from confluence_kpi.sandbox import (
     content_api,
     label_api,
     property_api,
+    restriction_api,
     search_api,
     space_api,
+    state_api,
+    tree_api,
+    user_api,
     v2_api,
 )
 from confluence_kpi.sandbox.auth import Directory, unauthorized
@@ -27,10 +32,10 @@ from confluence_kpi.sandbox.faults import FaultPlan, Faults
 from confluence_kpi.sandbox.messages import DROP, Outcome, Request, Response
 from confluence_kpi.sandbox.preview.viewer import Viewer
 from confluence_kpi.sandbox.render import Renderer
-from confluence_kpi.sandbox.routes import Call, Route, Router
+from confluence_kpi.sandbox.routes import Call, Route, Router, missing_resource
 from confluence_kpi.sandbox.services import Services
 from confluence_kpi.sandbox.space_api import add_space
-from confluence_kpi.sandbox.stats import Stats
+from confluence_kpi.sandbox.stats import UNMATCHED, VIEWER, Stats
 from confluence_kpi.sandbox.store import Store
 
 MAX_BODY = 5 * 1024 * 1024
@@ -39,10 +44,21 @@ _API_ROOTS = ("/rest/", "/download/")
 
 
 def build_router() -> Router:
-    """Every Confluence endpoint; specific paths before the `{id}` patterns that match them too."""
+    """Every Confluence endpoint (the router prefers specific paths to `{id}` patterns)."""
     router = Router()
-    modules = (search_api, attachment_api, content_api, property_api, label_api, space_api, v2_api)
-    for module in modules:
+    for module in (
+        search_api,
+        attachment_api,
+        content_api,
+        tree_api,
+        state_api,
+        restriction_api,
+        property_api,
+        label_api,
+        space_api,
+        user_api,
+        v2_api,
+    ):
         module.register(router)
     return router
 
@@ -82,7 +98,7 @@ class SandboxApp:
             return self.control.handle(request) if self.control else _not_found_text()
         api_path = self._api_path(path)
         if api_path is None:
-            return self.viewer(request) if self.viewer else _not_found_text()
+            return self._view(request)
         outcome = self._api(replace(request, path=api_path))
         return v2_api.shaped(outcome) if api_path.startswith(v2_api.ROOT) else outcome
 
@@ -107,9 +123,15 @@ class SandboxApp:
         roots = (*_API_ROOTS, v2_api.ROOT) if self.config.flavour == "cloud" else _API_ROOTS
         return path if path.startswith(roots) else None
 
+    def _view(self, request: Request) -> Response:
+        """The viewer's answer, counted as the viewer's unless it knows no such page."""
+        response = self.viewer(request) if self.viewer else _not_found_text()
+        self.stats.record(request.method, UNMATCHED if response.status == 404 else VIEWER)
+        return response
+
     def _api(self, request: Request) -> Outcome:
         matched = self.router.match(request.method, request.path)
-        self.stats.record(request.method, matched[0].template if matched else "(unmatched)")
+        self.stats.record(request.method, matched[0].template if matched else UNMATCHED)
         plan = self.faults.plan(request.method, request.path)
         delay_ms = self.config.latency_ms + plan.latency_ms
         if delay_ms:
@@ -130,11 +152,12 @@ class SandboxApp:
         if user is None:
             return unauthorized(self.config.flavour)
         if matched is None:
-            if self.router.allows_path(request.path):
-                return self._error(ApiError(405, f"Method {request.method} is not allowed here"))
-            return self._error(
-                ApiError(404, f"null for uri: {self.services.renderer.base}{request.path}")
-            )
+            allowed = self.router.allowed(request.path)
+            if allowed:
+                refusal = ApiError(405, f"Method {request.method} is not allowed here")
+                body = error_body(refusal, self.config.flavour)
+                return Response.json(405, body, (("Allow", ", ".join(allowed)),))
+            return self._error(missing_resource(self.services.renderer.base, request.path))
         route, params = matched
         if user.read_only and request.method != "GET":
             return self._error(ApiError(403, "You do not have permission to edit this content"))

@@ -46,6 +46,11 @@ class Directory:
         with self._lock:
             return self._users.get(name)
 
+    def users(self) -> list[User]:
+        """Every user, for looking one up by something other than the name."""
+        with self._lock:
+            return list(self._users.values())
+
     def authenticate(self, request: Request) -> User | None:
         """The user the Authorization header proves, or None."""
         kind, _, credentials = request.header("authorization").partition(" ")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Final
 
-from confluence_kpi.sandbox.model import Content, Label, Property, Record, Revision, Space
+from confluence_kpi.sandbox.model import Content, Label, Property, Record, Revision, Space, Watch
 
 _MODELS: Final[dict[str, type[Record]]] = {
     "space": Space,
@@ -12,6 +12,7 @@ _MODELS: Final[dict[str, type[Record]]] = {
     "property": Property,
     "label": Label,
     "revision": Revision,
+    "watch": Watch,
 }
 
 
@@ -25,6 +26,9 @@ def record_key(record: Record) -> tuple[str, str]:
         return "property", record.id
     if isinstance(record, Revision):
         return "revision", f"{record.content_id}/{record.version.number}"
+    if isinstance(record, Watch):
+        # A content id has no colon, so the first one ends it.
+        return "watch", f"{record.content_id}:{record.user}"
     return "label", record.name
 
 

@@ -1,4 +1,4 @@
-"""Pages and blog posts: list, get, create, update, trash, restore, purge, history, children."""
+"""Pages and blog posts: list, get, create, update, trash, restore, purge, history."""
 
 from __future__ import annotations
 
@@ -22,9 +22,9 @@ from confluence_kpi.sandbox.payload import (
     optional_str,
 )
 from confluence_kpi.sandbox.property_api import check_value_size
-from confluence_kpi.sandbox.render import child_contents
 from confluence_kpi.sandbox.routes import Call, Router
 from confluence_kpi.sandbox.store import State, Txn
+from confluence_kpi.sandbox.tree_api import check_not_below, relocated
 from confluence_kpi.sandbox.xhtml import StorageFormatError, normalise_storage
 
 if TYPE_CHECKING:
@@ -47,8 +47,6 @@ def register(router: Router) -> None:
     router.add("PUT", "/rest/api/content/{id}", update_content)
     router.add("DELETE", "/rest/api/content/{id}", delete_content)
     router.add("GET", "/rest/api/content/{id}/history", get_history)
-    router.add("GET", "/rest/api/content/{id}/child", get_children)
-    router.add("GET", "/rest/api/content/{id}/child/{type}", list_children)
 
 
 def list_content(call: Call) -> Response:
@@ -247,28 +245,6 @@ def get_history(call: Call) -> Response:
         return Response.json(200, call.services.renderer.history(found))
 
 
-def get_children(call: Call) -> Response:
-    """`GET /content/{id}/child?expand=page,attachment`."""
-    expand = Expand.parse(call.request.param("expand"))
-    renderer = call.services.renderer
-    with call.services.store.reading() as state:
-        found = lookup.content(state, call.params["id"], call.user)
-        body = renderer.children(state, found, expand)
-        body["_links"] = renderer.top_links(call.request.path)
-        return Response.json(200, body)
-
-
-def list_children(call: Call) -> Response:
-    """`GET /content/{id}/child/page` (and `comment`, of which the sandbox has none)."""
-    expand = Expand.parse(call.request.param("expand"))
-    kind = call.params["type"]
-    with call.services.store.reading() as state:
-        parent = lookup.content(state, call.params["id"], call.user)
-        items = [c for c in child_contents(state, parent.id, kind) if c.visible_to(call.user.name)]
-        body = listing(call, items, lambda c: _render(call, state, c, expand), expand)
-    return Response.json(200, body)
-
-
 def _written(call: Call, state: State, content_id: str) -> Response:
     """The answer to a create or update: the content as Confluence returns it after a write."""
     return Response.json(
@@ -368,22 +344,24 @@ def _move(txn: Txn, state: State, call: Call, page: Content, parent_id: str) -> 
     parent = lookup.content(state, parent_id, call.user)
     if parent.space_key != page.space_key:
         raise bad_request("The parent page must be in the same space")
-    if parent.id == page.id or page.id in parent.ancestor_ids:
-        raise bad_request("A page cannot be moved below itself or one of its descendants")
-    chain = (*parent.ancestor_ids, parent.id)
-    for item in lookup.rebased(lookup.descendants(state, page.id), page.id, (*chain, page.id)):
+    check_not_below(page, parent)
+    moved, *below = relocated(state, page, parent, None, page.space_key)
+    for item in below:
         txn.put(item)
-    return page.model_copy(update={"parent_id": parent.id, "ancestor_ids": chain})
+    return moved
 
 
 def _purge(txn: Txn, state: State, page: Content) -> None:
-    """Deletes a trashed page for good, with its properties and attachments; its child pages
-    move up to its parent."""
+    """Deletes a trashed page for good, with its properties, watches and attachments; its child
+    pages move up to its parent."""
     below = lookup.descendants(state, page.id)
     attachments = [c for c in below if c.parent_id == page.id and c.type == "attachment"]
     for item in [page, *attachments]:
         for prop in state.properties.get(item.id, {}).values():
             txn.delete(prop)
+        for watch in state.watches:
+            if watch.content_id == item.id:
+                txn.delete(watch)
         txn.delete(item)
     for attachment in attachments:
         txn.put_blob(attachment.id, None)

@@ -680,6 +680,13 @@ def _without_leading_zeros(content_id: str) -> str:
     return content_id.lstrip("0") or "0"
 
 
+def _page_ancestors(item: Searchable) -> tuple[str, ...]:
+    """The ancestors CQL's `ancestor` and `parent` search: those of the page tree. An
+    attachment's page is its container, not its parent, so neither field finds attachments
+    (Confluence's docs speak of child pages only; for `parent` that is [UNVERIFIED])."""
+    return () if item.type == "attachment" else item.ancestor_ids
+
+
 # The keys a record has for each field; a clause matches when its values share one with them.
 _KEYS: dict[str, Callable[[Searchable], Collection[str]]] = {
     "space": lambda item: (item.space_key,),
@@ -687,8 +694,8 @@ _KEYS: dict[str, Callable[[Searchable], Collection[str]]] = {
     "label": lambda item: item.labels,
     "title": lambda item: (item.title.casefold(),),
     "id": lambda item: (item.id,),
-    "ancestor": lambda item: item.ancestor_ids,
-    "parent": lambda item: item.ancestor_ids[-1:],
+    "ancestor": _page_ancestors,
+    "parent": lambda item: _page_ancestors(item)[-1:],
     "creator": lambda item: (item.creator,),
 }
 # Titles match ignoring case as in Confluence; types and labels are stored lower-case.

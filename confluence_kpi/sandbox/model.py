@@ -1,7 +1,7 @@
 """The records the sandbox keeps: spaces, content (pages, blog posts, attachments), properties,
-labels, the earlier versions of content, and users. Records are immutable; a write replaces them
-whole (`model_copy`). The stored ones are pydantic models, so that the data file holds each as
-its JSON (see `codec`)."""
+labels, the earlier versions of content, watches and users. Records are immutable; a write
+replaces them whole (`model_copy`). The stored ones are pydantic models, so that the data file
+holds each as its JSON (see `codec`)."""
 
 from __future__ import annotations
 
@@ -49,6 +49,7 @@ class Space(_Stored):
     key: str
     name: str
     homepage_id: str | None
+    description: str = ""  # plain text
 
 
 class Content(_Stored):
@@ -68,6 +69,7 @@ class Content(_Stored):
     last_modified: datetime
     body: str = ""
     hidden_from: Names = frozenset()
+    position: int | None = None  # among its siblings, once a move placed it; else after them
     media_type: str = ""  # attachments only
     file_size: int = 0  # attachments only
     comment: str = ""  # attachments only
@@ -112,4 +114,11 @@ class Label(_Stored):
     id: str
 
 
-Record = Space | Content | Property | Label | Revision
+class Watch(_Stored):
+    """A user watching a page or other content: they would be told of its changes."""
+
+    content_id: str
+    user: str
+
+
+Record = Space | Content | Property | Label | Revision | Watch

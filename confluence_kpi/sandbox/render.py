@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import base64
+import binascii
 import hashlib
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any
 from urllib.parse import quote, quote_plus
@@ -16,6 +18,18 @@ from confluence_kpi.sandbox.store import State
 Json = dict[str, Any]
 
 API = "/rest/api"
+# Everyone has Confluence's default picture; its path is [UNVERIFIED] for Cloud.
+_PROFILE_PICTURE = {
+    "path": "/images/icons/profilepics/default.svg",
+    "width": 48,
+    "height": 48,
+    "isDefault": True,
+}
+CHILD_TYPES: dict[str, tuple[str, ...]] = {
+    "page": ("page", "comment", "attachment"),
+    "blogpost": ("comment", "attachment"),
+    "attachment": ("comment",),
+}
 
 
 def iso(when: datetime) -> str:
@@ -51,15 +65,19 @@ class Renderer:
         return {"self": self.base + self_path, "base": self.base, "context": self.context}
 
     def user(self, name: str) -> Json:
-        """A user as `version.by` and `history.createdBy` show it."""
+        """A user as `/user`, `version.by` and `history.createdBy` show it: Cloud names users
+        by account id (and shows an email only where it has one, here a name that is one), Data
+        Center by user name and key."""
         if self.flavour == "cloud":
             ident = account_id(name)
             return {
                 "type": "known",
                 "accountId": ident,
                 "accountType": "atlassian",
-                "displayName": name,
+                **({"email": name} if "@" in name else {}),
                 "publicName": name,
+                "displayName": name,
+                "profilePicture": _PROFILE_PICTURE,
                 "_links": {"self": f"{self.base}{API}/user?accountId={ident}"},
             }
         key = user_key(name)
@@ -68,6 +86,7 @@ class Renderer:
             "username": name,
             "userKey": key,
             "displayName": name,
+            "profilePicture": _PROFILE_PICTURE,
             "_links": {"self": f"{self.base}{API}/user?key={key}"},
         }
 
@@ -92,7 +111,8 @@ class Renderer:
         }
 
     def space(self, state: State, space: Space, expand: Expand) -> Json:
-        """A space; `expand=homepage` includes its home page."""
+        """A space; `expand=homepage` includes its home page, `description.plain` its
+        description (the only representation the sandbox keeps)."""
         webui = f"/spaces/{space.key}" if self.flavour == "cloud" else f"/display/{space.key}"
         out: Json = {
             "id": space.id,
@@ -103,6 +123,10 @@ class Renderer:
             "_links": {"webui": webui, "self": f"{self.base}{API}/space/{space.key}"},
             "_expandable": {},
         }
+        if "description" in expand:
+            out["description"] = _description(space, expand.sub("description"))
+        else:
+            out["_expandable"]["description"] = ""
         home = state.contents.get(space.homepage_id or "")
         if "homepage" in expand and home is not None:
             out["homepage"] = self.content(state, home, expand.sub("homepage"))
@@ -156,7 +180,10 @@ class Renderer:
             out["children"] = self.children(state, content, expand.sub("children"))
         else:
             expandable["children"] = f"{API}/content/{content.id}/child"
-        expandable["descendants"] = f"{API}/content/{content.id}/descendant"
+        if "descendants" in expand:
+            out["descendants"] = self.descendants(state, content, expand.sub("descendants"))
+        else:
+            expandable["descendants"] = f"{API}/content/{content.id}/descendant"
         expandable["restrictions"] = f"{API}/content/{content.id}/restriction/byOperation"
         if content.type == "attachment":
             out["extensions"] = {
@@ -169,20 +196,38 @@ class Renderer:
         return out
 
     def children(self, state: State, content: Content, expand: Expand) -> Json:
-        """`children`: the current child pages and attachments that were asked for."""
+        """`children`: the direct children of each type the content can have, those asked for
+        as lists and the others as links."""
+        return self._related(state, content, expand, "child", child_contents)
+
+    def descendants(self, state: State, content: Content, expand: Expand) -> Json:
+        """`descendants`: like `children`, but pages at any depth below."""
+        return self._related(state, content, expand, "descendant", descendant_contents)
+
+    def _related(
+        self,
+        state: State,
+        content: Content,
+        expand: Expand,
+        relation: str,
+        find: Callable[[State, Content, str], list[Content]],
+    ) -> Json:
         out: Json = {"_expandable": {}}
-        for kind in ("page", "attachment"):
+        for kind in child_types(content):
+            path = f"{API}/content/{content.id}/{relation}/{kind}"
             if kind in expand:
-                items = child_contents(state, content.id, kind)
-                results = [self.content(state, c, expand.sub(kind)) for c in items]
+                results = [
+                    self.content(state, c, expand.sub(kind)) for c in find(state, content, kind)
+                ]
                 out[kind] = {
                     "results": results,
                     "start": 0,
                     "limit": len(results),
                     "size": len(results),
+                    "_links": {"self": self.base + path},
                 }
             else:
-                out["_expandable"][kind] = f"{API}/content/{content.id}/child/{kind}"
+                out["_expandable"][kind] = path
         return out
 
     def label(self, state: State, name: str) -> Json:
@@ -225,17 +270,19 @@ class Renderer:
     def _content_links(self, content: Content) -> Json:
         links: Json = {
             "webui": self.webui(content),
-            "tinyui": _tiny(content.id),
             "self": f"{self.base}{API}/content/{attachment_id(content)}",
         }
-        edit = f"/pages/resumedraft.action?draftId={content.id}"
-        links["editui" if self.flavour == "cloud" else "edit"] = edit
         if content.type == "attachment":
+            # No short or edit link for an attachment ([UNVERIFIED], as public samples show).
             name = quote(content.title)
             links["download"] = (
                 f"/download/attachments/{content.parent_id}/{name}"
                 f"?version={content.version.number}&api=v2"
             )
+            return links
+        links["tinyui"] = _tiny(content.id)
+        edit = f"/pages/resumedraft.action?draftId={content.id}"
+        links["editui" if self.flavour == "cloud" else "edit"] = edit
         return links
 
     def _container(self, state: State, content: Content, expand: Expand) -> Json:
@@ -280,20 +327,82 @@ class Renderer:
             }
         if content.type == "attachment":
             out["mediaType"] = content.media_type
-            out["comment"] = content.comment
+            # Confluence leaves an empty comment out (seen in public client code).
+            if content.comment:
+                out["comment"] = content.comment
         return out
 
 
-def child_contents(state: State, parent_id: str, kind: str) -> list[Content]:
-    """The current children of one kind, in creation order (Confluence orders by position)."""
-    return [
+def child_types(content: Content) -> tuple[str, ...]:
+    """The types of content below one of this type, as Confluence's docs list them."""
+    return CHILD_TYPES.get(content.type, ())
+
+
+def child_contents(state: State, parent: Content, kind: str) -> list[Content]:
+    """The current children of one kind: those a move placed in their order, then the rest in
+    creation order ([UNVERIFIED] Confluence orders the rest by title, some say)."""
+    return in_order(
         c
         for c in state.contents.values()
-        if c.parent_id == parent_id and c.type == kind and c.status == "current"
+        if c.parent_id == parent.id and c.type == kind and c.status == "current"
+    )
+
+
+def descendant_contents(state: State, content: Content, kind: str) -> list[Content]:
+    """Pages at any depth below, each before its own and in its siblings' order; attachments
+    and comments are those of the content itself, as Confluence's docs say of
+    `descendants.attachment` and `descendants.comment`."""
+    if kind != "page":
+        return child_contents(state, content, kind)
+
+    def tree_order(page: Content) -> list[tuple[bool, int, int]]:
+        below = page.ancestor_ids[page.ancestor_ids.index(content.id) + 1 :]
+        return [
+            *(sibling_place(state.contents[a]) for a in below if a in state.contents),
+            sibling_place(page),
+        ]
+
+    pages = [
+        c
+        for c in state.contents.values()
+        if content.id in c.ancestor_ids and c.type == "page" and c.status == "current"
     ]
+    return sorted(pages, key=tree_order)
+
+
+def in_order(contents: Iterable[Content]) -> list[Content]:
+    """Siblings as Confluence lists them: those a move placed, then the rest as created."""
+    return sorted(contents, key=sibling_place)
+
+
+def sibling_place(content: Content) -> tuple[bool, int, int]:
+    """Where a page stands among its siblings: placed by a move first, then as created."""
+    return (content.position is None, content.position or 0, int(content.id))
+
+
+def _description(space: Space, expand: Expand) -> Json:
+    out: Json = {"_expandable": {"view": ""}}
+    if "plain" in expand:
+        out["plain"] = {
+            "value": space.description,
+            "representation": "plain",
+            "embeddedContent": [],
+        }
+    else:
+        out["_expandable"]["plain"] = ""
+    return out
 
 
 def _tiny(content_id: str) -> str:
     # Confluence's short link: the id's little-endian bytes in URL-safe base64, trimmed.
     raw = int(content_id).to_bytes(8, "little").rstrip(b"\0") or b"\0"
     return "/x/" + base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def tiny_id(token: str) -> str | None:
+    """The content id a short link's token (after `/x/`) stands for, None if it is none."""
+    try:
+        raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
+    except (binascii.Error, ValueError):
+        return None
+    return str(int.from_bytes(raw, "little")) if 0 < len(raw) <= 8 else None

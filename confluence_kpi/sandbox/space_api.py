@@ -1,4 +1,5 @@
-"""Spaces: get, list, create. A new space gets its home page "<Name> Home", as in Confluence."""
+"""Spaces: get, list, create, update. A new space gets its home page "<Name> Home", as in
+Confluence; an update may change the name, the plain-text description and the home page."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from confluence_kpi.sandbox.expand import Expand
 from confluence_kpi.sandbox.listing import listing
 from confluence_kpi.sandbox.messages import Response
 from confluence_kpi.sandbox.model import Content, Space, Version
-from confluence_kpi.sandbox.payload import json_object, optional_str
+from confluence_kpi.sandbox.payload import json_object, optional_id, optional_object, optional_str
 from confluence_kpi.sandbox.routes import Call, Router
 from confluence_kpi.sandbox.store import Txn
 
@@ -24,6 +25,7 @@ def register(router: Router) -> None:
     router.add("GET", "/rest/api/space", list_spaces)
     router.add("POST", "/rest/api/space", create_space)
     router.add("GET", "/rest/api/space/{key}", get_space)
+    router.add("PUT", "/rest/api/space/{key}", update_space)
 
 
 def list_spaces(call: Call) -> Response:
@@ -57,6 +59,41 @@ def create_space(call: Call) -> Response:
         return Response.json(
             200, call.services.renderer.space(state, state.spaces[space.key], Expand())
         )
+
+
+def update_space(call: Call) -> Response:
+    """`PUT /space/{key}` with any of `name`, `description.plain` and `homepage.id`; what is
+    not sent stays. Answers with the space, its description expanded."""
+    body = json_object(call.request)
+    key = optional_str(body, "key")
+    if key is not None and key != call.params["key"]:
+        # [UNVERIFIED] Confluence cannot change a space's key; say so rather than ignore it.
+        raise bad_request(f"A space's key cannot be changed: {call.params['key']} to {key}")
+    name = optional_str(body, "name")
+    if name is not None and not name.strip():
+        raise bad_request("A space needs a name")
+    plain = optional_object(optional_object(body, "description"), "plain")
+    description = optional_str(plain, "value")
+    if optional_str(plain, "representation") not in (None, "plain"):
+        raise bad_request("A space's description is updated as plain text")
+    homepage_id = optional_id(optional_object(body, "homepage"), "id")
+    store = call.services.store
+    with store.reading() as state:
+        with store.writing() as txn:
+            space = lookup.space(state, call.params["key"])
+            if homepage_id is not None:
+                home = lookup.content(state, homepage_id, call.user)
+                if home.type != "page" or home.space_key != space.key:
+                    raise bad_request(f"The home page must be a page in space {space.key}")
+            changes = {
+                "name": name,
+                "description": description,
+                "homepage_id": homepage_id,
+            }
+            space = space.model_copy(update={k: v for k, v in changes.items() if v is not None})
+            txn.put(space)
+        expand = Expand.parse(call.request.param("expand") or "description.plain")
+        return Response.json(200, call.services.renderer.space(state, space, expand))
 
 
 def add_space(txn: Txn, key: str, name: str, user: str, now: datetime) -> Space:

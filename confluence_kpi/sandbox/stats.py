@@ -1,9 +1,15 @@
-"""Counts of Confluence API requests by method and by route template, for tests and benchmarks."""
+"""Counts of the sandbox's requests by method and by route, for tests and benchmarks.
+
+A route is the template of the API route that answered, `(viewer)` for the HTML viewer's pages
+and `(unmatched)` for a path nothing serves, so that a client's every request shows up."""
 
 from __future__ import annotations
 
 import threading
 from collections import Counter
+
+UNMATCHED = "(unmatched)"
+VIEWER = "(viewer)"
 
 
 class Stats:
@@ -14,11 +20,11 @@ class Stats:
         self._by_method: Counter[str] = Counter()
         self._by_route: Counter[str] = Counter()
 
-    def record(self, method: str, template: str) -> None:
-        """Counts one request."""
+    def record(self, method: str, route: str) -> None:
+        """Counts one request under `METHOD route`."""
         with self._lock:
             self._by_method[method] += 1
-            self._by_route[f"{method} {template}"] += 1
+            self._by_route[f"{method} {route}"] += 1
 
     def snapshot(self) -> dict[str, object]:
         """`{"total", "by_method", "by_route"}`."""

@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from confluence_kpi.sandbox.database import Change, Database
-from confluence_kpi.sandbox.model import Content, Label, Property, Record, Revision, Space
+from confluence_kpi.sandbox.model import Content, Label, Property, Record, Revision, Space, Watch
 
 FIRST_ID = 65537  # ids are numeric strings that only grow, like Confluence's
 
@@ -31,6 +31,7 @@ class State:
     labels: dict[str, Label] = field(default_factory=dict)
     # content id -> version number -> the content as it was at that version (current excluded)
     revisions: dict[str, dict[int, Revision]] = field(default_factory=dict)
+    watches: set[Watch] = field(default_factory=set)
     blobs: dict[str, bytes] = field(default_factory=dict)
     next_id: int = FIRST_ID
 
@@ -44,6 +45,8 @@ class State:
             self.properties.setdefault(record.content_id, {})[record.key] = record
         elif isinstance(record, Revision):
             self.revisions.setdefault(record.content_id, {})[record.version.number] = record
+        elif isinstance(record, Watch):
+            self.watches.add(record)
         else:
             self.labels[record.name] = record
 
@@ -57,6 +60,8 @@ class State:
             self.properties.get(record.content_id, {}).pop(record.key, None)
         elif isinstance(record, Revision):
             self.revisions.get(record.content_id, {}).pop(record.version.number, None)
+        elif isinstance(record, Watch):
+            self.watches.discard(record)
         else:
             self.labels.pop(record.name, None)
 

@@ -9,7 +9,7 @@ from typing import TypeVar
 from confluence_kpi.sandbox.cursor import Order, SortKey
 from confluence_kpi.sandbox.messages import Request
 from confluence_kpi.sandbox.model import Content, Label, Property, Revision, Space
-from confluence_kpi.sandbox.render import iso
+from confluence_kpi.sandbox.render import iso, sibling_place
 from confluence_kpi.sandbox.v2_params import choice
 
 T = TypeVar("T")
@@ -42,8 +42,8 @@ def _modified(page: Content) -> SortKey:
 PAGES = _both_ways(
     {"id": _page_id, "title": _title, "created-date": _created, "modified-date": _modified}
 )
-# The sandbox places child pages in the order they were created, so their ids order them too.
-CHILDREN = {**PAGES, **_both_ways({"child-position": _page_id})}
+# Child pages stand where a move put them, else in the order they were created.
+CHILDREN = {**PAGES, **_both_ways({"child-position": sibling_place})}
 SPACES: dict[str, Order[Space]] = _both_ways(
     {"id": lambda s: (s.id,), "key": lambda s: (s.key,), "name": lambda s: (s.name, s.id)}
 )

@@ -20,12 +20,11 @@
 
 from __future__ import annotations
 
-from bisect import bisect_left
 from typing import Any
 
 from confluence_kpi.sandbox.expand import Expand
 from confluence_kpi.sandbox.model import Content, Label, Property, Revision, Space, Version
-from confluence_kpi.sandbox.render import Renderer, account_id, iso
+from confluence_kpi.sandbox.render import Renderer, account_id, in_order, iso
 from confluence_kpi.sandbox.store import State
 
 Json = dict[str, Any]
@@ -38,7 +37,7 @@ class Shapes:
     def __init__(self, renderer: Renderer, state: State) -> None:
         self._renderer = renderer
         self._state = state
-        self._siblings: dict[tuple[str, str | None], list[int]] | None = None
+        self._positions: dict[str, int] | None = None  # page id -> position, made once
 
     def page(
         self,
@@ -143,18 +142,18 @@ class Shapes:
         }
 
     def position(self, content: Content) -> int:
-        """How many current pages under the same parent were created before this one."""
-        if self._siblings is None:
-            siblings: dict[tuple[str, str | None], list[int]] = {}
+        """Where a page stands among the current pages under the same parent, from 0."""
+        if self._positions is None:
+            siblings: dict[tuple[str, str | None], list[Content]] = {}
             for other in self._state.contents.values():
                 if other.type == "page" and other.status == "current":
-                    place = (other.space_key, other.parent_id)
-                    siblings.setdefault(place, []).append(int(other.id))
-            for ids in siblings.values():
-                ids.sort()
-            self._siblings = siblings
-        ids = self._siblings.get((content.space_key, content.parent_id), [])
-        return bisect_left(ids, int(content.id))
+                    siblings.setdefault((other.space_key, other.parent_id), []).append(other)
+            self._positions = {
+                page.id: place
+                for pages in siblings.values()
+                for place, page in enumerate(in_order(pages))
+            }
+        return self._positions.get(content.id, 0)
 
     def _space_id(self, content: Content) -> str:
         space = self._state.spaces.get(content.space_key)

@@ -52,8 +52,6 @@ def _children(call: Call, *, typed: bool) -> Response:
     order = v2_orders.order(call.request, v2_orders.CHILDREN, "child-position")
     with call.services.store.reading() as state:
         page = v2_lookup.page(state, call.params["id"], call.user)
-        children = [
-            c for c in child_contents(state, page.id, "page") if c.visible_to(call.user.name)
-        ]
+        children = [c for c in child_contents(state, page, "page") if c.visible_to(call.user.name)]
         shapes = Shapes(call.services.renderer, state)
         return cursor.answer(call, children, order, lambda c: shapes.child(c, typed=typed))

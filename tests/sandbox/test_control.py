@@ -40,6 +40,22 @@ def test_stats_count_api_requests_by_method_and_route(api: Api) -> None:
     assert api.control("GET", "/stats").json()["total"] == 0
 
 
+def test_stats_count_every_request_but_the_control_surfaces(api: Api) -> None:
+    api.control("POST", "/stats/reset")
+    api.get("/rest/api/nothing/here")  # an API path nothing serves
+    api.session.get(api.server.url + "/no/such/page", timeout=10)  # nor the viewer
+    api.delete("/rest/api/content/search")  # a resource without that method: 405
+    api.session.get(api.server.url + "/", timeout=10)  # the viewer's index
+    api.session.get(api.server.url + "/api/v2/pages", timeout=10)  # v2, served or not
+    api.control("GET", "/stats")
+    stats = api.control("GET", "/stats").json()
+    assert stats["total"] == 5
+    assert stats["by_method"] == {"GET": 4, "DELETE": 1}
+    assert stats["by_route"]["GET (unmatched)"] >= 2
+    assert stats["by_route"]["DELETE (unmatched)"] == 1
+    assert stats["by_route"]["GET (viewer)"] == 1
+
+
 @pytest.mark.parametrize("retry_after", ["2", "1.5", "9223372036854775807", None])
 def test_429_fault_sends_retry_after_verbatim(api: Api, retry_after: str | None) -> None:
     rule: dict[str, Any] = {

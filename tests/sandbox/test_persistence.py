@@ -1,5 +1,6 @@
-"""`--data FILE`: the state survives a restart, a failed write leaves neither memory nor file
-changed, and each record is one JSON document that reads back as it was."""
+"""`--data FILE`: the state (watches and space descriptions too) survives a restart, a failed
+write leaves neither memory nor file changed, and each record is one JSON document that reads
+back as it was."""
 
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ from confluence_kpi.sandbox.model import (
     Revision,
     Space,
     Version,
+    Watch,
 )
 
 from .helpers import Api
@@ -61,6 +63,8 @@ def test_state_survives_restart_with_data_file(
         headers=NO_CHECK,
         files={"file": ("a.csv", b"1,2", "text/csv")},
     )
+    first.post(f"/rest/api/user/watch/content/{page['id']}", headers=NO_CHECK)
+    first.put("/rest/api/space/KPI", json={"description": {"plain": {"value": "Ours"}}})
     trashed = first.create_page("Binned")
     first.delete(f"/rest/api/content/{trashed['id']}")
     first.server.stop()
@@ -76,6 +80,10 @@ def test_state_survives_restart_with_data_file(
         second.base + f"/download/attachments/{page['id']}/a.csv", timeout=10
     )
     assert download.content == b"1,2"
+    watch = second.get(f"/rest/api/user/watch/content/{page['id']}").json()
+    assert watch == {"watching": True}
+    space = second.get("/rest/api/space/KPI", params={"expand": "description.plain"}).json()
+    assert space["description"]["plain"]["value"] == "Ours"
     assert (
         second.get(f"/rest/api/content/{trashed['id']}", params={"status": "trashed"}).status_code
         == 200
@@ -120,13 +128,14 @@ def test_a_failed_commit_changes_neither_memory_nor_file(
 @pytest.mark.parametrize(
     "record",
     [
-        Space(id=65537, key="KPI", name="KPIs", homepage_id="65538"),
+        Space(id=65537, key="KPI", name="KPIs", homepage_id="65538", description="Ours"),
         PAGE,
         Property(
             id="65541", content_id="65540", key="memo", value={"a": [1, 2.5, None]}, version=STAMP
         ),
         Label(name="kpi", id="65542"),
         Revision(content_id="65540", title="First response", body="<p>3 h</p>", version=STAMP),
+        Watch(content_id="65540", user="alice"),
     ],
 )
 def test_each_kind_of_record_reads_back_from_its_document_as_it_was(record: Record) -> None:
@@ -157,6 +166,7 @@ def test_a_page_is_stored_as_one_document_with_its_names_sorted() -> None:
         "last_modified": moment,
         "body": "<p>2 h</p>",
         "hidden_from": ["bob", "zoe"],
+        "position": None,
         "media_type": "",
         "file_size": 0,
         "comment": "",

@@ -30,6 +30,21 @@ def test_search_by_parent_and_space(api: Api) -> None:
     assert [r["id"] for r in found["results"]] == [child["id"]]
 
 
+def test_ancestor_and_parent_find_pages_below_not_the_attachments_on_them(api: Api) -> None:
+    top = api.create_page("Top")
+    middle = api.create_page("Middle", parent=top["id"])
+    for page in (top, middle):
+        uploaded = api.post(
+            f"/rest/api/content/{page['id']}/child/attachment",
+            headers={"X-Atlassian-Token": "no-check"},
+            files={"file": (f"{page['title']}.csv", b"a,b\n", "text/csv")},
+        )
+        assert uploaded.status_code == 200, uploaded.text
+    for cql in (f"ancestor = {top['id']}", f"parent = {top['id']}"):
+        found = api.get("/rest/api/content/search", params={"cql": cql}).json()
+        assert [r["id"] for r in found["results"]] == [middle["id"]], cql
+
+
 def test_trashed_pages_are_not_found(api: Api) -> None:
     page = _labelled(api, "Gone", "kpi")
     api.delete(f"/rest/api/content/{page['id']}")

@@ -1,6 +1,7 @@
 """The sandbox's read-only HTML viewer, so a person can look at what the bot wrote: `/` lists the
-spaces and their page trees, `/spaces/KEY/pages/ID` shows a page as Confluence would. A local
-preview: no login, no scripts, nothing loaded from elsewhere (its CSP forbids it)."""
+spaces and their page trees, `/spaces/KEY/pages/ID` shows a page as Confluence would, and
+Confluence's other addresses of a page or space (short links, edit links) redirect there. A
+local preview: no login, no scripts, nothing loaded from elsewhere (its CSP forbids it)."""
 
 from __future__ import annotations
 
@@ -10,12 +11,13 @@ from datetime import datetime
 from functools import cached_property
 from html import escape
 from typing import Final
-from urllib.parse import quote, unquote, unquote_plus
+from urllib.parse import unquote, unquote_plus
 
 from confluence_kpi.sandbox.config import SandboxConfig
 from confluence_kpi.sandbox.cql import CqlContext, CqlError, parse_cql
 from confluence_kpi.sandbox.messages import Request, Response
 from confluence_kpi.sandbox.model import Content, Space
+from confluence_kpi.sandbox.preview.addresses import page_path, space_path, ui_address
 from confluence_kpi.sandbox.preview.report_rows import ReportRow
 from confluence_kpi.sandbox.preview.storage_html import page_properties, storage_to_html
 from confluence_kpi.sandbox.preview.styles import BODY_CSS, PAGE_CSS
@@ -30,11 +32,6 @@ _HEADERS: Final = (
     ("Cache-Control", "no-store"),  # a preview of live data: always ask again
 )
 _VIEWABLE: Final = frozenset({"page", "blogpost"})
-
-
-def page_path(content: Content) -> str:
-    """The viewer address of a page: Cloud's `webui` form, so those links open here too."""
-    return f"/spaces/{quote(content.space_key, safe='')}/pages/{content.id}"
 
 
 class Viewer:
@@ -57,7 +54,10 @@ class Viewer:
         if not segments:
             return _html(200, _index(snapshot))
         page = _find(snapshot, segments)
-        return _html(200, self._page(snapshot, page)) if page is not None else _not_found()
+        if page is not None:
+            return _html(200, self._page(snapshot, page))
+        target = ui_address(segments, request.query, snapshot.contents, snapshot.spaces)
+        return _redirect(target) if target is not None else _not_found()
 
     def _snapshot(self) -> _Snapshot:
         """The records a view needs, copied under the lock; records are immutable, so the
@@ -73,7 +73,7 @@ class Viewer:
     def _page(self, snapshot: _Snapshot, page: Content) -> str:
         space = snapshot.spaces.get(page.space_key)
         space_name = space.name if space else page.space_key
-        crumbs = [f'<a href="/#space-{escape(page.space_key)}">{escape(space_name)}</a>']
+        crumbs = [f'<a href="{escape(space_path(page.space_key))}">{escape(space_name)}</a>']
         crumbs += [
             f'<a href="{page_path(a)}">{escape(a.title)}</a>'
             for a in (snapshot.contents.get(i) for i in page.ancestor_ids)
@@ -223,6 +223,11 @@ def _shell(title: str, main: str) -> str:
 
 def _html(status: int, page: str, headers: tuple[tuple[str, str], ...] = ()) -> Response:
     return Response(status, page.encode(), HTML_TYPE, _HEADERS + headers)
+
+
+def _redirect(path: str) -> Response:
+    """Where another address of a page or space is shown (Confluence redirects `/x/` too)."""
+    return Response(302, b"", "", (*_HEADERS, ("Location", path)))
 
 
 def _not_found() -> Response:

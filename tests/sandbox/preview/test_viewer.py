@@ -200,9 +200,34 @@ def test_viewer_is_off_when_the_control_surface_is_off(
         assert not response.headers["Content-Type"].startswith("text/html")
 
 
-def test_viewer_requests_are_not_counted_in_stats(api: Api) -> None:
+def test_confluences_other_addresses_of_a_page_or_space_redirect_to_the_viewers(
+    api: Api,
+) -> None:
+    page = api.create_page("Addressed")
+    links = api.get(f"/rest/api/content/{page['id']}").json()["_links"]
+    edit = links.get("edit") or links["editui"]
+    shown = f"/spaces/KPI/pages/{page['id']}"
+    attachments = f"/pages/viewpageattachments.action?pageId={page['id']}"
+    for address, target in [
+        (links["tinyui"], shown),
+        (edit, shown),
+        (attachments, shown),
+        ("/spaces/KPI", "/#space-KPI"),
+        ("/display/KPI", "/#space-KPI"),
+    ]:
+        response = requests.get(api.base + address, timeout=10, allow_redirects=False)
+        assert response.status_code == 302, address
+        assert response.headers["Location"] == target
+    for unknown in ("/x/zzzz", "/pages/resumedraft.action?draftId=1", "/spaces/NOPE"):
+        assert view(api.server, unknown).status_code == 404, unknown
+
+
+def test_viewer_requests_are_counted_in_a_bucket_of_their_own(api: Api) -> None:
     page = api.create_page("Counted")
     api.control("POST", "/stats/reset")
     assert view(api.server, "/").status_code == 200
     assert view(api.server, f"/spaces/KPI/pages/{page['id']}").status_code == 200
-    assert api.control("GET", "/stats").json()["total"] == 0
+    assert view(api.server, "/spaces/KPI/pages/999999").status_code == 404
+    stats = api.control("GET", "/stats").json()
+    assert stats["total"] == 3
+    assert stats["by_route"] == {"GET (viewer)": 2, "GET (unmatched)": 1}
