@@ -9,7 +9,7 @@ asks before it sends the write again (ARCHITECTURE.md, rule 9).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import replace
 from types import MappingProxyType
 from typing import Any
@@ -24,7 +24,7 @@ from confluence_kpi.confluence.answers import (
 from confluence_kpi.confluence.errors import NotFoundError, Target
 from confluence_kpi.confluence.paging import follow
 from confluence_kpi.confluence.protocol import JSON, Page, Property, SpaceInfo
-from confluence_kpi.confluence.transport import Transport, landed
+from confluence_kpi.confluence.transport import Recheck, Transport, landed
 
 # Every page we read carries these, so that a Page is always complete in id, title, version,
 # space and parent; callers add body, labels and properties only where they need them.
@@ -197,16 +197,9 @@ class Gateway:
         base = f"rest/api/content/{segment(page_id)}/property"
         before = current.version if current else 0
 
-        def find_written() -> Any:
-            answer = self._property_or_none(page_id, key)
-            seen = property_from(answer) if answer is not None else None
-            return landed(
-                target,
-                before=before,
-                now=seen.version if seen else 0,
-                ours=seen is not None and seen.value == value,
-                answer=answer,
-            )
+        find_written = property_recheck(
+            target, before, value, lambda: self._property_or_none(page_id, key)
+        )
 
         if current is None:
             data = self._transport.call(
@@ -259,6 +252,24 @@ class Gateway:
             )
         except NotFoundError:
             return None
+
+
+def property_recheck(target: Target, before: int, value: JSON, read: Callable[[], Any]) -> Recheck:
+    """How to tell whether a property write that failed uncertainly landed: read the property
+    again (`read` gives its JSON, or None), and see whether it moved to our value."""
+
+    def recheck() -> Any:
+        answer = read()
+        seen = property_from(answer) if answer is not None else None
+        return landed(
+            target,
+            before=before,
+            now=seen.version if seen else 0,
+            ours=seen is not None and seen.value == value,
+            answer=answer,
+        )
+
+    return recheck
 
 
 def _expand(extra: Sequence[str]) -> str:

@@ -25,7 +25,7 @@ from typing import Any
 
 from confluence_kpi.confluence.answers import property_from, results
 from confluence_kpi.confluence.errors import ConflictError, NotFoundError, Target
-from confluence_kpi.confluence.gateway import Gateway, segment
+from confluence_kpi.confluence.gateway import Gateway, property_recheck, segment
 from confluence_kpi.confluence.paging import follow
 from confluence_kpi.confluence.protocol import JSON, Page, Property, SpaceInfo
 from confluence_kpi.confluence.transport import Transport, landed
@@ -178,16 +178,9 @@ class CloudGateway:
         base = f"api/v2/pages/{segment(page_id)}/properties"
         before = current.version if current else 0
 
-        def find_written() -> Any:
-            answer = self._property_answer(page_id, key)
-            seen = property_from(answer) if answer is not None else None
-            return landed(
-                target,
-                before=before,
-                now=seen.version if seen else 0,
-                ours=seen is not None and seen.value == value,
-                answer=answer,
-            )
+        find_written = property_recheck(
+            target, before, value, lambda: self._property_answer(page_id, key)
+        )
 
         if current is None:
             data = self._transport.call(
