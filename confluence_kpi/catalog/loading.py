@@ -86,8 +86,12 @@ def _translate(document: Document, error: ErrorDetails) -> Problem:
     path = _data_path(document, error["loc"])
     if error["type"] == "extra_forbidden":
         where, parent = document.where(path[:-1])
-        hint = did_you_mean(str(path[-1]), accepted_fields(Catalog, error["loc"][:-1]))
-        message = f"unknown field '{path[-1]}'{hint}"
+        known = accepted_fields(Catalog, error["loc"][:-1])
+        message = f"unknown field '{path[-1]}'{did_you_mean(str(path[-1]), known)}"
+        if len(path) == 3 and path[0] == "sources" and known:
+            # A source has few fields, and which ones depends on its type: all are listed.
+            kind = source_tag(document.item(path[:2]))
+            message += f"; a {kind} source takes {', '.join(sorted(known))}"
         message = f"{parent} has {message}" if parent else message
         return Problem(document.file, document.line(path), where, str(path[-1]), message)
     return document.about(path, describe(error))
