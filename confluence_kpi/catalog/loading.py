@@ -91,7 +91,7 @@ def _translate(document: Document, error: ErrorDetails) -> Problem:
         if len(path) == 3 and path[0] == "sources" and known:
             # A source has few fields, and which ones depends on its type: all are listed.
             kind = source_tag(document.item(path[:2]))
-            message += f"; a {kind} source takes {', '.join(sorted(known))}"
+            message += f"; a source of type {kind} takes {', '.join(sorted(known))}"
         message = f"{parent} has {message}" if parent else message
         return Problem(document.file, document.line(path), where, str(path[-1]), message)
     return document.about(path, describe(error))

@@ -193,6 +193,17 @@ class CsvSourceConfig(TextInCells):
         return self
 
 
+def _sheet(value: object) -> str | int:
+    """A sheet's name, or its position: 1 for the first sheet."""
+    if isinstance(value, str) and value:
+        return value
+    if type(value) is int and value >= 1:  # not a bool, which YAML's `true` would be
+        return value
+    raise ValueError(
+        f"must be a sheet's name, or its position: 1 for the first sheet (got {shown(value)})"
+    )
+
+
 class ExcelSourceConfig(TextInCells):
     """A sheet of an Excel workbook (.xlsx, .xlsm), columns by their header; `path` is relative
     to the catalog's directory. The rows are those under `header_row` (1 when nothing else is
@@ -201,7 +212,7 @@ class ExcelSourceConfig(TextInCells):
 
     type: Literal["excel"]
     path: Path
-    sheet: Annotated[WholeNumber, Field(ge=1)] | str | None = None
+    sheet: Annotated[str | int, PlainValidator(_sheet)] | None = None
     header_row: Annotated[WholeNumber, Field(ge=1)] | None = None
     table: str | None = Field(default=None, min_length=1)
     range: str | None = None

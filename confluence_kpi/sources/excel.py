@@ -60,31 +60,32 @@ class ExcelSource:
 
     def fetch(self, query: str | None) -> Table:
         """The rows under the header, as Excel saved their values."""
-        self._check_format()
+        try:
+            file = self._config.path.open("rb")
+        except OSError as exc:
+            raise SourceError(f"{self._origin}: cannot read the file: {exc.strerror}") from None
         # openpyxl warns about what it does not read (data validation, some styles), none of
         # which is data: a sync's output is no place for it.
-        with warnings.catch_warnings():
+        with file, warnings.catch_warnings():
             warnings.simplefilter("ignore")
+            self._check_format(file.read(8))
+            file.seek(0)
+            # Given the open file, openpyxl reads it whatever its name (a file name's ending
+            # is all it checks on a path), and both readers read the same bytes.
             try:
-                workbook = load_workbook(self._config.path, read_only=True, data_only=True)
-                archive = ZipFile(self._config.path)
-            except (OSError, BadZipFile, KeyError, InvalidFileException) as exc:
-                raise SourceError(
-                    f"{self._origin}: not a workbook that can be read: {exc}"
-                ) from None
+                workbook = load_workbook(file, read_only=True, data_only=True)
+                archive = ZipFile(file)
+                parts = WorkbookParts(archive)
+            except (BadZipFile, KeyError, InvalidFileException) as exc:
+                raise SourceError(f"{self._origin}: the workbook cannot be read: {exc}") from None
             try:
-                return self._read(workbook, WorkbookParts(archive))
+                return self._read(workbook, parts)
             finally:
                 workbook.close()
                 archive.close()
 
-    def _check_format(self) -> None:
+    def _check_format(self, head: bytes) -> None:
         """A CSV file or an old .xls workbook is said to be one, not read as a broken .xlsx."""
-        try:
-            with self._config.path.open("rb") as file:
-                head = file.read(8)
-        except OSError as exc:
-            raise SourceError(f"{self._origin}: cannot read the file: {exc.strerror}") from None
         match workbook_format(head):
             case "xls":
                 raise SourceError(f"{self._origin}: this is {LEGACY_WORKBOOK}")
@@ -95,46 +96,34 @@ class ExcelSource:
                 )
 
     def _read(self, workbook: Workbook, parts: WorkbookParts) -> Table:
+        """The table of the configured place: its header, its rows, and what Excel saved."""
         sheet, area = self._place(parts)
         origin = f"{self._origin}, sheet {sheet}"
         worksheet = workbook[sheet]
         if not isinstance(worksheet, ReadOnlyWorksheet):
             raise SourceError(f"{origin}: the sheet holds a chart, not cells")
         scan = parts.scan(sheet)
-        header_row, first_column = area.first_row, area.first_column
         # Merged cells across the header: Excel keeps a merged cell's value in its top left
         # cell and leaves the others empty, so a header cell inside a merged area takes the
         # area's value (a column title merged over two header rows names the column below).
-        over_header = [m for m in scan.merged if m.first_row <= header_row <= (m.last_row or 0)]
-        top = min([header_row, *(m.first_row for m in over_header)])
-        left = min([first_column, *(m.first_column for m in over_header)])
+        over_header = [m for m in scan.merged if m.first_row <= area.first_row <= (m.last_row or 0)]
+        top = min([area.first_row, *(m.first_row for m in over_header)])
+        left = min([area.first_column, *(m.first_column for m in over_header)])
         # The dimensions a sheet declares can reach row 1048576 where a whole column was
         # formatted; forgotten, the rows end with the last row the sheet holds.
         worksheet.reset_dimensions()
-        window = _Window(
-            top,
-            left,
-            [
-                tuple(cells)
-                for cells in worksheet.iter_rows(
-                    min_row=top,
-                    max_row=area.last_row,
-                    min_col=left,
-                    max_col=area.last_column,
-                    values_only=True,
-                )
-            ],
-        )
+        cells = worksheet.iter_rows(top, area.last_row, left, area.last_column, values_only=True)
+        window = _Window(top, left, [tuple(row) for row in cells])
         columns = _header(window, area, over_header)
         if not any(columns):
             raise SourceError(
-                f"{origin}: row {header_row} names no columns: set header_row to the row that does"
+                f"{origin}: row {area.first_row} names no columns: set header_row to the row "
+                "that does"
             )
         rows = _data(window, area, len(columns))
-        data = Area(
-            header_row, first_column, header_row + len(rows), first_column + len(columns) - 1
-        )
-        _check_saved_values(origin, scan, data)
+        last_column = area.first_column + len(columns) - 1
+        read = Area(area.first_row, area.first_column, area.first_row + len(rows), last_column)
+        _check_saved_values(origin, scan, read)
         config = self._config
         return SheetTable(
             columns,
@@ -143,8 +132,8 @@ class ExcelSource:
             decimal=config.decimal,
             thousands=config.thousands,
             dates=DateText(config.date_format, config.dayfirst),
-            first_row=header_row + 1,
-            first_column=first_column,
+            first_row=area.first_row + 1,
+            first_column=area.first_column,
         )
 
     def _place(self, parts: WorkbookParts) -> tuple[str, Area]:
