@@ -32,7 +32,16 @@ from pydantic import (
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 
-from confluence_kpi.model import Bands, Definition, Goal, KpiDefinition, RollUp, Team, WholeNumber
+from confluence_kpi.model import (
+    Bands,
+    Definition,
+    Goal,
+    KpiDefinition,
+    Number,
+    RollUp,
+    Team,
+    WholeNumber,
+)
 from confluence_kpi.plain_errors import did_you_mean, shown
 from confluence_kpi.plugins import PluginError, load_plugin, plugin_types
 
@@ -139,7 +148,7 @@ class CsvSourceConfig(TextInCells):
     encoding: str = "utf-8"
     auth_env: VariableName | None = None  # holds user:password, for HTTP basic auth
     headers_env: dict[str, VariableName] = Field(default_factory=dict)  # header: variable
-    timeout: float = Field(default=30.0, gt=0)  # seconds to connect, and between bytes
+    timeout: Annotated[Number, Field(gt=0)] = 30.0  # seconds to connect, and between bytes
 
     @field_validator("path")
     @classmethod
@@ -154,7 +163,8 @@ class CsvSourceConfig(TextInCells):
         if parts.username or parts.password:  # checked first: the value must not be echoed
             raise ValueError("must not hold a user name or password: name them in auth_env")
         if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise ValueError(f"must start with http:// or https:// (got {value!r})")
+            # Not quoted back: its query may hold a token.
+            raise ValueError("must be a web address starting with http:// or https://")
         return value
 
     @field_validator("headers_env")
@@ -309,14 +319,14 @@ class PluginSourceConfig(Definition):
 
 
 BUILT_IN_TYPES = ("csv", "excel", "sql", "static")
-_PLUGIN_TAG = "plugin"  # where pydantic's error locations put a plugin source's errors
+PLUGIN_TAG = "plugin"  # where pydantic's error locations put a plugin source's errors
 
 
 def source_tag(value: object) -> str:
     """The member of the source union that validates `value`: a built-in type by its name,
     anything else as a plugin's (which says what is wrong when it is no plugin's either)."""
     kind = value.get("type") if isinstance(value, dict) else getattr(value, "type", None)
-    return kind if isinstance(kind, str) and kind in BUILT_IN_TYPES else _PLUGIN_TAG
+    return kind if isinstance(kind, str) and kind in BUILT_IN_TYPES else PLUGIN_TAG
 
 
 class _PluginType(BaseModel):
@@ -365,7 +375,7 @@ SourceConfig = Annotated[
     | Annotated[ExcelSourceConfig, Tag("excel")]
     | Annotated[SqlSourceConfig, Tag("sql")]
     | Annotated[StaticSourceConfig, Tag("static")]
-    | Annotated[PluginSourceConfig, PlainValidator(_plugin_source), Tag(_PLUGIN_TAG)],
+    | Annotated[PluginSourceConfig, PlainValidator(_plugin_source), Tag(PLUGIN_TAG)],
     Discriminator(source_tag),
 ]
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import io
 from bisect import bisect_right
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -93,27 +94,27 @@ class CsvSource:
             files=tuple(starts),
         )
 
-    def _contents(self) -> list[tuple[str, bytes]]:
-        """Each file's name in messages and its bytes: the download, or the files the path
-        names, in file-name order."""
+    def _contents(self) -> Iterator[tuple[str, bytes]]:
+        """Each file's name in messages and its bytes, one file at a time: the download, or
+        the files the path names, in file-name order."""
         config = self._config
         if config.url is not None:
-            return [
-                (
-                    shown_url(config.url),
-                    download(
-                        config.url,
-                        origin=self._origin,
-                        auth_env=config.auth_env,
-                        headers_env=config.headers_env,
-                        timeout=config.timeout,
-                    ),
-                )
-            ]
+            yield (
+                shown_url(config.url),
+                download(
+                    config.url,
+                    origin=self._origin,
+                    auth_env=config.auth_env,
+                    headers_env=config.headers_env,
+                    timeout=config.timeout,
+                ),
+            )
+            return
         paths = files_named(self._path) if is_pattern(self._path) else [self._path]
         if not paths:
             raise SourceError(f"{self._origin}: no file matches the pattern")
-        return [(shown_path(path), self._bytes(path)) for path in paths]
+        for path in paths:
+            yield shown_path(path), self._bytes(path)
 
     def _bytes(self, path: Path) -> bytes:
         try:

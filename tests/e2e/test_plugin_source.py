@@ -101,7 +101,8 @@ def test_plugin_options_are_validated_by_the_plugin_with_file_and_line(
     assert run.out.splitlines()[:2] == [
         f"{plugin_catalog}:7: sources 'backlog': first_month must be a date like 2027-06-30 "
         "(got 'someday')",
-        f"{plugin_catalog}:9: sources 'backlog': unknown field 'colour'",
+        f"{plugin_catalog}:9: sources 'backlog': unknown field 'colour'; a source of type "
+        "monthly-series takes first_month, type, values",
     ]
 
 

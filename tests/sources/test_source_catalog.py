@@ -71,7 +71,10 @@ def test_an_unknown_option_lists_the_options_of_the_source_type(
         ("{type: csv}", "needs exactly one of path and url"),
         ("{type: csv, path: a.csv, url: 'https://x.example/a.csv'}", "needs exactly one of"),
         ("{type: csv, path: a.csv, auth_env: LOGIN}", "has auth_env, which only a url uses"),
-        ("{type: csv, url: 'ftp://x.example/a.csv'}", "url must start with http:// or https://"),
+        (
+            "{type: csv, url: 'ftp://x.example/a.csv?key=Pa55'}",
+            "url must be a web address starting with http:// or https://",
+        ),
         (
             "{type: csv, url: 'https://bot:Pa55@x.example/a.csv'}",
             "url must not hold a user name or password: name them in auth_env",
@@ -83,6 +86,10 @@ def test_an_unknown_option_lists_the_options_of_the_source_type(
         (
             "{type: csv, url: 'https://x.example/a.csv', headers_env: {'X Key': KEY}}",
             "headers_env must map HTTP header names like X-Api-Key (got 'X Key')",
+        ),
+        (
+            "{type: csv, url: 'https://x.example/a.csv', timeout: '30'}",
+            "timeout '30' is text: write 30 as a YAML number",
         ),
         ("{type: excel, path: a.xlsx, range: B3}", "range must be a range of cells"),
         ("{type: excel, path: a.xlsx, range: 'F40:B3'}", "range must be a range of cells"),

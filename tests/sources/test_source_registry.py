@@ -132,7 +132,8 @@ def test_plugin_options_the_model_refuses_are_errors_at_their_line(tmp_path: Pat
 
     assert errors(path) == [
         f"{path}:6: sources 'ticks': start must be a whole number (got 'ten')",
-        f"{path}:7: sources 'ticks': unknown field 'setp'",
+        f"{path}:7: sources 'ticks': unknown field 'setp' (did you mean 'step'?); a source of "
+        "type counter takes start, step, type",
     ]
 
 
