@@ -11,7 +11,6 @@ mode does not show, merged cells and whether a formula's value was saved, comes 
 from __future__ import annotations
 
 import warnings
-from collections.abc import Sequence
 from dataclasses import dataclass
 from zipfile import BadZipFile, ZipFile
 
@@ -34,8 +33,6 @@ from confluence_kpi.sources.workbook_parts import (
     WorkbookParts,
     area_of,
 )
-
-Cells = Sequence[object]  # one row of a sheet, as openpyxl reads it
 
 
 @dataclass(frozen=True)
@@ -244,7 +241,8 @@ def _check_saved_values(origin: str, scan: SheetScan, data: Area) -> None:
 
     A program that does not calculate (openpyxl, some exporters) saves a formula without its
     value; read for values, such a cell is empty, and its row would silently be left out. One
-    such cell means the whole workbook was saved uncalculated, so none of it is read."""
+    such cell among those read means the workbook was saved uncalculated: the sheet is refused
+    rather than read with holes."""
     cell = next((c for c in scan.uncalculated if data.holds(c.row, c.column)), None)
     if cell is not None:
         formula = f"the formula ={cell.formula}" if cell.formula else "a formula"
