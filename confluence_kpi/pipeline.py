@@ -14,13 +14,15 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
-from pathlib import Path
+from pathlib import Path, PurePosixPath
+from urllib.parse import urlsplit
 
 from sqlalchemy.engine import make_url
 
 from confluence_kpi.catalog import (
     Catalog,
     CsvSourceConfig,
+    ExcelSourceConfig,
     PluginSourceConfig,
     SourceConfig,
     SqlSourceConfig,
@@ -305,8 +307,12 @@ def source_label(name: str, config: SourceConfig) -> SourceLabel:
     """What a page says about the source `name`: a file's name, a database's dialect and name,
     a plugin source's own name in the catalog; never a host, a user or a password."""
     match config:
+        case CsvSourceConfig(url=str(url)):
+            return SourceLabel("csv", PurePosixPath(urlsplit(url).path).name)
         case CsvSourceConfig():
-            return SourceLabel("csv", config.path.name)
+            return SourceLabel("csv", Path(config.path or "").name)  # a file, or a pattern
+        case ExcelSourceConfig():
+            return SourceLabel("excel", config.path.name)
         case SqlSourceConfig(url=str(url)):
             parsed = make_url(url)
             backend = parsed.get_backend_name()

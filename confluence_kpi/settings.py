@@ -17,6 +17,7 @@ import os
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
+from functools import cache
 from pathlib import Path
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
@@ -26,6 +27,7 @@ from pydantic import (
     Field,
     SecretStr,
     ValidationError,
+    create_model,
     field_validator,
     model_validator,
 )
@@ -253,6 +255,33 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     """The settings from `env` (default: the process environment) and the places listed above."""
     with _environment(os.environ if env is None else env):
         return Settings()
+
+
+def secret_variable(name: str, env: Mapping[str, str] | None = None) -> str | None:
+    """The value of the variable `name` that a catalog names for a secret (a source's
+    credentials), read from the places every setting is read from; None when it is unset.
+
+    SettingsError when it cannot be had (`NAME` and `NAME_FILE` both set, an unreadable file);
+    the message names the variable, never its value."""
+    with _environment(os.environ if env is None else env):
+        try:
+            return _variable_model(name)().value
+        except ValidationError as invalid:
+            raise SettingsError([_said(error) for error in invalid.errors()]) from None
+
+
+@cache
+def _variable_model(name: str) -> type[_Variable]:
+    """Settings of the one variable `name`: the places of every setting, for a name that only
+    the catalog knows."""
+    field = Annotated[str | None, Field(default=None, validation_alias=name)]
+    return create_model(f"_Variable_{name}", __base__=_Variable, value=field)
+
+
+class _Variable(_FromTheEnvironment):
+    """A variable's value; `_variable_model` gives the field its name."""
+
+    value: str | None = None
 
 
 def catalog_path(env: Mapping[str, str] | None = None) -> Path:

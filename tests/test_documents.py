@@ -1,10 +1,21 @@
 """The documents the code cites exist, with the rules and sections the citations name: a comment
-saying "ARCHITECTURE.md, rule 5" is only worth something while rule 5 says what it cites."""
+saying "ARCHITECTURE.md, rule 5" is only worth something while rule 5 says what it cites; and
+the README's reference of the source options is the sources' own."""
 
 from __future__ import annotations
 
 import re
 from pathlib import Path
+
+from pydantic import BaseModel
+
+from confluence_kpi.catalog import (
+    BUILT_IN_TYPES,
+    CsvSourceConfig,
+    ExcelSourceConfig,
+    SqlSourceConfig,
+    StaticSourceConfig,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 # "ARCHITECTURE.md, rule 5", "docs/kpi-formulas.md ("Status")", "ARCHITECTURE.md's "Budgets"".
@@ -49,3 +60,37 @@ def test_every_cited_document_rule_and_section_exists() -> None:
         if section is not None and section not in HEADING.findall(text):
             missing.append(f"{where}: {file} has no section {section!r}")
     assert not missing, "\n".join(missing)
+
+
+# The README's "Sources" section: a heading per source type, and a table row per option whose
+# first cell names the option (or several, `decimal`, `thousands`, ...) in backquotes.
+SOURCE_TYPE_HEADING = re.compile(r"^#### `type: (\w+)`$")
+OPTION_ROW = re.compile(r"^\| (`\w+`(?:, `\w+`)*) \|")
+SOURCE_MODELS: dict[str, type[BaseModel]] = {
+    "csv": CsvSourceConfig,
+    "excel": ExcelSourceConfig,
+    "sql": SqlSourceConfig,
+    "static": StaticSourceConfig,
+}
+
+
+def documented_source_options() -> dict[str, set[str]]:
+    """The options the README's "Sources" section gives each source type."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("\n### Sources\n", 1)[1].split("\n## ", 1)[0]
+    options: dict[str, set[str]] = {}
+    kind = None
+    for line in section.splitlines():
+        if heading := SOURCE_TYPE_HEADING.match(line):
+            kind = heading[1]
+            options[kind] = set()
+        elif (row := OPTION_ROW.match(line)) and kind is not None:
+            options[kind] |= set(re.findall(r"`(\w+)`", row[1]))
+    return options
+
+
+def test_the_readme_documents_every_option_of_every_built_in_source_type_and_no_other() -> None:
+    fields = {kind: set(model.model_fields) - {"type"} for kind, model in SOURCE_MODELS.items()}
+
+    assert set(SOURCE_MODELS) == set(BUILT_IN_TYPES)
+    assert documented_source_options() == fields

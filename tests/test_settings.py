@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from confluence_kpi.settings import SettingsError, catalog_path, load_settings
+from confluence_kpi.settings import SettingsError, catalog_path, load_settings, secret_variable
 
 TOKEN = "s3cr3t-T0KEN-value"
 
@@ -304,3 +304,30 @@ def test_secrets_dir_may_be_named_in_dotenv(tmp_path: Path) -> None:
     (tmp_path / ".env").write_text(f"CONFLUENCE_KPI_SECRETS_DIR={elsewhere}\n", encoding="utf-8")
 
     assert load_settings({}).space == "FROM-SECRET"
+
+
+def test_a_variable_a_catalog_names_is_read_from_every_place_a_setting_is(
+    isolated: Path, tmp_path: Path
+) -> None:
+    (tmp_path / ".env").write_text("FROM_DOTENV=dotenv-value\n", encoding="utf-8")
+    (isolated / "from_secrets").write_text(f"{TOKEN}\n", encoding="utf-8")
+    held = tmp_path / "held"
+    held.write_text("file-value\n", encoding="utf-8")
+
+    assert secret_variable("FROM_ENV", env(isolated, FROM_ENV="env-value")) == "env-value"
+    assert secret_variable("FROM_DOTENV", env(isolated)) == "dotenv-value"
+    assert secret_variable("FROM_FILE", env(isolated, FROM_FILE_FILE=str(held))) == "file-value"
+    assert secret_variable("FROM_SECRETS", env(isolated)) == TOKEN
+    assert secret_variable("NOWHERE", env(isolated)) is None
+
+
+def test_a_variable_a_catalog_names_set_twice_is_an_error_without_its_value(
+    isolated: Path, tmp_path: Path
+) -> None:
+    held = tmp_path / "held"
+    held.write_text(TOKEN, encoding="utf-8")
+
+    with pytest.raises(SettingsError) as raised:
+        secret_variable("LOGIN", env(isolated, LOGIN=TOKEN, LOGIN_FILE=str(held)))
+
+    assert raised.value.problems == ["LOGIN and LOGIN_FILE are both set: keep one"]

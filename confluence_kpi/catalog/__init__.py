@@ -14,10 +14,13 @@ from confluence_kpi.catalog.schema import (
     Catalog,
     CsvSourceConfig,
     Defaults,
+    ExcelSourceConfig,
     PluginSourceConfig,
     SourceConfig,
     SqlSourceConfig,
     StaticSourceConfig,
+    files_named,
+    is_pattern,
 )
 
 __all__ = [
@@ -27,6 +30,7 @@ __all__ = [
     "CatalogError",
     "CsvSourceConfig",
     "Defaults",
+    "ExcelSourceConfig",
     "PluginSourceConfig",
     "Problem",
     "Severity",
@@ -34,5 +38,7 @@ __all__ = [
     "SqlSourceConfig",
     "StaticSourceConfig",
     "check_catalog",
+    "files_named",
+    "is_pattern",
     "load_catalog",
 ]

@@ -8,6 +8,7 @@ import re
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from sqlalchemy.engine import make_url
 
@@ -18,8 +19,11 @@ from confluence_kpi.catalog.problems import Problem
 from confluence_kpi.catalog.schema import (
     DEFAULT_TEAM_KPIS,
     CsvSourceConfig,
+    ExcelSourceConfig,
     SourceConfig,
     SqlSourceConfig,
+    files_named,
+    is_pattern,
     sqlite_file,
 )
 from confluence_kpi.model import Goal
@@ -107,10 +111,23 @@ def _goal_problems(document: Document, index: int, goal: Goal, parts: Parts) -> 
 
 
 def _source_warnings(document: Document, name: str, source: SourceConfig) -> Iterator[Problem]:
-    """Data files that are not there yet, and passwords written into the catalog."""
+    """Data files that are not there yet, and passwords written into the catalog or sent
+    where anyone on the way can read them."""
     at = ("sources", name)
-    if isinstance(source, CsvSourceConfig) and not source.path.is_file():
+    csv_path = source.path if isinstance(source, CsvSourceConfig) else None
+    if csv_path is not None and not files_named(csv_path):
+        missing = "matches no file" if is_pattern(csv_path) else "does not exist"
+        yield document.about((*at, "path"), f"{csv_path} {missing} (yet)", "warning")
+    if isinstance(source, ExcelSourceConfig) and not source.path.is_file():
         yield document.about((*at, "path"), f"{source.path} does not exist (yet)", "warning")
+    if isinstance(source, CsvSourceConfig) and source.url is not None:
+        credentials = source.auth_env is not None or source.headers_env
+        if credentials and urlsplit(source.url).scheme == "http":
+            yield document.about(
+                (*at, "url"),
+                "is http://, so the credentials travel unencrypted: use https://",
+                "warning",
+            )
     if isinstance(source, SqlSourceConfig) and source.url:
         url = make_url(source.url)
         if url.password:

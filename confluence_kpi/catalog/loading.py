@@ -16,8 +16,9 @@ from pydantic_core import ErrorDetails
 from confluence_kpi.catalog.checks import cross_checks
 from confluence_kpi.catalog.document import Document, KeyPath, RefusedError
 from confluence_kpi.catalog.problems import CatalogError, Problem
-from confluence_kpi.catalog.schema import Catalog, source_tag
+from confluence_kpi.catalog.schema import PLUGIN_TAG, Catalog, source_tag
 from confluence_kpi.plain_errors import accepted_fields, describe, did_you_mean
+from confluence_kpi.plugins import PluginError, load_plugin
 
 # Settings a catalog may hold for a feature still to come, with the reason they do nothing:
 # accepted, so that such a catalog keeps loading, and warned about, so nobody counts on them.
@@ -86,11 +87,29 @@ def _translate(document: Document, error: ErrorDetails) -> Problem:
     path = _data_path(document, error["loc"])
     if error["type"] == "extra_forbidden":
         where, parent = document.where(path[:-1])
-        hint = did_you_mean(str(path[-1]), accepted_fields(Catalog, error["loc"][:-1]))
-        message = f"unknown field '{path[-1]}'{hint}"
+        in_source = len(path) == 3 and path[0] == "sources"
+        source = document.item(path[:2]) if in_source else None
+        known = accepted_fields(Catalog, error["loc"][:-1]) or _plugin_fields(source)
+        message = f"unknown field '{path[-1]}'{did_you_mean(str(path[-1]), known)}"
+        if in_source and known and isinstance(source, dict):
+            # A source has few fields, and which ones depends on its type: all are listed.
+            message += f"; a source of type {source['type']} takes {', '.join(sorted(known))}"
         message = f"{parent} has {message}" if parent else message
         return Problem(document.file, document.line(path), where, str(path[-1]), message)
     return document.about(path, describe(error))
+
+
+def _plugin_fields(source: object) -> list[str]:
+    """The fields of a source whose type a plugin adds: its model's, and `type`; none when the
+    plugin has no model, or `source` is no plugin's."""
+    kind = source.get("type") if isinstance(source, dict) else None
+    if not isinstance(kind, str) or source_tag(source) != PLUGIN_TAG:
+        return []
+    try:
+        model = load_plugin(kind).config_model
+    except PluginError:
+        return []
+    return [] if model is None else ["type", *model.model_fields]
 
 
 def _data_path(document: Document, loc: Sequence[str | int]) -> KeyPath:

@@ -9,12 +9,16 @@ the validation context's `base_dir`, so a catalog and its data move together.
 from __future__ import annotations
 
 import codecs
+import glob
 import re
+from datetime import datetime
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, Self
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Discriminator,
@@ -28,7 +32,16 @@ from pydantic import (
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 
-from confluence_kpi.model import Bands, Definition, Goal, KpiDefinition, RollUp, Team, WholeNumber
+from confluence_kpi.model import (
+    Bands,
+    Definition,
+    Goal,
+    KpiDefinition,
+    Number,
+    RollUp,
+    Team,
+    WholeNumber,
+)
 from confluence_kpi.plain_errors import did_you_mean, shown
 from confluence_kpi.plugins import PluginError, load_plugin, plugin_types
 
@@ -45,19 +58,122 @@ def _beside_catalog(path: Path, info: ValidationInfo) -> Path:
     return base / path if isinstance(base, Path) and not path.is_absolute() else path
 
 
-class CsvSourceConfig(Definition):
-    """A CSV file with a header row; `path` is relative to the catalog's directory."""
+# The marks that may group a number's digits in text, with how people name them.
+_THOUSANDS = {".": '"."', ",": '","', " ": '" " (a space)', "'": '"\'"', "": '"" (none)'}
+# A moment with every part distinct, to check that a date_format reads what it writes.
+_SAMPLE_MOMENT = datetime(2026, 12, 31, 23, 45, 56)
+_CELL_RANGE = re.compile(r"([A-Z]{1,3})([1-9][0-9]*):([A-Z]{1,3})([1-9][0-9]*)")
+_HEADER_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")  # an HTTP header name (RFC 9110)
+
+
+def _variable_name(value: str) -> str:
+    """An environment variable's name, as a source names the variable holding a secret."""
+    if not _VARIABLE_NAME.fullmatch(value):
+        raise ValueError(f"must be an environment variable name like KPI_DB_URL (got {value!r})")
+    return value
+
+
+VariableName = Annotated[str, AfterValidator(_variable_name)]
+
+
+def is_pattern(path: Path) -> bool:
+    """Whether a csv `path` is a glob pattern (`exports/tickets-*.csv`) rather than one file.
+
+    Only * and ? make one: brackets are common in file names (`tickets [2026].csv`)."""
+    return any(mark in str(path) for mark in "*?")
+
+
+def files_named(path: Path) -> list[Path]:
+    """The files a csv `path` names, in file-name order: the one file, or every file its
+    pattern matches; none when there is no such file."""
+    if not is_pattern(path):
+        return [path] if path.is_file() else []
+    literal_brackets = str(path).replace("[", "[[]")  # see is_pattern
+    return sorted(found for found in map(Path, glob.glob(literal_brackets)) if found.is_file())
+
+
+class TextInCells(Definition):
+    """How a file's text cells are read, for the file sources (csv, and excel's text cells):
+    the marks of numbers written as text, and how dates are written as text."""
+
+    decimal: Literal[".", ","] = "."
+    thousands: str | None = None  # None: the other one of "." and ","
+    date_format: str | None = None
+    dayfirst: bool = False
+
+    @field_validator("thousands")
+    @classmethod
+    def _grouping_mark(cls, value: str) -> str:
+        if value not in _THOUSANDS:
+            raise ValueError(f"must be one of {', '.join(_THOUSANDS.values())} (got {value!r})")
+        return value
+
+    @field_validator("date_format")
+    @classmethod
+    def _reads_a_date(cls, value: str) -> str:
+        """A `strptime` format that reads back the day, month and year it writes."""
+        try:
+            read = datetime.strptime(_SAMPLE_MOMENT.strftime(value), value)
+        except ValueError:
+            read = None
+        if read is None or read.date() != _SAMPLE_MOMENT.date():
+            raise ValueError(
+                "must be a date format with a day, a month and a year, like %d-%m-%Y "
+                f"(got {value!r})"
+            )
+        return value
+
+    @model_validator(mode="after")
+    def _one_way_to_read(self) -> Self:
+        if self.thousands == self.decimal:
+            other = "," if self.decimal == "." else "."
+            raise ValueError(
+                f"has {self.decimal!r} both as decimal and as thousands mark: when digits are "
+                f"grouped with {self.decimal!r}, set decimal: {other!r}"
+            )
+        if self.date_format is not None and self.dayfirst:
+            raise ValueError("needs date_format or dayfirst, not both: date_format says it all")
+        return self
+
+
+class CsvSourceConfig(TextInCells):
+    """CSV text with a header row: a file, files by a glob pattern (rows of all, in file-name
+    order), or a download. `path` is relative to the catalog's directory; credentials for the
+    `url` come from environment variables or secret files named here, never the catalog."""
 
     type: Literal["csv"]
-    path: Path
+    path: Path | None = None
+    url: str | None = None
     delimiter: str = ","
     encoding: str = "utf-8"
-    decimal: Literal[".", ","] = "."
+    auth_env: VariableName | None = None  # holds user:password, for HTTP basic auth
+    headers_env: dict[str, VariableName] = Field(default_factory=dict)  # header: variable
+    timeout: Annotated[Number, Field(gt=0)] = 30.0  # seconds to connect, and between bytes
 
     @field_validator("path")
     @classmethod
     def _resolve(cls, value: Path, info: ValidationInfo) -> Path:
         return _beside_catalog(value, info)
+
+    @field_validator("url")
+    @classmethod
+    def _web_address(cls, value: str) -> str:
+        """An http(s) address without credentials in it (they are named in auth_env)."""
+        parts = urlsplit(value)
+        if parts.username or parts.password:  # checked first: the value must not be echoed
+            raise ValueError("must not hold a user name or password: name them in auth_env")
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            # Not quoted back: its query may hold a token.
+            raise ValueError("must be a web address starting with http:// or https://")
+        return value
+
+    @field_validator("headers_env")
+    @classmethod
+    def _header_names(cls, value: dict[str, str]) -> dict[str, str]:
+        for name in value:
+            if not _HEADER_NAME.fullmatch(name):
+                raise ValueError(f"must map HTTP header names like X-Api-Key (got {name!r})")
+        return value
 
     @field_validator("delimiter")
     @classmethod
@@ -76,6 +192,70 @@ class CsvSourceConfig(Definition):
                 f"must be a text encoding like utf-8 or cp1252 (got {value!r})"
             ) from None
         return value
+
+    @model_validator(mode="after")
+    def _one_place(self) -> Self:
+        if (self.path is None) == (self.url is None):
+            raise ValueError("needs exactly one of path and url")
+        download = self.model_fields_set & {"auth_env", "headers_env", "timeout"}
+        if self.path is not None and download:
+            raise ValueError(f"has {', '.join(sorted(download))}, which only a url uses")
+        return self
+
+
+def _sheet(value: object) -> str | int:
+    """A sheet's name, or its position: 1 for the first sheet."""
+    if isinstance(value, str) and value:
+        return value
+    if type(value) is int and value >= 1:  # not a bool, which YAML's `true` would be
+        return value
+    raise ValueError(
+        f"must be a sheet's name, or its position: 1 for the first sheet (got {shown(value)})"
+    )
+
+
+class ExcelSourceConfig(TextInCells):
+    """A sheet of an Excel workbook (.xlsx, .xlsm), columns by their header; `path` is relative
+    to the catalog's directory. The rows are those under `header_row` (1 when nothing else is
+    said), those of the named `table`, or those of the cell `range` whose first row is the
+    header. `sheet` is a sheet's name or its position (1 is the first sheet, the default)."""
+
+    type: Literal["excel"]
+    path: Path
+    sheet: Annotated[str | int, PlainValidator(_sheet)] | None = None
+    header_row: Annotated[WholeNumber, Field(ge=1)] | None = None
+    table: str | None = Field(default=None, min_length=1)
+    range: str | None = None
+
+    @field_validator("path")
+    @classmethod
+    def _resolve(cls, value: Path, info: ValidationInfo) -> Path:
+        return _beside_catalog(value, info)
+
+    @field_validator("range")
+    @classmethod
+    def _cell_range(cls, value: str) -> str:
+        """A range of cells from its top left to its bottom right corner, like B3:F40."""
+        corners = _CELL_RANGE.fullmatch(value.upper())
+        # Column letters order by length first: Z comes before AA.
+        if corners is None or not (
+            (len(corners[1]), corners[1]) <= (len(corners[3]), corners[3])
+            and int(corners[2]) <= int(corners[4])
+        ):
+            raise ValueError(
+                f"must be a range of cells from top left to bottom right, like B3:F40 "
+                f"(got {value!r})"
+            )
+        return value.upper()
+
+    @model_validator(mode="after")
+    def _one_way_to_the_rows(self) -> Self:
+        given = [name for name in ("header_row", "table", "range") if getattr(self, name)]
+        if len(given) > 1:
+            raise ValueError(f"needs one of header_row, table and range, not {' and '.join(given)}")
+        if self.table is not None and self.sheet is not None:
+            raise ValueError("has a table and a sheet: a table is on a sheet of its own")
+        return self
 
 
 class SqlSourceConfig(Definition):
@@ -138,15 +318,15 @@ class PluginSourceConfig(Definition):
     validated: BaseModel | None = None
 
 
-BUILT_IN_TYPES = ("csv", "sql", "static")
-_PLUGIN_TAG = "plugin"  # where pydantic's error locations put a plugin source's errors
+BUILT_IN_TYPES = ("csv", "excel", "sql", "static")
+PLUGIN_TAG = "plugin"  # where pydantic's error locations put a plugin source's errors
 
 
 def source_tag(value: object) -> str:
     """The member of the source union that validates `value`: a built-in type by its name,
     anything else as a plugin's (which says what is wrong when it is no plugin's either)."""
     kind = value.get("type") if isinstance(value, dict) else getattr(value, "type", None)
-    return kind if isinstance(kind, str) and kind in BUILT_IN_TYPES else _PLUGIN_TAG
+    return kind if isinstance(kind, str) and kind in BUILT_IN_TYPES else PLUGIN_TAG
 
 
 class _PluginType(BaseModel):
@@ -188,13 +368,14 @@ def _plugin_source(value: object, info: ValidationInfo) -> PluginSourceConfig:
 
 
 # Sources that return tables of rows, from which a KPI picks its columns.
-TABULAR = (CsvSourceConfig, SqlSourceConfig, PluginSourceConfig)
+TABULAR = (CsvSourceConfig, ExcelSourceConfig, SqlSourceConfig, PluginSourceConfig)
 
 SourceConfig = Annotated[
     Annotated[CsvSourceConfig, Tag("csv")]
+    | Annotated[ExcelSourceConfig, Tag("excel")]
     | Annotated[SqlSourceConfig, Tag("sql")]
     | Annotated[StaticSourceConfig, Tag("static")]
-    | Annotated[PluginSourceConfig, PlainValidator(_plugin_source), Tag(_PLUGIN_TAG)],
+    | Annotated[PluginSourceConfig, PlainValidator(_plugin_source), Tag(PLUGIN_TAG)],
     Discriminator(source_tag),
 ]
 

@@ -8,6 +8,7 @@ from typing import Any
 from confluence_kpi.catalog import PluginSourceConfig, SourceConfig
 from confluence_kpi.plugins import PluginError, load_plugin
 from confluence_kpi.sources.csv_source import CsvSource
+from confluence_kpi.sources.excel import ExcelSource
 from confluence_kpi.sources.sql import SqlSource
 from confluence_kpi.sources.static import StaticSource
 from confluence_kpi.sources.table import Source, SourceError
@@ -16,7 +17,12 @@ from confluence_kpi.sources.table import Source, SourceError
 # is registered under, which is why the registry can only say Any here.
 SourceFactory = Callable[[str, Any], Source]
 
-BUILT_IN: dict[str, SourceFactory] = {"csv": CsvSource, "sql": SqlSource, "static": StaticSource}
+BUILT_IN: dict[str, SourceFactory] = {
+    "csv": CsvSource,
+    "excel": ExcelSource,
+    "sql": SqlSource,
+    "static": StaticSource,
+}
 
 
 def open_source(name: str, config: SourceConfig) -> Source:

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from confluence_kpi.catalog import StaticSourceConfig
 from confluence_kpi.model import KpiDefinition, Measurement, TimeSeries
-from confluence_kpi.sources.cells import number_reader, read_time
+from confluence_kpi.sources.cells import number_reader
+from confluence_kpi.sources.dates import time_reader
 from confluence_kpi.sources.fetcher import Fetcher
 from confluence_kpi.sources.static import static_series
 from confluence_kpi.sources.table import SourceError, Table
@@ -47,20 +47,17 @@ def extract_series(kpi: KpiDefinition, table: Table, *, zone: ZoneInfo) -> TimeS
     return TimeSeries.of(measurements)
 
 
-# Many KPIs share one table (a team's sheet) and so its time column: each distinct cell is
-# read once per process, not once per KPI. read_time is pure, so caching it is safe.
-_read_time = lru_cache(maxsize=1 << 16)(read_time)
-
 # The two loops below are the hot path (every row of every KPI, every run): plain loops with
 # local names, and the cell being read kept in `at` so that an error can say where it is.
 
 
 def _values(table: Table, time_at: int, value_at: int, zone: ZoneInfo) -> list[Measurement]:
-    number, found, row, at = number_reader(table.decimal), [], 0, time_at
+    number, read_time = number_reader(table.decimal, table.thousands), time_reader(table.dates)
+    found, row, at = [], 0, time_at
     try:
         for row, cells in enumerate(table.rows):  # noqa: B007 (`row` is read on error)
             at = time_at
-            ts = _read_time(cells[time_at], zone)
+            ts = read_time(cells[time_at], zone)
             at = value_at
             value = number(cells[value_at])
             if ts is not None and value is not None:  # missing data is not zero: skip the row
@@ -71,11 +68,12 @@ def _values(table: Table, time_at: int, value_at: int, zone: ZoneInfo) -> list[M
 
 
 def _ratios(table: Table, time_at: int, top: int, bottom: int, zone: ZoneInfo) -> list[Measurement]:
-    number, found, row, at = number_reader(table.decimal), [], 0, time_at
+    number, read_time = number_reader(table.decimal, table.thousands), time_reader(table.dates)
+    found, row, at = [], 0, time_at
     try:
         for row, cells in enumerate(table.rows):  # noqa: B007 (`row` is read on error)
             at = time_at
-            ts = _read_time(cells[time_at], zone)
+            ts = read_time(cells[time_at], zone)
             at = top
             num = number(cells[top])
             at = bottom
@@ -101,13 +99,13 @@ def _in_periods(
     time must name one period, as a sprint's end is not in two sprints.
     """
     starts: dict[datetime, date] = {}
-    row, at = 0, time_at
+    read_time, row, at = time_reader(table.dates), 0, time_at
     try:
         for row, cells in enumerate(table.rows):  # noqa: B007 (`row` is read on error)
             at = time_at
-            ts = _read_time(cells[time_at], zone)
+            ts = read_time(cells[time_at], zone)
             at = period_at
-            start = _read_time(cells[period_at], zone)
+            start = read_time(cells[period_at], zone)
             if ts is None:
                 continue
             if start is None:
@@ -121,8 +119,7 @@ def _in_periods(
 
 
 def _bad_cell(table: Table, row: int, column: int, problem: ValueError) -> SourceError:
-    where = f"{table.origin}, {table.where(row)}, column {table.columns[column]!r}"
-    return SourceError(f"{where}: {problem}")
+    return SourceError(f"{table.where(row, column)}: {problem}")
 
 
 def _index(table: Table, column: str) -> int:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
+from confluence_kpi.sources.dates import ISO_DATES, DateText
+
 
 class SourceError(Exception):
     """A source could not deliver; the message names the source, file or query, row and column."""
@@ -12,19 +14,25 @@ class SourceError(Exception):
 
 @dataclass(frozen=True)
 class Table:
-    """The rows one source query returned, before any KPI picks its columns from them."""
+    """The rows one source query returned, before any KPI picks its columns from them.
+
+    How text in its cells is read comes with it: the marks of numbers written as text, and the
+    way dates are written. A source whose rows come from places of their own (several files,
+    a sheet's cells) names them by overriding `where`."""
 
     columns: tuple[str, ...]
     rows: tuple[tuple[object, ...], ...]
     origin: str  # names the table in messages: "sales_sheet (config/demo/sales.csv)"
     decimal: str = "."  # how numbers written as text mark decimals: "," reads "1.234,5"
+    thousands: str | None = None  # how they group digits; None: the other of "." and ","
+    dates: DateText = ISO_DATES  # how dates are written as text
     first_line: int | None = None  # the file line of the first row, for tables read from files
 
-    def where(self, index: int) -> str:
-        """Name the row at `index` (0-based) the way a person finds it: file line, or row number."""
-        if self.first_line is None:
-            return f"row {index + 1}"
-        return f"line {self.first_line + index}"
+    def where(self, row: int, column: int) -> str:
+        """Name the cell at `row` (0-based) and `column` the way a person finds it: the table,
+        its file line or row number, and the column."""
+        line = f"row {row + 1}" if self.first_line is None else f"line {self.first_line + row}"
+        return f"{self.origin}, {line}, column {self.columns[column]!r}"
 
 
 @runtime_checkable  # the registry checks what a plugin's factory returns

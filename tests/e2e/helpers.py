@@ -372,6 +372,14 @@ def set_csv_value(csv_file: Path, month: str, column: str, value: str) -> None:
     csv_file.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
+def add_kpi(catalog: Path, source: str, kpi: str) -> None:
+    """A source (one `name: {...}` line) and a KPI (YAML lines of one list item) added to the
+    small catalog, whose KPI list comes last."""
+    text = catalog.read_text(encoding="utf-8")
+    text = text.replace("sources:\n", f"sources:\n  {source}\n", 1)
+    catalog.write_text(text + kpi, encoding="utf-8")
+
+
 def replace_once(body: str, old: str, new: str) -> str:
     """`body` with its one occurrence of `old` replaced: an editor's change to one spot."""
     assert body.count(old) == 1, f"{old!r} occurs {body.count(old)} times"

@@ -101,7 +101,8 @@ def test_plugin_options_are_validated_by_the_plugin_with_file_and_line(
     assert run.out.splitlines()[:2] == [
         f"{plugin_catalog}:7: sources 'backlog': first_month must be a date like 2027-06-30 "
         "(got 'someday')",
-        f"{plugin_catalog}:9: sources 'backlog': unknown field 'colour'",
+        f"{plugin_catalog}:9: sources 'backlog': unknown field 'colour'; a source of type "
+        "monthly-series takes first_month, type, values",
     ]
 
 
@@ -112,7 +113,7 @@ def test_a_catalog_naming_a_type_no_plugin_adds_is_refused_at_its_line(
 
     assert run.code == 2, run.out + run.err
     assert (
-        f"{plugin_catalog}:6: sources 'backlog': type must be one of csv, sql, static "
+        f"{plugin_catalog}:6: sources 'backlog': type must be one of csv, excel, sql, static "
         "(got 'monthly-series'): the built-in source types and those installed plugins add"
     ) in run.out
 

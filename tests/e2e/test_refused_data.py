@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .helpers import SMALL_PAGES, Cli, Wiki, row, set_csv_value
+from .helpers import SMALL_PAGES, Cli, Wiki, add_kpi, row, set_csv_value
 
 UPTIME = SMALL_PAGES["kpi uptime"].title
 
@@ -25,14 +25,6 @@ def test_excel_serial_dates_in_a_csv_time_column_fail_the_kpi_with_a_way_out(
         "(2026-10-01 in Excel), not a date"
     ) in errors["uptime"]
     assert "Excel serial day number" in wiki.body(UPTIME)
-
-
-def add_kpi(catalog: Path, source: str, kpi: str) -> None:
-    """A source (one `name: {...}` line) and a KPI (YAML lines of one list item) added to the
-    small catalog, whose KPI list comes last."""
-    text = catalog.read_text(encoding="utf-8")
-    text = text.replace("sources:\n", f"sources:\n  {source}\n", 1)
-    catalog.write_text(text + kpi, encoding="utf-8")
 
 
 CONVERSION = """\

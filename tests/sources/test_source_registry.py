@@ -132,7 +132,8 @@ def test_plugin_options_the_model_refuses_are_errors_at_their_line(tmp_path: Pat
 
     assert errors(path) == [
         f"{path}:6: sources 'ticks': start must be a whole number (got 'ten')",
-        f"{path}:7: sources 'ticks': unknown field 'setp'",
+        f"{path}:7: sources 'ticks': unknown field 'setp' (did you mean 'step'?); a source of "
+        "type counter takes start, step, type",
     ]
 
 
@@ -140,9 +141,9 @@ def test_an_unknown_type_names_its_line_and_every_known_type(tmp_path: Path) -> 
     path = catalog_file(tmp_path, "jokes: {type: ecko}")
 
     assert errors(path) == [
-        f"{path}:4: sources 'jokes': type must be one of broken, counter, csv, echo, odd, sql, "
-        "static, text (got 'ecko'): the built-in source types and those installed plugins add "
-        "(did you mean 'echo'?)"
+        f"{path}:4: sources 'jokes': type must be one of broken, counter, csv, echo, excel, odd, "
+        "sql, static, text (got 'ecko'): the built-in source types and those installed plugins "
+        "add (did you mean 'echo'?)"
     ]
 
 
