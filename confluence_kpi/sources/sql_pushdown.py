@@ -48,6 +48,7 @@ from confluence_kpi.evaluate import far_ahead
 from confluence_kpi.model import Aggregation, Grain, KpiDefinition, Measurement, TimeSeries, Window
 from confluence_kpi.sources.cells import number_reader, read_time
 from confluence_kpi.sources.sql import (
+    TIME_TEXT,
     QueryTimeoutError,
     Rows,
     SqlSource,
@@ -106,7 +107,7 @@ def grouped_series(
         columns = _columns(source, kpi, statement, origin, window)
         sql = _grouped_sql(kpi, columns, statement, source.dialect)
         params = {
-            **bounds(window, source.dialect),
+            **bounds(window),
             **_moments(kpi, now, zone, source.dialect),
         }
         found = source.run(sql, origin, params, window, _functions(kpi, now, zone, source))
@@ -139,7 +140,7 @@ def _columns(
     probe = source.run(
         f"SELECT * FROM (\n{statement}\n) AS q LIMIT 0",
         origin,
-        bounds(window, source.dialect),
+        bounds(window),
         window,
     )
     empty = Table(probe.columns, (), origin)
@@ -212,6 +213,9 @@ def _grouped_sql(kpi: KpiDefinition, columns: _Columns, statement: str, dialect:
         usable, parts, kept, keys = "v IS NOT NULL", "", "v", "day, part"
         # sum(v) is NULL-safe and turns NaN or infinity anywhere in the day into its own.
         aggregates = f"{_OF_DAY[kpi.aggregation]}, sum(v)"
+    # PostgreSQL would copy the local time's expression into each of its uses, converting
+    # every row's time zone four times; OFFSET 0 has it compute the cells once.
+    fence = " OFFSET 0" if dialect == "postgresql" else ""
     latest = ""
     if kpi.aggregation is Aggregation.LAST:
         latest = ", FIRST_VALUE(v) OVER (PARTITION BY day, part ORDER BY local DESC) AS last_v"
@@ -221,20 +225,20 @@ def _grouped_sql(kpi: KpiDefinition, columns: _Columns, statement: str, dialect:
         f"  SELECT {day} AS day, CASE WHEN local <= :kpi_now THEN 0"
         " WHEN local <= :kpi_far THEN 1 ELSE 2 END AS part, local, "
         f"{kept} FROM (\n"
-        f"   SELECT {', '.join(read)} FROM (\n{statement}\n) AS q\n"
+        f"   SELECT {', '.join(read)} FROM (\n{statement}\n) AS q{fence}\n"
         f"  ) AS cells WHERE local IS NOT NULL AND {usable}\n"
         " ) AS days\n"
         f") AS rows_by_day GROUP BY {keys}"
     )
 
 
-def _moments(kpi: KpiDefinition, now: datetime, zone: ZoneInfo, dialect: str) -> dict[str, object]:
+def _moments(kpi: KpiDefinition, now: datetime, zone: ZoneInfo, dialect: str) -> dict[str, str]:
     """`now`, and the moment data gets a period ahead of it, on the catalog's clock as the
-    grouped query compares local times; the zone's name for PostgreSQL's AT TIME ZONE."""
+    grouped query compares local times (as text: see sql.bounds); the zone's name for
+    PostgreSQL's AT TIME ZONE."""
     moments = {"kpi_now": now.astimezone(zone), "kpi_far": far_ahead(kpi, now).astimezone(zone)}
-    if dialect == "sqlite":
-        return {name: at.strftime(_LOCAL_TEXT) for name, at in moments.items()}
-    return {**{name: at.replace(tzinfo=None) for name, at in moments.items()}, "kpi_zone": zone.key}
+    shape = _LOCAL_TEXT if dialect == "sqlite" else TIME_TEXT + ".%f"
+    return {**{name: at.strftime(shape) for name, at in moments.items()}, "kpi_zone": zone.key}
 
 
 def _functions(

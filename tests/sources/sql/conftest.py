@@ -137,6 +137,14 @@ def db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
     database.drop()
 
 
+@pytest.fixture(params=tuple(SERVERS))
+def server(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
+    """Each database server in turn: those with users and passwords."""
+    database = open_database(request.param, tmp_path)
+    yield database
+    database.drop()
+
+
 @pytest.fixture(params=("sqlite", "postgresql"))
 def db_compared(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
     """SQLite and PostgreSQL, the databases the property test compares on."""

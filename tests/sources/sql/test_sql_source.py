@@ -197,14 +197,13 @@ def test_a_zoned_postgresql_column_compares_with_the_window_in_the_catalog_zone(
 
 
 def test_a_planted_password_is_in_no_error_and_no_log(
-    db: Database,
+    server: Database,
     caplog: pytest.LogCaptureFixture,
     capsys: pytest.CaptureFixture[str],
     zone: ZoneInfo,
     make_kpi: Callable[..., KpiDefinition],
 ) -> None:
-    if db.dialect == "sqlite":
-        pytest.skip("SQLite has no passwords")
+    db = server
     secret = "Planted-s3cret-" + PASSWORD
     url = db.url_with_password(secret)
     caplog.set_level(logging.DEBUG)
