@@ -15,7 +15,7 @@ from pathlib import Path
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import URL, Connection, create_engine, event, make_url, text
+from sqlalchemy import URL, Connection, TextClause, create_engine, event, make_url, text
 from sqlalchemy.exc import ArgumentError, DBAPIError, SQLAlchemyError
 
 from confluence_kpi.catalog import SqlSourceConfig
@@ -164,9 +164,9 @@ class SqlSource:
         prepare: Callable[[Connection], None] | None = None,
     ) -> Rows:
         """Run checked `sql` with `params` in a read-only transaction, after `prepare` (which
-        adds functions to SQLite); a time-zone-aware `window` sets the session's zone.
+        adds functions to SQLite); a `window` sets the session's zone to its own.
         QueryTimeoutError when it runs out of time, SourceError when it fails."""
-        zone = window.start.tzinfo if window is not None else None
+        zone = None if window is None else window.start.tzinfo
         with self._connect() as connection:
             try:
                 with read_only(
@@ -176,20 +176,28 @@ class SqlSource:
                 ) as session:
                     if prepare is not None:
                         prepare(connection)
-                    try:
-                        result = connection.execute(text(sql), dict(params))
-                        description = result.cursor.description if result.cursor else ()
-                        types = tuple(column[1] for column in description or ())
-                        return Rows(
-                            tuple(result.keys()),
-                            types,
-                            tuple(tuple(row) for row in result),
-                            session.zoned,
-                        )
-                    except DBAPIError as exc:
-                        raise self._failed(origin, exc, session) from None
-            except SQLAlchemyError as exc:
+                    return self._rows(connection, text(sql), params, origin, session)
+            except SQLAlchemyError as exc:  # telling the session its settings failed
                 raise SourceError(f"{origin}: the query failed: {self._scrub(exc)}") from None
+
+    def _rows(
+        self,
+        connection: Connection,
+        statement: TextClause,
+        params: Mapping[str, object],
+        origin: str,
+        session: Session,
+    ) -> Rows:
+        # Rows are fetched inside the try: a database may fail, or stop at the timeout, while
+        # it hands them over (SQLite steps through its query as the rows are read).
+        try:
+            result = connection.execute(statement, dict(params))
+            description = result.cursor.description if result.cursor else ()
+            types = tuple(column[1] for column in description or ())
+            rows = tuple(tuple(row) for row in result)
+        except DBAPIError as exc:
+            raise self._failed(origin, exc, session) from None
+        return Rows(tuple(result.keys()), types, rows, session.zoned)
 
     def _failed(self, origin: str, error: DBAPIError, session: Session) -> SourceError:
         if session.timed_out(error):

@@ -55,6 +55,7 @@ from confluence_kpi.sources.sql import (
     UnreachableError,
     bounds,
 )
+from confluence_kpi.sources.sql_session import sqlite_connection
 from confluence_kpi.sources.table import SourceError, Table, column_index
 
 log = logging.getLogger(__name__)
@@ -79,8 +80,6 @@ _MYSQL_NUMBERS = frozenset({0, 1, 2, 3, 5, 8, 9, 246})  # decimal, ints, double
 _SQLITE_TIME = "kpi_local({})"
 _SQLITE_NUMBER = "kpi_number({})"
 _LOCAL_TEXT = "%Y-%m-%dT%H:%M:%S.%f"
-
-
 _DIALECTS = ("postgresql", "mariadb", "mysql", "sqlite")
 
 
@@ -106,11 +105,8 @@ def grouped_series(
         _check_kind(kpi, source.dialect)
         columns = _columns(source, kpi, statement, origin, window)
         sql = _grouped_sql(kpi, columns, statement, source.dialect)
-        params = {
-            **bounds(window),
-            **_moments(kpi, now, zone, source.dialect),
-        }
-        found = source.run(sql, origin, params, window, _functions(kpi, now, zone, source))
+        params = {**bounds(window), **_moments(kpi, now, zone, source.dialect)}
+        found = source.run(sql, origin, params, window, _functions(zone, source.dialect))
         return _series(kpi, found, zone)
     except (QueryTimeoutError, UnreachableError):
         raise  # reading the rows would wait for the same
@@ -155,12 +151,9 @@ def _columns(
             _SQLITE_TIME.format(quoted[0]),
             tuple(_SQLITE_NUMBER.format(name) for name in quoted[1:]),
         )
-    return _Columns(
-        _time(source.dialect, probe, time_at).format(quoted[0]),
-        tuple(
-            _number(source.dialect, probe, i, name) for i, name in zip(at, quoted[1:], strict=True)
-        ),
-    )
+    for i in at:
+        _check_number(source.dialect, probe, i)
+    return _Columns(_time(source.dialect, probe, time_at).format(quoted[0]), tuple(quoted[1:]))
 
 
 def _time(dialect: str, probe: Rows, at: int) -> str:
@@ -179,12 +172,12 @@ def _time(dialect: str, probe: Rows, at: int) -> str:
     return found
 
 
-def _number(dialect: str, probe: Rows, at: int, name: str) -> str:
-    """`name` when the column at `at` holds numbers the database sums as Python would."""
+def _check_number(dialect: str, probe: Rows, at: int) -> None:
+    """_RowsNeededError unless the column at `at` holds numbers the database sums as Python
+    would."""
     numbers = _PG_NUMBERS if dialect == "postgresql" else _MYSQL_NUMBERS
     if probe.types[at] not in numbers:
         raise _RowsNeededError(f"column {probe.columns[at]!r} is not a number type it can sum")
-    return name
 
 
 def _grouped_sql(kpi: KpiDefinition, columns: _Columns, statement: str, dialect: str) -> str:
@@ -241,11 +234,9 @@ def _moments(kpi: KpiDefinition, now: datetime, zone: ZoneInfo, dialect: str) ->
     return {**{name: at.strftime(shape) for name, at in moments.items()}, "kpi_zone": zone.key}
 
 
-def _functions(
-    kpi: KpiDefinition, now: datetime, zone: ZoneInfo, source: SqlSource
-) -> Callable[[Connection], None] | None:
+def _functions(zone: ZoneInfo, dialect: str) -> Callable[[Connection], None] | None:
     """For SQLite: registers the functions that read a cell as the rows' reading does."""
-    if source.dialect != "sqlite":
+    if dialect != "sqlite":
         return None
     number = number_reader(".")
 
@@ -254,17 +245,18 @@ def _functions(
         return None if moment is None else moment.strftime(_LOCAL_TEXT)
 
     def register(connection: Connection) -> None:
-        driver = connection.connection.driver_connection
+        driver = sqlite_connection(connection)
         # A cell that cannot be read raises: the grouped query fails, and reading the rows
         # then names the cell.
-        driver.create_function("kpi_local", 1, local, deterministic=True)  # type: ignore[union-attr]
-        driver.create_function("kpi_number", 1, number, deterministic=True)  # type: ignore[union-attr]
+        driver.create_function("kpi_local", 1, local, deterministic=True)
+        driver.create_function("kpi_number", 1, number, deterministic=True)
 
     return register
 
 
-def _series(kpi: KpiDefinition, found: Rows, zone: ZoneInfo) -> TimeSeries | None:
-    """The day aggregates as measurements; None when there are none or one is not finite."""
+def _series(kpi: KpiDefinition, found: Rows, zone: ZoneInfo) -> TimeSeries:
+    """The day aggregates as measurements; _RowsNeededError when there are none, or one is
+    not finite."""
     measurements = [_measurement(kpi, row, zone) for row in found.rows]
     if not measurements:
         raise _RowsNeededError("no rows with values: reading them says which")

@@ -83,6 +83,11 @@ def _sqlite(dbapi_connection: object) -> sqlite3.Connection:
     return dbapi_connection
 
 
+def sqlite_connection(connection: Connection) -> sqlite3.Connection:
+    """The sqlite3 connection beneath a SQLAlchemy connection to SQLite."""
+    return _sqlite(connection.connection.driver_connection)
+
+
 @contextmanager
 def read_only(
     connection: Connection, *, timeout: float, zone: ZoneInfo | None
@@ -98,12 +103,11 @@ def read_only(
             _begin_mariadb(connection, session, zone)
         elif session.dialect == "sqlite":
             session.deadline = monotonic() + timeout
-            driver = _sqlite(connection.connection.driver_connection)
-            driver.set_progress_handler(session._progress, _SQLITE_STEPS)
+            sqlite_connection(connection).set_progress_handler(session._progress, _SQLITE_STEPS)
         yield session
     finally:
         if session.dialect == "sqlite":
-            _sqlite(connection.connection.driver_connection).set_progress_handler(None, 0)
+            sqlite_connection(connection).set_progress_handler(None, 0)
         connection.rollback()
 
 

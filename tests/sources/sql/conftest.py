@@ -61,10 +61,10 @@ class Database:
         """A new table with `columns` (SQL) holding `rows`; its unique name."""
         name = f"kpi_{uuid.uuid4().hex[:12]}"
         self.tables.append(name)
-        marks = ", ".join(f":c{i}" for i in range(columns.count(",") + 1))
         with self.admin.begin() as connection:
             connection.execute(text(f"CREATE TABLE {name} ({columns})"))
             if rows:
+                marks = ", ".join(f":c{i}" for i in range(len(rows[0])))
                 connection.execute(
                     text(f"INSERT INTO {name} VALUES ({marks})"),
                     [{f"c{i}": cell for i, cell in enumerate(row)} for row in rows],

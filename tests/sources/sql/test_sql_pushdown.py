@@ -19,7 +19,7 @@ from confluence_kpi.model import Aggregation, Grain, KpiDefinition, TimeSeries, 
 from confluence_kpi.sources import Fetcher, SourceError, extract_series, measure
 from confluence_kpi.sources.sql import SqlSource
 from confluence_kpi.sources.sql_pushdown import grouped_series
-from tests.sources.sql.conftest import Database
+from tests.sources.sql.conftest import Database, open_database
 
 ZONE = ZoneInfo("Europe/Amsterdam")
 NOW = datetime(2026, 3, 15, 12, 0, tzinfo=ZONE)
@@ -103,14 +103,19 @@ def test_each_aggregation_evaluates_the_same_from_its_days_as_from_its_rows(
 def test_a_zoned_postgresql_column_is_cut_into_days_of_the_catalog_zone(
     postgres: Database, make_kpi: Callable[..., KpiDefinition]
 ) -> None:
-    # 23:30 UTC is the next day in Amsterdam: a day cut in UTC would put it a day early.
-    rows = [(f"2026-03-0{day} 23:30:00+00", 1.0, 1.0, 1.0) for day in range(1, 8)]
+    # 22:30 UTC is 23:30 in Amsterdam, 23:30 UTC already the next day there: a day cut in UTC
+    # would count both on one day.
+    rows = [
+        (f"2026-03-0{day} {hour}:30:00+00", 1.0, 1.0, 1.0)
+        for day in range(1, 8)
+        for hour in (22, 23)
+    ]
     table = table_of(postgres, rows, "timestamptz")
     source = postgres.source()
     kpi = kpi_for(make_kpi, table, Aggregation.COUNT, Grain.DAY)
     by_rows, days = both_ways(source, kpi, NOW)
     assert days is not None
-    assert [m.ts for m in days] == [m.ts for m in by_rows]
+    assert [m.rows for m in days] == [1, 2, 2, 2, 2, 2, 2, 1]
     assert evaluate_kpi(kpi, days, now=NOW, zone=ZONE) == evaluate_kpi(
         kpi, by_rows, now=NOW, zone=ZONE
     )
@@ -226,8 +231,6 @@ def test_mariadb_timestamps_are_cut_in_the_database_only_in_the_catalog_zone(
 def test_a_cell_sqlite_cannot_read_is_named_by_reading_the_rows(
     make_kpi: Callable[..., KpiDefinition], zone: ZoneInfo, tmp_path_factory: pytest.TempPathFactory
 ) -> None:
-    from tests.sources.sql.conftest import open_database
-
     db = open_database("sqlite", tmp_path_factory.mktemp("bad"))
     table = db.table("ts TEXT, value TEXT", [("2026-03-01", "12"), ("2026-03-02", "twelve")])
     kpi = make_kpi(source="db", query=f"SELECT ts, value FROM {table}")
