@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy
+from pydantic import ValidationError
 from sqlalchemy import create_engine, make_url, text
 
 from confluence_kpi.catalog import SqlSourceConfig
@@ -142,6 +143,13 @@ def test_attach_creates_no_file(
         source.run("ATTACH DATABASE 'x.sqlite' AS x", "support_db (attach)", {}, None)
     source.close()
     assert not (tmp_path / "x.sqlite").exists()
+
+
+def test_the_timeout_is_a_minute_unless_the_catalog_sets_a_positive_one() -> None:
+    assert SqlSourceConfig(type="sql", url="sqlite:///kpi.sqlite").timeout == 60
+    assert SqlSourceConfig(type="sql", url="sqlite:///kpi.sqlite", timeout=2.5).timeout == 2.5
+    with pytest.raises(ValidationError, match="greater than 0"):
+        SqlSourceConfig(type="sql", url="sqlite:///kpi.sqlite", timeout=0)
 
 
 def test_a_query_that_never_ends_stops_at_the_timeout(db: Database) -> None:
