@@ -22,7 +22,8 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1
 
 COPY --from=build /wheels /wheels
-RUN pip install /wheels/*.whl \
+# With the drivers of the SQL sources' databases: PostgreSQL, MySQL and MariaDB.
+RUN pip install "$(echo /wheels/*.whl)[postgresql,mysql]" \
     && rm -rf /wheels \
     && useradd --system --uid 10001 --home-dir /app --create-home --shell /usr/sbin/nologin kpi
 

@@ -5,6 +5,10 @@ over the sorted values, the method numpy calls "linear" and Excel PERCENTILE.INC
 the period's sums and never average per-row ratios. Non-finite input values are skipped: a page
 never shows NaN or Infinity.
 
+A measurement may stand for several rows that a database aggregated already (one day's; see
+`Measurement`): counts and means count the rows, and every aggregation below gives the same
+value from a day's aggregates as from its rows.
+
 Measurements that are there but give no value one can defend (a ratio over a negative total, a
 result too large for a float) raise `UnfitDataError`, whose code and values become the period's
 data warning: the period is left without a value, and people are told why.
@@ -18,7 +22,7 @@ from functools import partial
 from math import floor, fsum, isfinite
 from operator import attrgetter
 
-from confluence_kpi.model import Aggregation, Measurement, NoteCode
+from confluence_kpi.model import Aggregation, Measurement, NoteCode, row_count
 
 _value = attrgetter("value")
 _ts = attrgetter("ts")
@@ -65,14 +69,19 @@ def time_weighted_mean(times: Sequence[datetime], values: Sequence[float], end: 
     return fsum(weight * value for weight, value in zip(weights, values, strict=True)) / total
 
 
-def ratio(numerators: Sequence[float], denominators: Sequence[float]) -> float | None:
+def ratio(
+    numerators: Sequence[float], denominators: Sequence[float], rows: Sequence[int] = ()
+) -> float | None:
     """Σ numerators / Σ denominators; None when the denominators sum to zero (no value, not 0).
 
     UnfitDataError when they sum to less: a share of a negative total (−25 % converted) means
-    nothing. Single negative rows are fine as long as the total is not (corrections)."""
+    nothing. Single negative rows are fine as long as the total is not (corrections). `rows`
+    says how many rows each pair stands for (one each when not given), for the warning's count
+    of rows below zero."""
     denominator = fsum(denominators)
     if denominator < 0:
-        below = sum(d < 0 for d in denominators)
+        counts = rows or [1] * len(denominators)
+        below = sum(n for d, n in zip(denominators, counts, strict=True) if d < 0)
         raise UnfitDataError(
             NoteCode.NEGATIVE_DENOMINATOR, total=f"{denominator:g}", rows=str(below)
         )
@@ -81,7 +90,6 @@ def ratio(numerators: Sequence[float], denominators: Sequence[float]) -> float |
 
 _OF_VALUES: dict[Aggregation, Callable[[Sequence[float]], float]] = {
     Aggregation.SUM: fsum,
-    Aggregation.MEAN: mean,
     Aggregation.MEDIAN: partial(percentile, q=0.5),
     Aggregation.P75: partial(percentile, q=0.75),
     Aggregation.P90: partial(percentile, q=0.90),
@@ -125,18 +133,24 @@ def _compute(how: Aggregation, chunk: Sequence[Measurement], end: datetime) -> f
         return of_values(values) if values else None
     match how:
         case Aggregation.COUNT:
-            return float(len(chunk))
+            return float(row_count(chunk))
+        case Aggregation.MEAN:
+            # The sum over the rows counted: a day's aggregate carries its sum and its rows.
+            usable = _finite_rows(chunk)
+            return fsum(map(_value, usable)) / row_count(usable) if usable else None
         case Aggregation.RATIO:
             # A row missing either side cannot contribute to both sums, so it is left out whole.
-            pairs = [
-                (m.numerator, m.denominator)
+            kept = [
+                (m.numerator, m.denominator, m.rows)
                 for m in chunk
                 if m.numerator is not None
                 and m.denominator is not None
                 and isfinite(m.numerator)
                 and isfinite(m.denominator)
             ]
-            return ratio([n for n, _ in pairs], [d for _, d in pairs]) if pairs else None
+            if not kept:
+                return None
+            return ratio([n for n, _, _ in kept], [d for _, d, _ in kept], [r for *_, r in kept])
         case _:  # the time-weighted mean, the one kind left
             usable = _finite_rows(chunk)
             values = list(map(_value, usable))

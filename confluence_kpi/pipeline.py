@@ -29,7 +29,13 @@ from confluence_kpi.catalog import (
     StaticSourceConfig,
 )
 from confluence_kpi.derived import evaluate_derived, evaluation_order
-from confluence_kpi.evaluate import evaluate_goal, evaluate_kpi, evaluate_team, failed_evaluation
+from confluence_kpi.evaluate import (
+    data_window,
+    evaluate_goal,
+    evaluate_kpi,
+    evaluate_team,
+    failed_evaluation,
+)
 from confluence_kpi.manual import MEASUREMENT
 from confluence_kpi.memory import PageKey
 from confluence_kpi.model import (
@@ -40,6 +46,7 @@ from confluence_kpi.model import (
     ManualRow,
     Measurement,
     TeamEvaluation,
+    Window,
 )
 from confluence_kpi.pages.canonical import RENDER_VERSION
 from confluence_kpi.pages.layout import managed_digests, managed_signatures
@@ -125,19 +132,33 @@ class DesiredPage:
         return managed_digests(self.body)
 
 
-def measure_catalog(catalog: Catalog) -> Measured:
-    """Every source-backed KPI's series; a failing source is noted, never fatal."""
+def measure_catalog(catalog: Catalog, *, now: datetime) -> Measured:
+    """Every source-backed KPI's series as needed to evaluate it as of `now`; a failing
+    source is noted, never fatal."""
     series: dict[str, Sequence[Measurement]] = {}
     errors: dict[str, str] = {}
-    with _collector_paused(), Fetcher(catalog.sources) as fetcher:
-        for kpi in catalog.kpis:
-            if kpi.formula is not None or kpi.manual:
-                continue  # computed from other KPIs, or typed into its page (see readback)
+    measured = [kpi for kpi in catalog.kpis if kpi.formula is None and not kpi.manual]
+    windows = data_windows(catalog, measured, now=now)
+    with _collector_paused(), Fetcher(catalog.sources, windows=windows, now=now) as fetcher:
+        for kpi in measured:  # not those computed from others, or typed into their pages
             try:
                 series[kpi.id] = measure(kpi, fetcher, zone=catalog.zone)
             except SourceError as exc:
                 errors[kpi.id] = str(exc)
     return Measured(series, errors)
+
+
+def data_windows(
+    catalog: Catalog, kpis: Sequence[KpiDefinition], *, now: datetime
+) -> dict[tuple[str, str | None], Window]:
+    """The span of time each (source, query) must cover as of `now`: the widest that its
+    KPIs' evaluations look at (`evaluate.data_window`), so one fetch serves them all."""
+    windows: dict[tuple[str, str | None], Window] = {}
+    for kpi in kpis:
+        needed = data_window(kpi, now=now, zone=catalog.zone, week_start=catalog.week_start_index)
+        key = (kpi.source, kpi.query)
+        windows[key] = windows[key].covering(needed) if key in windows else needed
+    return windows
 
 
 @contextmanager

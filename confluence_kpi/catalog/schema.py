@@ -46,6 +46,7 @@ from confluence_kpi.plain_errors import did_you_mean, shown
 from confluence_kpi.plugins import PluginError, load_plugin, plugin_types
 
 DEFAULT_TEAM_KPIS = 10  # the catalog's `max_team_kpis` when not set
+DEFAULT_SQL_TIMEOUT = 60.0  # seconds a sql source's query may run, when the catalog sets none
 
 _VARIABLE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
@@ -262,11 +263,13 @@ class SqlSourceConfig(Definition):
     """A database reached through SQLAlchemy: `url`, or `url_env` naming a variable holding it.
 
     `url_env` keeps passwords out of the catalog; the source reads the variable when it runs.
+    `timeout` is how many seconds one query may run before the database stops it.
     """
 
     type: Literal["sql"]
     url: str | None = None
     url_env: str | None = None
+    timeout: Number = Field(default=DEFAULT_SQL_TIMEOUT, gt=0)
 
     @field_validator("url")
     @classmethod

@@ -11,9 +11,9 @@ and projection), `kpi` (`evaluate_kpi`, step by step) and `rollup` (goals and te
 """
 
 from confluence_kpi.evaluate.cutter import run_rate
-from confluence_kpi.evaluate.freshness import STALE_GRACE
+from confluence_kpi.evaluate.freshness import STALE_GRACE, far_ahead
 from confluence_kpi.evaluate.judge import MAINTAIN_MARGIN
-from confluence_kpi.evaluate.kpi import DEFAULT_BANDS, evaluate_kpi
+from confluence_kpi.evaluate.kpi import DEFAULT_BANDS, HISTORY_PERIODS, data_window, evaluate_kpi
 from confluence_kpi.evaluate.results import failed_evaluation, note
 from confluence_kpi.evaluate.rollup import evaluate_goal, evaluate_team, majority, worst
 from confluence_kpi.evaluate.trend import MIN_PROJECTION_POINTS
@@ -21,14 +21,17 @@ from confluence_kpi.model import Bands
 
 __all__ = [
     "DEFAULT_BANDS",
+    "HISTORY_PERIODS",
     "MAINTAIN_MARGIN",
     "MIN_PROJECTION_POINTS",
     "STALE_GRACE",
     "Bands",
+    "data_window",
     "evaluate_goal",
     "evaluate_kpi",
     "evaluate_team",
     "failed_evaluation",
+    "far_ahead",
     "majority",
     "note",
     "run_rate",

@@ -26,6 +26,7 @@ from confluence_kpi.model import (
     RunRate,
     Target,
     TimeSeries,
+    row_count,
 )
 from confluence_kpi.periods import (
     Calendar,
@@ -199,7 +200,7 @@ class Cutter:
         return PeriodValue(
             period=current,
             value=value,
-            count=len(chunk),
+            count=row_count(chunk),
             complete=complete,
             target=None if judge is None else judge.target.value,
             upper=None if judge is None else judge.target.upper,
@@ -291,7 +292,8 @@ def _stamps(
         stamps = FixedCalendar(cadence, week_start)
     first = stamps.index(local_date(measurements[0].ts, zone))
     last = stamps.index(local_date(measurements[-1].ts, zone))
-    return stamps if len(measurements) / (last - first + 1) < _WHOLE_PERIOD_DENSITY else None
+    density = row_count(measurements) / (last - first + 1)
+    return stamps if density < _WHOLE_PERIOD_DENSITY else None
 
 
 def _profile(
@@ -312,7 +314,7 @@ def _profile(
     high = bisect_left(measurements, local_midnight(end, zone), low, key=_ts)
     counted = kpi.aggregation is Aggregation.COUNT
     days = [
-        (local_date(m.ts, zone), 1.0 if counted else m.value * kpi.scale)
+        (local_date(m.ts, zone), float(m.rows) if counted else m.value * kpi.scale)
         for m in measurements[low:high]
     ]
     return learn(kpi.grain, days, first, end, now_index - first_index)

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 from confluence_kpi.evaluate.cutter import Cutter
 from confluence_kpi.evaluate.results import note
-from confluence_kpi.model import Grain, KpiDefinition, Note, NoteCode, TimeSeries
+from confluence_kpi.model import Grain, KpiDefinition, Note, NoteCode, TimeSeries, row_count
 from confluence_kpi.periods import SprintCalendar, day_start, local_date
 
 STALE_GRACE = 0.5  # periods of slack after the expected cadence before data counts as stale
@@ -39,14 +39,18 @@ def later_data(
     moment leaves out what came later); one a period or more ahead is almost surely a typo
     in its date (2031 for 2026), and easy to miss as a note."""
     later = ordered[bisect_right(ordered, now, key=_ts) :]
-    horizon = now + timedelta(days=_NOMINAL_DAYS.get(kpi.grain, _SPRINT_DAYS))
-    near = bisect_right(later, horizon, key=_ts)
-    far = len(later) - near
+    split = bisect_right(later, far_ahead(kpi, now), key=_ts)
+    near, far = row_count(later[:split]), row_count(later[split:])
     notes = [note(NoteCode.LEFT_OUT_LATER, count=str(near))] if near else []
     if not far:
         return notes, ()
-    first = local_date(later[near].ts, zone).isoformat()
+    first = local_date(later[split].ts, zone).isoformat()
     return notes, (note(NoteCode.FAR_AHEAD, date=first, count=str(far)),)
+
+
+def far_ahead(kpi: KpiDefinition, now: datetime) -> datetime:
+    """The moment after which a measurement is a period or more ahead of `now`."""
+    return now + timedelta(days=_NOMINAL_DAYS.get(kpi.grain, _SPRINT_DAYS))
 
 
 def stale_since(cutter: Cutter) -> date | None:

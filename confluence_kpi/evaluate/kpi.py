@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import replace
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from confluence_kpi.evaluate.cutter import Cutter, chronological
@@ -16,6 +16,7 @@ from confluence_kpi.evaluate.trend import change, projection
 from confluence_kpi.model import (
     Bands,
     Evaluation,
+    Grain,
     KpiDefinition,
     Measurement,
     Note,
@@ -23,10 +24,37 @@ from confluence_kpi.model import (
     PeriodValue,
     RunRate,
     Status,
+    Window,
 )
-from confluence_kpi.periods import check_week_start
+from confluence_kpi.periods import FixedCalendar, check_week_start, local_date, local_midnight
 
 DEFAULT_BANDS = Bands()
+HISTORY_PERIODS = 24  # the periods a KPI's page shows, the running one included
+# A sprint KPI's periods come from its data, so its window is counted in sprints of at most
+# this many days.
+_LONGEST_SPRINT_DAYS = 28
+
+
+def data_window(
+    kpi: KpiDefinition,
+    *,
+    now: datetime,
+    zone: ZoneInfo,
+    week_start: int = 0,
+    history_periods: int = HISTORY_PERIODS,
+) -> Window:
+    """The data `evaluate_kpi` looks at as of `now`: the periods of its history, the one before
+    them (the oldest one's previous period, for its change), and the rest of the running
+    period (data after `now` in it is left out and said so). Whole local days in `zone`."""
+    today = local_date(now, zone)
+    if kpi.grain is Grain.SPRINT:
+        first = today - timedelta(days=(history_periods + 1) * _LONGEST_SPRINT_DAYS)
+        end = today + timedelta(days=_LONGEST_SPRINT_DAYS)
+    else:
+        calendar = FixedCalendar(kpi.grain, week_start)
+        index = calendar.index(today)
+        first, end = calendar.period(index - history_periods).start, calendar.period(index).end
+    return Window(local_midnight(first, zone), local_midnight(end, zone))
 
 
 def evaluate_kpi(
@@ -37,7 +65,7 @@ def evaluate_kpi(
     zone: ZoneInfo,
     week_start: int = 0,
     bands: Bands = DEFAULT_BANDS,
-    history_periods: int = 24,
+    history_periods: int = HISTORY_PERIODS,
 ) -> Evaluation:
     """Evaluates one KPI as of `now`: history per period, current value, change, progress, status.
 

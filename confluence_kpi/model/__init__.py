@@ -26,7 +26,13 @@ from confluence_kpi.model.definitions import (
     Team,
     WholeNumber,
 )
-from confluence_kpi.model.measurements import ManualRow, Measurement, TimeSeries
+from confluence_kpi.model.measurements import (
+    ManualRow,
+    Measurement,
+    TimeSeries,
+    Window,
+    row_count,
+)
 from confluence_kpi.model.results import (
     Change,
     Evaluation,
@@ -77,4 +83,6 @@ __all__ = [
     "TeamEvaluation",
     "TimeSeries",
     "WholeNumber",
+    "Window",
+    "row_count",
 ]

@@ -26,7 +26,14 @@ class ManualRow:
 
 
 class Measurement(NamedTuple):
-    """One timestamped value from a source; ratio KPIs also carry numerator and denominator."""
+    """One timestamped value from a source; ratio KPIs also carry numerator and denominator.
+
+    Usually one row of a source. A database can aggregate a day's rows itself
+    (sources/sql_pushdown.py): such a measurement stands for `rows` rows, its `ts` is the
+    latest of theirs, and `value` is their aggregate in the form the KPI's aggregation
+    combines over days: the sum (for sum and mean), the min, the max or the last value; a
+    ratio's numerator and denominator are the sums of theirs.
+    """
 
     ts: datetime
     value: float
@@ -36,6 +43,28 @@ class Measurement(NamedTuple):
     # or the period a person typed it for (manual KPIs, stamped at the start of this day),
     # whose freshness is a matter of that period's end, not of the stamp.
     period_start: date | None = None
+    rows: int = 1  # how many source rows it stands for: 1, but for a day's aggregate
+
+
+def row_count(measurements: Iterable[Measurement]) -> int:
+    """How many source rows the measurements stand for."""
+    return sum(map(_rows, measurements))
+
+
+_rows = attrgetter("rows")
+
+
+@dataclass(frozen=True)
+class Window:
+    """The span [start, end) a sync needs a source's data from, aware in the catalog's zone:
+    the periods its pages show, the one before, and the rest of the running period."""
+
+    start: datetime
+    end: datetime
+
+    def covering(self, other: Window) -> Window:
+        """The smallest window holding both."""
+        return Window(min(self.start, other.start), max(self.end, other.end))
 
 
 class TimeSeries(tuple[Measurement, ...]):

@@ -11,13 +11,17 @@ from confluence_kpi.sources.cells import number_reader
 from confluence_kpi.sources.dates import time_reader
 from confluence_kpi.sources.fetcher import Fetcher
 from confluence_kpi.sources.static import static_series
-from confluence_kpi.sources.table import SourceError, Table
+from confluence_kpi.sources.table import SourceError, Table, column_index
 
 
 def measure(kpi: KpiDefinition, fetcher: Fetcher, *, zone: ZoneInfo) -> TimeSeries:
-    """The KPI's measurements: its catalog values for static sources, else its source's table."""
+    """The KPI's measurements: its catalog values for static sources, its days aggregated by
+    a database that can, else read from its source's table."""
     if isinstance(fetcher.config(kpi.source), StaticSourceConfig):
         return static_series(kpi, zone=zone)
+    grouped = fetcher.grouped(kpi, zone=zone)
+    if grouped is not None:
+        return grouped
     return extract_series(kpi, fetcher.table(kpi.source, kpi.query), zone=zone)
 
 
@@ -27,15 +31,15 @@ def extract_series(kpi: KpiDefinition, table: Table, *, zone: ZoneInfo) -> TimeS
         raise SourceError(f"{table.origin}: no rows")
     if (kpi.numerator is None) != (kpi.denominator is None):
         raise SourceError(f"KPI {kpi.id!r}: a ratio needs both `numerator` and `denominator`")
-    time_at = _index(table, kpi.time_column)
-    period_at = None if kpi.period_column is None else _index(table, kpi.period_column)
+    time_at = column_index(table, kpi.time_column)
+    period_at = None if kpi.period_column is None else column_index(table, kpi.period_column)
     if kpi.numerator is not None and kpi.denominator is not None:
         columns: tuple[str, ...] = (kpi.time_column, kpi.numerator, kpi.denominator)
-        top, bottom = _index(table, kpi.numerator), _index(table, kpi.denominator)
+        top, bottom = column_index(table, kpi.numerator), column_index(table, kpi.denominator)
         measurements = _ratios(table, time_at, top, bottom, zone)
     else:
         columns = (kpi.time_column, kpi.column)
-        measurements = _values(table, time_at, _index(table, kpi.column), zone)
+        measurements = _values(table, time_at, column_index(table, kpi.column), zone)
     if period_at is not None:
         measurements = _in_periods(measurements, table, time_at, period_at, zone)
     if not measurements:
@@ -120,17 +124,3 @@ def _in_periods(
 
 def _bad_cell(table: Table, row: int, column: int, problem: ValueError) -> SourceError:
     return SourceError(f"{table.where(row, column)}: {problem}")
-
-
-def _index(table: Table, column: str) -> int:
-    """Where `column` is: the column of that name, else the one equal to it ignoring case."""
-    # Ignoring case matters for SQL: PostgreSQL folds unquoted aliases ("AS TS") to lower case.
-    found = [i for i, name in enumerate(table.columns) if name == column] or [
-        i for i, name in enumerate(table.columns) if name.casefold() == column.casefold()
-    ]
-    if len(found) == 1:
-        return found[0]
-    shown = ", ".join(table.columns)
-    if found:
-        raise SourceError(f"{table.origin}: column {column!r} is not unique; columns are: {shown}")
-    raise SourceError(f"{table.origin}: column {column!r} not found; columns are: {shown}")

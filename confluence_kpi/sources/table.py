@@ -35,6 +35,20 @@ class Table:
         return f"{self.origin}, {line}, column {self.columns[column]!r}"
 
 
+def column_index(table: Table, column: str) -> int:
+    """Where `column` is: the column of that name, else the one equal to it ignoring case."""
+    # Ignoring case matters for SQL: PostgreSQL folds unquoted aliases ("AS TS") to lower case.
+    found = [i for i, name in enumerate(table.columns) if name == column] or [
+        i for i, name in enumerate(table.columns) if name.casefold() == column.casefold()
+    ]
+    if len(found) == 1:
+        return found[0]
+    shown = ", ".join(table.columns)
+    if found:
+        raise SourceError(f"{table.origin}: column {column!r} is not unique; columns are: {shown}")
+    raise SourceError(f"{table.origin}: column {column!r} not found; columns are: {shown}")
+
+
 @runtime_checkable  # the registry checks what a plugin's factory returns
 class Source(Protocol):
     """One configured source, open for the length of a sync run."""

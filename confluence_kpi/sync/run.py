@@ -34,7 +34,7 @@ def run_sync(
     space = gateway.check_space(catalog.space)
     observed = observe(gateway, catalog.space)
     deleted = recover(gateway, catalog.space, observed, _keys(catalog))
-    measured = measure_catalog(catalog)
+    measured = measure_catalog(catalog, now=now)
     memories = {key: obs.memory for key, obs in observed.items()}
     read = read_moved(gateway, observed)
     planner = Planner(catalog, measured, memories, read, now=now, prefer=prefer)

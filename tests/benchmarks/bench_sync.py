@@ -407,7 +407,9 @@ class Offline:
 def offline_pass(catalog: Catalog) -> list[DesiredPage]:
     """The sync's work without HTTP: measure, then plan (merge, evaluate, render)."""
     return list(
-        plan(catalog, measure_catalog(catalog), {}, {}, now=NOW, prefer="page").pages.values()
+        plan(
+            catalog, measure_catalog(catalog, now=NOW), {}, {}, now=NOW, prefer="page"
+        ).pages.values()
     )
 
 
@@ -438,8 +440,8 @@ def bench_offline(results: Results, catalog_path: Path, repeats: int, limits: Li
     offline_pass(catalog)
     peak = tracemalloc.get_traced_memory()[1] / 2**20
     tracemalloc.stop()
-    measured = measure_catalog(catalog)
-    sources = median_time(lambda: measure_catalog(catalog), repeats)
+    measured = measure_catalog(catalog, now=NOW)
+    sources = median_time(lambda: measure_catalog(catalog, now=NOW), repeats)
     evaluating = median_time(lambda: evaluate_catalog(catalog, measured, now=NOW), repeats)
     planned = median_time(lambda: plan(catalog, measured, {}, {}, now=NOW, prefer="page"), repeats)
     reference = median_time(reference_loop, repeats)

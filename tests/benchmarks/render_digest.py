@@ -27,7 +27,7 @@ import bench_sync  # type: ignore[import-not-found]
 
 def digest(catalog: Catalog, now: datetime) -> tuple[int, str]:
     """How many pages the catalog renders, and one digest over their keys, titles and bodies."""
-    pages = plan(catalog, measure_catalog(catalog), {}, {}, now=now, prefer="page").pages
+    pages = plan(catalog, measure_catalog(catalog, now=now), {}, {}, now=now, prefer="page").pages
     total = hashlib.sha256()
     for key in sorted(pages, key=str):
         page = pages[key]

@@ -38,7 +38,7 @@ def problems(tmp_path: Path, *sources: str) -> list[str]:
         ("{type: static, path: a.csv}", "unknown field 'path'; a source of type static takes type"),
         (
             "{type: sql, url_env: DB, query: SELECT 1}",
-            "unknown field 'query'; a source of type sql takes type, url, url_env",
+            "unknown field 'query'; a source of type sql takes timeout, type, url, url_env",
         ),
     ],
     ids=["csv", "excel", "static", "sql"],
