@@ -126,17 +126,31 @@ def test_relative_source_paths_resolve_against_the_catalog_directory(tmp_path: P
     )
 
 
-@pytest.mark.parametrize("schedule", ["{every: 1h}", '{at: "06:30"}', "often", ""])
-def test_a_schedule_still_loads_and_is_a_warning_that_nothing_uses_it(
+@pytest.mark.parametrize(
+    ("schedule", "interval"),
+    [("{every: 1s}", 1), ("{every: 30m}", 1800), ("{every: 1h}", 3600), ('{daily: "06:30"}', 86400)],
+)
+def test_a_schedule_gives_the_longest_time_between_two_runs(
+    tmp_path: Path, schedule: str, interval: int
+) -> None:
+    path = write(tmp_path, HEAD + f"schedule: {schedule}\n")
+
+    assert load_catalog(path).schedule.interval.total_seconds() == interval
+
+
+def test_a_catalog_without_a_schedule_is_synced_every_hour(tmp_path: Path) -> None:
+    assert load_catalog(write(tmp_path, HEAD)).schedule.every == "1h"
+
+
+@pytest.mark.parametrize(
+    "schedule", ['{every: 1h, daily: "06:00"}', "{}", "{every: 0s}", "{every: 1w}", '{daily: "6"}']
+)
+def test_a_schedule_that_says_no_one_time_is_an_error_at_its_line(
     tmp_path: Path, schedule: str
 ) -> None:
     path = write(tmp_path, HEAD + f"schedule: {schedule}\n")
 
-    assert problems_in(path) == [
-        f"{path}:8: warning: schedule is not used yet: each `sync` is one pass, run on a "
-        "schedule of your own (cron, a Kubernetes CronJob), and nothing reads this setting"
-    ]
-    load_catalog(path)
+    assert [problem.line for problem in errors_in(path)] == [8]
 
 
 def test_sunday_week_start_is_day_six_as_weekday_counts(tmp_path: Path) -> None:
@@ -373,6 +387,7 @@ def test_every_error_is_reported_at_once() -> None:
     assert [line for line, _, _ in found] == [
         4,
         5,
+        6,
         8,
         9,
         10,
@@ -407,7 +422,7 @@ def test_load_catalog_raises_with_every_error_one_per_line() -> None:
         load_catalog(path)
 
     lines = str(raised.value).splitlines()
-    assert len(lines) == len(raised.value.problems) == 16
+    assert len(lines) == len(raised.value.problems) == 17
     assert lines[0] == f"{path}:4: locale must be one of en, nl (got 'fr')"
     assert not any("warning" in line for line in lines)
 
@@ -812,7 +827,7 @@ def test_validate_prints_every_problem_and_exits_2(
         f"{path}:26: kpis[0] 'first-response-time': direction must be one of increase, "
         "decrease, maintain_above, maintain_below, range (got 'down')" in lines
     )
-    assert lines[-1] == "16 errors, 5 warnings"
+    assert lines[-1] == "17 errors, 4 warnings"
 
 
 def test_validate_finds_the_catalog_through_kpi_config(
@@ -821,7 +836,7 @@ def test_validate_finds_the_catalog_through_kpi_config(
     monkeypatch.setenv("KPI_CONFIG", str(FIXTURES / "many_mistakes.yaml"))
 
     assert main(["validate"]) == 2
-    assert capsys.readouterr().out.splitlines()[-1] == "16 errors, 5 warnings"
+    assert capsys.readouterr().out.splitlines()[-1] == "17 errors, 4 warnings"
 
 
 def test_validate_reports_settings_errors_and_still_checks_the_catalog(

@@ -20,14 +20,6 @@ from confluence_kpi.catalog.schema import PLUGIN_TAG, Catalog, source_tag
 from confluence_kpi.plain_errors import accepted_fields, describe, did_you_mean
 from confluence_kpi.plugins import PluginError, load_plugin
 
-# Settings a catalog may hold for a feature still to come, with the reason they do nothing:
-# accepted, so that such a catalog keeps loading, and warned about, so nobody counts on them.
-NOT_USED_YET = {
-    "schedule": "each `sync` is one pass, run on a schedule of your own (cron, a Kubernetes "
-    "CronJob), and nothing reads this setting",
-}
-
-
 def load_catalog(path: Path) -> Catalog:
     """The catalog at `path`; CatalogError listing every error when it has any."""
     catalog, problems = check_catalog(path)
@@ -58,12 +50,9 @@ def check_catalog(path: Path) -> tuple[Catalog | None, list[Problem]]:
 
 def _setting_problems(document: Document) -> Iterator[Problem]:
     """Top-level settings the file holds but cannot set: `path`, which loading sets to where
-    the file is, and the settings not used yet (a warning)."""
+    the file is."""
     if "path" in document.data:
         yield document.about(("path",), "is not a catalog setting: remove it")
-    for setting, why in NOT_USED_YET.items():
-        if setting in document.data:
-            yield document.about((setting,), f"is not used yet: {why}", "warning")
 
 
 def _validate(
@@ -71,11 +60,8 @@ def _validate(
 ) -> tuple[Catalog | None, list[Problem]]:
     """The catalog as its schema reads the file at `path`, or None and the schema's errors.
 
-    `path` is where the file is, whatever the file says; settings not used yet are left out,
-    so that the schema, which has no field for them, does not refuse them."""
+    `path` is where the file is, whatever the file says."""
     data = {**document.data, "path": path}
-    for setting in NOT_USED_YET:
-        data.pop(setting, None)
     try:
         return Catalog.model_validate(data, context={"base_dir": base_dir}), []
     except ValidationError as invalid:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import codecs
 import glob
 import re
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any, Literal, Self
 from urllib.parse import urlsplit
@@ -393,6 +393,31 @@ class Defaults(Definition):
     rollup: RollUp = RollUp.WORST  # how a goal's status follows from its KPIs'
 
 
+# Seconds per unit of a schedule's `every`.
+_UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+class Schedule(Definition):
+    """When `confluence-kpi run` syncs: `every` a duration (`30m`, `1h`, `1d`; `1s` serves
+    tests) or `daily` at a time of day on the catalog's clock (`timezone`)."""
+
+    every: str | None = Field(default=None, pattern=r"^[1-9][0-9]*[smhd]$")
+    daily: str | None = Field(default=None, pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$")
+
+    @model_validator(mode="after")
+    def _one_of_the_two(self) -> Self:
+        if (self.every is None) == (self.daily is None):
+            raise ValueError('give one of every (such as 1h) and daily (such as "06:00")')
+        return self
+
+    @property
+    def interval(self) -> timedelta:
+        """The longest time between two runs: a worker silent for longer is stuck."""
+        if self.every is None:
+            return timedelta(days=1)
+        return timedelta(seconds=int(self.every[:-1]) * _UNIT_SECONDS[self.every[-1]])
+
+
 class Catalog(Definition):
     """The whole catalog, as validated from its YAML file."""
 
@@ -406,6 +431,8 @@ class Catalog(Definition):
     # relative to the catalog's directory.
     templates: Path | None = None
     defaults: Defaults = Field(default_factory=Defaults)
+    # When `run` syncs; without one, every hour.
+    schedule: Schedule = Field(default_factory=lambda: Schedule(every="1h"))
     # More KPIs than this on one team is a warning: too many KPIs and none gets attention.
     max_team_kpis: WholeNumber = Field(default=DEFAULT_TEAM_KPIS, ge=1)
     sources: dict[str, SourceConfig] = Field(default_factory=dict)
