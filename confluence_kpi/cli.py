@@ -26,6 +26,8 @@ def build_parser() -> argparse.ArgumentParser:
     _add_validate(commands)
     _add_demo(commands)
     _add_sandbox(commands)
+    _add_run(commands)
+    _add_health(commands)
     return parser
 
 
@@ -169,6 +171,68 @@ def _demo(args: argparse.Namespace) -> int:
     except SetupError as exc:
         print(f"confluence-kpi demo: {exc}", file=sys.stderr)
     return 2
+
+
+def _add_run(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    run = commands.add_parser(
+        "run",
+        help="the worker: sync at start and on the catalog's schedule until stopped",
+        description="Syncs at start and then on the catalog's schedule (every hour when it "
+        "sets none), one sync at a time across workers (a lease on the root page); writes the "
+        "heartbeat file that `health` reads. SIGTERM or SIGINT finishes the page being "
+        "written and exits 0; a second one exits at once. Exit 2 when the catalog or the "
+        "settings are invalid at start.",
+    )
+    _add_config_option(run)
+    run.add_argument("--once", action="store_true", help="one run, then exit with its code")
+    run.set_defaults(handler=_run)
+
+
+def _run(args: argparse.Namespace) -> int:
+    """The worker, logging to stderr."""
+    import logging
+
+    from confluence_kpi.runner import SetupError
+    from confluence_kpi.settings import SettingsError, load_settings
+    from confluence_kpi.worker import Stop, Worker
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    stop = Stop()
+    stop.install()
+    try:
+        worker = Worker(args.config, load_settings(), stop)
+    except (SettingsError, SetupError) as exc:
+        print(f"confluence-kpi run: {exc}", file=sys.stderr)
+        return 2
+    return worker.run_once() if args.once else worker.serve()
+
+
+def _add_health(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    health = commands.add_parser(
+        "health",
+        help="whether the worker's last run finished in time (for container probes)",
+        description="Reads the heartbeat file `run` writes (KPI_HEARTBEAT_FILE): exit 0 when "
+        "the last run finished within the schedule's interval plus KPI_HEALTH_GRACE seconds, "
+        "1 otherwise; prints one line saying why.",
+    )
+    health.set_defaults(handler=_health)
+
+
+def _health(_args: argparse.Namespace) -> int:
+    from datetime import timedelta
+
+    from confluence_kpi.heartbeat import check_health
+    from confluence_kpi.settings import SettingsError, load_settings
+
+    try:
+        settings = load_settings()
+    except SettingsError as exc:
+        print(f"unhealthy: settings: {exc}".replace("\n", " "))
+        return 1
+    grace = timedelta(seconds=settings.health_grace)
+    healthy, said = check_health(settings.heartbeat_file, now=datetime.now(UTC), grace=grace)
+    print(("healthy: " if healthy else "unhealthy: ") + said)
+    return 0 if healthy else 1
 
 
 def _add_config_option(parser: argparse.ArgumentParser) -> None:

@@ -38,15 +38,27 @@ def load_setup(config: Path | None, settings: Settings | None = None) -> Setup:
         settings = settings or load_settings()
     except SettingsError as exc:
         raise SetupError(f"settings:\n{exc}") from None
+    catalog = catalog_for(config, settings)
+    return Setup(catalog=catalog, gateway=site_gateway(settings))
+
+
+def catalog_for(config: Path | None, settings: Settings) -> Catalog:
+    """The catalog at `config` (else the settings' path), in the space the settings name if
+    they name one; SetupError listing its problems."""
     try:
         catalog = load_catalog(config or settings.catalog_path)
     except CatalogError as exc:
         raise SetupError(f"catalog:\n{exc}") from None
     if settings.space:
         catalog = catalog.model_copy(update={"space": settings.space})
+    return catalog
+
+
+def site_gateway(settings: Settings) -> ConfluenceApi:
+    """A gateway to the settings' site; SetupError when they name none or it cannot be used."""
     if settings.url is None:
         raise SetupError("settings: CONFLUENCE_URL is not set")
-    return Setup(catalog=catalog, gateway=gateway_for(settings, settings.url))
+    return gateway_for(settings, settings.url)
 
 
 def gateway_for(settings: Settings, url: str) -> ConfluenceApi:
@@ -79,8 +91,10 @@ def sync_once(
     only: Iterable[str] = (),
     prefer: Prefer = "page",
     progress: Callable[[PageResult], None] = lambda _result: None,
+    go_on: Callable[[], bool] = lambda: True,
 ) -> SyncReport:
-    """One pass; SetupError when Confluence cannot be used at all (before anything is written)."""
+    """One pass; SetupError when Confluence cannot be used at all (before anything is written).
+    `go_on` is asked before each page: False stops the pass there (a worker shutting down)."""
     unknown = sorted(set(only) - _ids(setup.catalog))
     if unknown:
         raise SetupError(f"--only: no KPI, goal or team with id {', '.join(unknown)}")
@@ -94,6 +108,7 @@ def sync_once(
             only=only,
             prefer=prefer,
             progress=progress,
+            go_on=go_on,
         )
     except ConfluenceError as exc:
         raise SetupError(str(exc)) from None

@@ -14,6 +14,7 @@ is the precedence; pydantic-settings has no source for `VAR_FILE`, so that one i
 from __future__ import annotations
 
 import os
+import tempfile
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -145,6 +146,14 @@ class Settings(_FromTheEnvironment):
     max_retries: int = Field(default=5, ge=0, validation_alias="CONFLUENCE_MAX_RETRIES")
     # Which REST API to speak: v2 on Cloud, v1 on Data Center, asked of the site when "auto".
     api: Literal["auto", "v1", "v2"] = Field(default="auto", validation_alias="CONFLUENCE_API")
+    # The worker (`run`): its heartbeat file, which `health` reads; how late a run may be
+    # beyond its schedule before `health` fails; how long the lease holds without renewal.
+    heartbeat_file: Path = Field(
+        default=Path(tempfile.gettempdir()) / "confluence-kpi-heartbeat.json",
+        validation_alias="KPI_HEARTBEAT_FILE",
+    )
+    health_grace: float = Field(default=600.0, gt=0, validation_alias="KPI_HEALTH_GRACE")
+    lease_seconds: float = Field(default=600.0, gt=0, validation_alias="KPI_LEASE_SECONDS")
     # Where secret files are looked for; read by the sources, checked here like any setting.
     secrets_dir: str | None = Field(default=None, validation_alias=SECRETS_DIR_VARIABLE)
 

@@ -128,7 +128,12 @@ def test_relative_source_paths_resolve_against_the_catalog_directory(tmp_path: P
 
 @pytest.mark.parametrize(
     ("schedule", "interval"),
-    [("{every: 1s}", 1), ("{every: 30m}", 1800), ("{every: 1h}", 3600), ('{daily: "06:30"}', 86400)],
+    [
+        ("{every: 1s}", 1),
+        ("{every: 30m}", 1800),
+        ("{every: 1h}", 3600),
+        ('{daily: "06:30"}', 86400),
+    ],
 )
 def test_a_schedule_gives_the_longest_time_between_two_runs(
     tmp_path: Path, schedule: str, interval: int

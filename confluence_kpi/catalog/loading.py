@@ -20,6 +20,7 @@ from confluence_kpi.catalog.schema import PLUGIN_TAG, Catalog, source_tag
 from confluence_kpi.plain_errors import accepted_fields, describe, did_you_mean
 from confluence_kpi.plugins import PluginError, load_plugin
 
+
 def load_catalog(path: Path) -> Catalog:
     """The catalog at `path`; CatalogError listing every error when it has any."""
     catalog, problems = check_catalog(path)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from confluence_kpi.confluence.protocol import ConfluenceApi, Page
 from confluence_kpi.memory import PROPERTY_KEY, PageKey, PageMemory, read_memory
-from confluence_kpi.pipeline import BOT_LABEL
+from confluence_kpi.pipeline import BOT_LABEL, KIND_LABELS
 
 # What a listing reads of each page: enough to know it and tell whether it moved, no body.
 _LISTING = ("version", "metadata.labels", f"metadata.properties.{PROPERTY_KEY}")
@@ -69,6 +69,14 @@ def read_moved(gateway: ConfluenceApi, observed: Mapping[PageKey, Observed]) -> 
         if key.kind in ("kpi", "goal")
         and (obs.page.version != obs.memory.page_version or obs.memory.kept_rows)
     }
+
+
+def find_root(gateway: ConfluenceApi, space: str) -> Page | None:
+    """The bot's root page in the space, known by its label and memory (one search request),
+    or None before a first run made it: where workers keep their lease (lease.py)."""
+    cql = f'space = "{space}" and type = page and label = "{KIND_LABELS["root"]}"'
+    found = _ours(gateway.search(cql, expand=_LISTING)).get(ROOT)
+    return None if found is None else found.page
 
 
 def find_titled(gateway: ConfluenceApi, space: str, title: str) -> Page | None:

@@ -29,8 +29,13 @@ def run_sync(
     only: Iterable[str] = (),
     prefer: Prefer = "page",
     progress: Callable[[PageResult], None] = lambda _result: None,
+    go_on: Callable[[], bool] = lambda: True,
 ) -> SyncReport:
-    """One reconcile pass; connection, auth and space errors propagate before any write."""
+    """One reconcile pass; connection, auth and space errors propagate before any write.
+
+    `go_on` is asked before each page is synced: when it says False, the pass ends there,
+    every page written so far complete with its memory, and retires nothing (a worker asked to
+    stop; the next pass picks up the rest)."""
     space = gateway.check_space(catalog.space)
     observed = observe(gateway, catalog.space)
     deleted = recover(gateway, catalog.space, observed, _keys(catalog))
@@ -71,13 +76,18 @@ def run_sync(
         ],
     )
     chosen = set(only)
+    stopped = False
     for want in sorted(first.pages.values(), key=lambda w: KIND_ORDER.index(w.key.kind)):
         if chosen and want.key.id not in chosen:
             continue
+        if not go_on():
+            stopped = True
+            break
         result = syncer.sync_page(want)
         report.pages.append(result)
         progress(result)
-    if not chosen:
+    # Only a whole pass knows which pages left the catalog and every page's id.
+    if not (chosen or stopped):
         for key in sorted(set(observed) - set(first.pages)):
             result = syncer.retire(key, observed[key])
             report.pages.append(result)

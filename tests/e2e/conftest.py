@@ -31,6 +31,9 @@ SETTINGS_VARIABLES = (
     "CONFLUENCE_VERIFY_TLS",
     "CONFLUENCE_MAX_RETRIES",
     "CONFLUENCE_API",
+    "KPI_HEARTBEAT_FILE",
+    "KPI_HEALTH_GRACE",
+    "KPI_LEASE_SECONDS",
 )
 
 SandboxFactory = Callable[..., SandboxServer]  # the shape of tests/conftest.py's fixture

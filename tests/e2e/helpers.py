@@ -12,7 +12,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import pytest
 import requests
@@ -329,15 +329,21 @@ class Cli:
         return self("sync", *self._sync_arguments(options))
 
     def spawn(self, *options: str) -> subprocess.Popen[str]:
-        """`sync` as its own process (`python -m confluence_kpi`), as a container runs it, with
-        the environment set so far; `finish` waits for it."""
+        """`sync` as its own process, with extra options; `finish` waits for it."""
+        return self.spawn_command("sync", *self._sync_arguments(options))
+
+    def spawn_command(
+        self, *argv: str, stderr: IO[str] | int = subprocess.PIPE
+    ) -> subprocess.Popen[str]:
+        """`confluence-kpi ARGV` as its own process (`python -m confluence_kpi`), as a
+        container runs it, with the environment set so far; its log to `stderr`."""
         package_root = Path(confluence_kpi.__file__).resolve().parent.parent
         environment = dict(os.environ, PYTHONPATH=str(package_root))
         return subprocess.Popen(
-            [sys.executable, "-m", "confluence_kpi", "sync", *self._sync_arguments(options)],
+            [sys.executable, "-m", "confluence_kpi", *argv],
             env=environment,
             stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
+            stderr=stderr,
             text=True,
         )
 
