@@ -1,37 +1,43 @@
-# The confluence-kpi sync bot as a container. Configure it with CONFLUENCE_* environment
+# The confluence-kpi worker as a container. Configure it with CONFLUENCE_* environment
 # variables (or Docker secrets: CONFLUENCE_API_TOKEN_FILE / CONFLUENCE_PAT_FILE, or files in
-# /run/secrets) and mount your catalog at /app/config/catalog.yaml or point KPI_CONFIG at it.
+# /run/secrets; never baked in here) and mount your catalog, with its data files, at
+# /app/config (the catalog is /app/config/catalog.yaml, or point KPI_CONFIG at it).
 
-# Build stage: the wheel, which carries the page templates and the example catalog.
+# Build stage: the dependencies first, read from pyproject.toml alone, so that their layer is
+# rebuilt only when pyproject.toml changes; then the wheel, installed without them.
 FROM python:3.11-slim AS build
 ENV PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1
 WORKDIR /src
-COPY pyproject.toml README.md ./
+COPY pyproject.toml ./
+# The project's dependencies with the SQL sources' drivers (PostgreSQL, MySQL and MariaDB).
+RUN python -c "import tomllib; p = tomllib.load(open('pyproject.toml', 'rb'))['project']; extra = p['optional-dependencies']; print('\n'.join(p['dependencies'] + extra['postgresql'] + extra['mysql']))" > requirements.txt \
+    && python -m venv /opt/venv \
+    && /opt/venv/bin/pip install -r requirements.txt
+COPY README.md ./
 COPY confluence_kpi ./confluence_kpi
 COPY page_templates ./page_templates
 COPY config ./config
-RUN pip wheel --no-deps --wheel-dir /wheels .
+RUN pip wheel --no-deps --wheel-dir /wheels . \
+    && /opt/venv/bin/pip install --no-deps /wheels/*.whl
 
-# Run stage: the wheel installed like any Python tool; no source tree in the image.
+# Run stage: the virtual environment alone; no source tree, no compiler, no pip cache.
 FROM python:3.11-slim
-
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
-    PIP_NO_CACHE_DIR=1 \
-    PIP_DISABLE_PIP_VERSION_CHECK=1
-
-COPY --from=build /wheels /wheels
-# With the drivers of the SQL sources' databases: PostgreSQL, MySQL and MariaDB.
-RUN pip install "$(echo /wheels/*.whl)[postgresql,mysql]" \
-    && rm -rf /wheels \
-    && useradd --system --uid 10001 --home-dir /app --create-home --shell /usr/sbin/nologin kpi
+    PATH=/opt/venv/bin:$PATH \
+    KPI_CONFIG=/app/config/catalog.yaml \
+    KPI_HEARTBEAT_FILE=/tmp/confluence-kpi-heartbeat.json
+COPY --from=build /opt/venv /opt/venv
+RUN useradd --system --uid 10001 --home-dir /app --create-home --shell /usr/sbin/nologin kpi
 
 # Never run as root: the bot only needs to read its catalog and talk to Confluence.
 USER 10001
 WORKDIR /app
-ENV KPI_CONFIG=/app/config/catalog.yaml
 
+# The worker writes its heartbeat after each run; a first run may take a while.
+HEALTHCHECK --interval=60s --timeout=10s --start-period=10m --retries=3 \
+    CMD ["confluence-kpi", "health"]
 ENTRYPOINT ["confluence-kpi"]
-# Until the scheduled worker exists, one reconcile pass per container start (cron-style).
-CMD ["sync"]
+# The worker, syncing on the catalog's schedule; `sync` instead for one pass (a CronJob).
+CMD ["run"]
