@@ -135,8 +135,7 @@ def walk(
         asked.add(_key(following))
         request = following
     raise SourceError(
-        f"{origin}: more than {max_pages} pages (`max_pages`): raise it, or ask for less "
-        "(a narrower query)"
+        f"{origin}: more than {max_pages} pages (`max_pages`): raise it, or ask for less"
     )
 
 
