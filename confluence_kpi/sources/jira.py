@@ -47,6 +47,7 @@ class JiraSource:
         self._name = name
         self._config = config
         self._web = WebClient(name, config, explain=_explain, sleep=sleep)
+        self._web.scrub_log("atlassian.rest_client")  # it logs every answer at debug level
         # The client sends on our session, which carries the credentials; its own retries are
         # off, as ours decide (web.py).
         client: Any = Jira(url=config.url, session=self._web.session, backoff_and_retry=False)

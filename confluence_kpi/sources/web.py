@@ -19,7 +19,7 @@ import requests
 
 from confluence_kpi.catalog.schema import WebSourceConfig
 from confluence_kpi.retry_policy import TRANSIENT_STATUSES, parse_retry_after, retrying
-from confluence_kpi.sources.credentials import read_credentials
+from confluence_kpi.sources.credentials import Credentials, read_credentials
 from confluence_kpi.sources.download import shown_url
 from confluence_kpi.sources.table import SourceError
 
@@ -73,6 +73,20 @@ class _Session(requests.Session):
                 prepared_request.headers.pop(name, None)
 
 
+class _Scrubbing(logging.Filter):
+    """Hides the credentials in what a library logs: atlassian-python-api logs every answer's
+    text at debug level, and a server may echo what it was sent."""
+
+    def __init__(self, credentials: Credentials) -> None:
+        super().__init__()
+        self._credentials = credentials
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """The record, its message formatted and scrubbed."""
+        record.msg, record.args = self._credentials.scrub(record.getMessage()), ()
+        return True
+
+
 def shown_query(query: str) -> str:
     """A query for messages: its first non-blank line, cut short (a table's origin)."""
     line = next((line.strip() for line in query.splitlines() if line.strip()), "")
@@ -103,6 +117,14 @@ class WebClient:
         self._attempts = config.retries + 1
         self._explain = explain
         self._sleep = sleep
+        self._scrubbing = _Scrubbing(credentials)
+        self._scrubbed: list[logging.Logger] = []
+
+    def scrub_log(self, name: str) -> None:
+        """Hide the credentials in what the logger `name` logs, until the client is closed."""
+        logger = logging.getLogger(name)
+        logger.addFilter(self._scrubbing)
+        self._scrubbed.append(logger)
 
     def get(self, url: str, params: Mapping[str, str] | None = None) -> Answer:
         """The JSON answer to a GET of `url` with `params`."""
@@ -221,5 +243,7 @@ class WebClient:
         return SourceError(self._credentials.scrub(f"{self.origin}: {problem}"))
 
     def close(self) -> None:
-        """Close the session's connections."""
+        """Close the session's connections, and stop scrubbing other loggers."""
         self.session.close()
+        for logger in self._scrubbed:
+            logger.removeFilter(self._scrubbing)
