@@ -353,7 +353,7 @@ def _web_address(value: str) -> str:
         )
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ValueError(f"must start with http:// or https:// (got {value!r})")
-    return value.rstrip("/")
+    return value
 
 
 WebAddress = Annotated[str, AfterValidator(_web_address)]

@@ -138,7 +138,7 @@ class JiraSource:
         )
 
     def _url(self, path: str) -> str:
-        return self._config.url + path
+        return self._config.url.rstrip("/") + path
 
     def close(self) -> None:
         """Close the source's connections."""

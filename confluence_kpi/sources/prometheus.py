@@ -64,7 +64,7 @@ class PrometheusSource:
             "end": f"{(span.end + _DRIFT).timestamp():.3f}",
             "step": f"{int(step.total_seconds())}s",
         }
-        body = self._web.get(self._config.url + QUERY_RANGE, params).body
+        body = self._web.get(self._config.url.rstrip("/") + QUERY_RANGE, params).body
         origin = f"{self._name} ({shown_query(query)})"
         return _table(_matrix(body, origin), origin, self._config.label, step, zone_of(span))
 

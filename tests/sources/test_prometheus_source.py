@@ -14,11 +14,12 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from confluence_kpi.catalog import PrometheusSourceConfig
+from confluence_kpi.catalog import PrometheusSourceConfig, load_catalog
 from confluence_kpi.model import Aggregation, Grain, KpiDefinition
+from confluence_kpi.pipeline import measure_catalog
 from confluence_kpi.sources import SourceError, extract_series
 from confluence_kpi.sources.prometheus import PrometheusSource
-from confluence_kpi.sources.window import Span
+from confluence_kpi.sources.window import DEFAULT_HISTORY, Span
 
 from .fake_prometheus import QUERY_RANGE, FakePrometheus, Series
 from .planted import SECRET, assert_never_shown
@@ -215,3 +216,31 @@ def test_a_planted_password_is_sent_from_its_file_and_never_shown(
     assert len(table.rows) == 31
     assert "unavailable: Basic ***" in str(raised.value)  # the server's echo of it, hidden
     assert_never_shown(table, raised.value, caplog=caplog, capsys=capsys)
+
+
+def test_a_catalog_kpi_is_measured_from_prometheus_over_the_default_span(
+    web_server: WebServer, tmp_path: Path
+) -> None:
+    web_server.route(QUERY_RANGE, FakePrometheus({UPTIME: [Series({}, always("0.999"))]}))
+    path = tmp_path / "catalog.yaml"
+    path.write_text(
+        f"""space: KPI
+root_page: KPI handbook
+timezone: Europe/Amsterdam
+sources:
+  metrics: {{type: prometheus, url: "{web_server.url}"}}
+teams:
+  ops: {{name: Operations}}
+kpis:
+  - {{id: uptime, name: Uptime, team: ops, direction: maintain_above, grain: month,
+      aggregation: mean, unit: "%", scale: 100, source: metrics, query: "{UPTIME}"}}
+""",
+        encoding="utf-8",
+    )
+
+    measured = measure_catalog(load_catalog(path))
+
+    assert measured.errors == {}
+    values = measured.series["uptime"]
+    assert len(values) == DEFAULT_HISTORY.days
+    assert {m.value for m in values} == {0.999}
