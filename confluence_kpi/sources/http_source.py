@@ -13,11 +13,12 @@ from typing import Any
 
 from confluence_kpi.catalog import HttpSourceConfig
 from confluence_kpi.catalog.schema import Paging
+from confluence_kpi.model import Window
 from confluence_kpi.sources.json_points import PointReader
 from confluence_kpi.sources.paging import Cursor, NextLink, PageNumber, Request, Turn, walk
 from confluence_kpi.sources.table import Table
 from confluence_kpi.sources.web import Answer, WebClient
-from confluence_kpi.sources.window import Window, fill, window_or_default
+from confluence_kpi.sources.window import fill, window_or_default
 
 
 class HttpSource:

@@ -24,12 +24,13 @@ from typing import Any
 from atlassian import Jira
 
 from confluence_kpi.catalog import JiraSourceConfig
+from confluence_kpi.model import Window
 from confluence_kpi.periods import SprintCalendar
 from confluence_kpi.sources.jira_rows import IssueRows, columns
 from confluence_kpi.sources.paging import Cursor, Offset, Request, Turn, walk
 from confluence_kpi.sources.table import SourceError, Table
 from confluence_kpi.sources.web import Answer, WebClient, shown_query
-from confluence_kpi.sources.window import Window, fill, window_or_default, zone_of
+from confluence_kpi.sources.window import fill, window_or_default, zone_of
 
 SERVER_INFO = "/rest/api/2/serverInfo"
 CLOUD_SEARCH = "/rest/api/3/search/jql"

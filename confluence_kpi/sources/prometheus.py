@@ -24,9 +24,10 @@ from datetime import time as day_time
 from typing import Any
 
 from confluence_kpi.catalog import PrometheusSourceConfig
+from confluence_kpi.model import Window
 from confluence_kpi.sources.table import SourceError, Table
 from confluence_kpi.sources.web import WebClient, shown_query
-from confluence_kpi.sources.window import Window, window_or_default, zone_of
+from confluence_kpi.sources.window import window_or_default, zone_of
 
 log = logging.getLogger(__name__)
 

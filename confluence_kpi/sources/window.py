@@ -1,18 +1,19 @@
 """The span of time a web source is asked for, and the placeholders that carry it to the API.
 
 The sync knows which span of data each (source, query) must cover: the periods its KPIs' pages
-show. It hands that to `fetch` as a window whose `start` and `end` are aware moments in the
-catalog's zone, end excluded. A web source fetched without one asks for the default span, the
-last DEFAULT_HISTORY up to the end of today (UTC), rather than for all the data an API has.
+show (`pipeline.data_windows`). It hands that to `fetch` as a `model.Window`, whose `start` and
+`end` are aware moments in the catalog's zone, end excluded. A web source fetched without one
+asks for the default span, the last DEFAULT_HISTORY up to the end of today (UTC), rather than
+for all the data an API has.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta, tzinfo
-from typing import Protocol
+
+from confluence_kpi.model import Window
 
 # Two years and a month: a monthly KPI's page shows 24 periods and compares with the one before.
 DEFAULT_HISTORY = timedelta(days=800)
@@ -22,35 +23,13 @@ DEFAULT_HISTORY = timedelta(days=800)
 _PLACEHOLDER = re.compile(r"\{(start|end)(_date|_unix)?\}")
 
 
-class Window(Protocol):
-    """A span [start, end) of aware moments; `model.Window` as the sync builds it is one."""
-
-    @property
-    def start(self) -> datetime:
-        """The first moment."""
-        ...
-
-    @property
-    def end(self) -> datetime:
-        """The moment after the last one."""
-        ...
-
-
-@dataclass(frozen=True)
-class Span:
-    """A window made here: the default one."""
-
-    start: datetime
-    end: datetime
-
-
-def window_or_default(window: Window | None, now: datetime | None = None) -> Window:
+def window_or_default(window: Window | None) -> Window:
     """`window`, or the default span ending at the end of today (UTC) when there is none."""
     if window is not None:
         return window
-    today = (now or datetime.now(UTC)).date()
+    today = datetime.now(UTC).date()
     end = datetime.combine(today + timedelta(days=1), time(), UTC)
-    return Span(end - DEFAULT_HISTORY, end)
+    return Window(end - DEFAULT_HISTORY, end)
 
 
 def zone_of(window: Window) -> tzinfo:

@@ -14,10 +14,9 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from confluence_kpi.catalog import HttpSourceConfig, check_catalog
-from confluence_kpi.model import KpiDefinition
+from confluence_kpi.model import KpiDefinition, Window
 from confluence_kpi.sources import SourceError, extract_series
 from confluence_kpi.sources.http_source import HttpSource
-from confluence_kpi.sources.window import Span
 
 from .planted import SECRET, assert_never_shown
 from .web_server import Received, Reply, WebServer, replies
@@ -25,7 +24,7 @@ from .web_server import Received, Reply, WebServer, replies
 DAILY = "/v1/daily"
 BASE = "type: http, url: 'https://x.example.com/v1', points: data"
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
-MARCH = Span(datetime(2026, 3, 1, tzinfo=AMSTERDAM), datetime(2026, 4, 1, tzinfo=AMSTERDAM))
+MARCH = Window(datetime(2026, 3, 1, tzinfo=AMSTERDAM), datetime(2026, 4, 1, tzinfo=AMSTERDAM))
 
 
 def days(first: int, last: int) -> list[dict[str, Any]]:

@@ -15,17 +15,16 @@ import pytest
 
 from confluence_kpi.catalog import JiraSourceConfig
 from confluence_kpi.evaluate import evaluate_kpi
-from confluence_kpi.model import Aggregation, Direction, Grain, KpiDefinition
+from confluence_kpi.model import Aggregation, Direction, Grain, KpiDefinition, Window
 from confluence_kpi.sources import SourceError, extract_series
 from confluence_kpi.sources.jira import JiraSource
-from confluence_kpi.sources.window import Span
 
 from .fake_jira import FakeJira, issue, sprint
 from .planted import SECRET, assert_never_shown
 from .web_server import WebServer
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
-MARCH = Span(datetime(2026, 3, 1, tzinfo=AMSTERDAM), datetime(2026, 4, 1, tzinfo=AMSTERDAM))
+MARCH = Window(datetime(2026, 3, 1, tzinfo=AMSTERDAM), datetime(2026, 4, 1, tzinfo=AMSTERDAM))
 BUGS = 'project = OPS AND type = Bug AND resolved >= "{start}" AND resolved < "{end}"'
 BUGS_IN_MARCH = (
     'project = OPS AND type = Bug AND resolved >= "2026-03-01 00:00" '

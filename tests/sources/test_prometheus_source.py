@@ -7,7 +7,7 @@ from __future__ import annotations
 import logging
 from base64 import b64decode
 from collections.abc import Callable, Iterator
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -15,11 +15,11 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from confluence_kpi.catalog import PrometheusSourceConfig, load_catalog
-from confluence_kpi.model import Aggregation, Grain, KpiDefinition
+from confluence_kpi.model import Aggregation, Grain, KpiDefinition, Window
 from confluence_kpi.pipeline import measure_catalog
 from confluence_kpi.sources import SourceError, extract_series
 from confluence_kpi.sources.prometheus import PrometheusSource
-from confluence_kpi.sources.window import DEFAULT_HISTORY, Span
+from confluence_kpi.sources.window import DEFAULT_HISTORY
 
 from .fake_prometheus import QUERY_RANGE, FakePrometheus, Series
 from .planted import SECRET, assert_never_shown
@@ -28,7 +28,7 @@ from .web_server import Reply, WebServer, replies
 UPTIME = "avg_over_time(up[1d])"
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 # March 2026 in Amsterdam: daylight saving time starts on the 29th.
-MARCH = Span(datetime(2026, 3, 1, tzinfo=AMSTERDAM), datetime(2026, 4, 1, tzinfo=AMSTERDAM))
+MARCH = Window(datetime(2026, 3, 1, tzinfo=AMSTERDAM), datetime(2026, 4, 1, tzinfo=AMSTERDAM))
 
 
 def day_of(moment: float) -> date:
@@ -95,7 +95,7 @@ def test_a_monthly_kpi_is_the_mean_of_its_daily_values(
 def test_a_weekly_step_asks_for_a_value_per_week(
     prometheus: Callable[..., PrometheusSource], web_server: WebServer
 ) -> None:
-    weeks = Span(datetime(2026, 3, 2, tzinfo=AMSTERDAM), datetime(2026, 3, 30, tzinfo=AMSTERDAM))
+    weeks = Window(datetime(2026, 3, 2, tzinfo=AMSTERDAM), datetime(2026, 3, 30, tzinfo=AMSTERDAM))
     query = "sum(increase(http_requests_total[1w]))"
 
     table = prometheus({query: [Series({}, always("1200"))]}, step="week").fetch(query, weeks)
@@ -238,7 +238,7 @@ kpis:
         encoding="utf-8",
     )
 
-    measured = measure_catalog(load_catalog(path))
+    measured = measure_catalog(load_catalog(path), now=datetime.now(UTC))
 
     assert measured.errors == {}
     values = measured.series["uptime"]
