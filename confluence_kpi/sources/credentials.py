@@ -39,18 +39,19 @@ def read_credentials(auth: SourceAuth | None, origin: str) -> Credentials:
     if auth is None:
         return Credentials()
     if auth.type == "basic":
-        password = _secret(auth.password_env, origin)
+        password = read_secret(auth.password_env, origin)
         pair = b64encode(f"{auth.username}:{password}".encode()).decode("ascii")
         headers = {"Authorization": f"Basic {pair}"}
         return Credentials(headers, (password, pair), auth.variables)
-    token = _secret(auth.token_env, origin)
+    token = read_secret(auth.token_env, origin)
     if auth.type == "bearer":
         return Credentials({"Authorization": f"Bearer {token}"}, (token,), auth.variables)
     return Credentials({str(auth.header): token}, (token,), auth.variables)
 
 
-def _secret(variable: str | None, origin: str) -> str:
-    """The value of `variable`; SourceError naming the variable (never a value) without one."""
+def read_secret(variable: str | None, origin: str) -> str:
+    """The value of `variable`, read like every setting; SourceError, starting with `origin`,
+    naming the variable (never a value) when it is unset or cannot be read."""
     try:
         value = secret_variable(str(variable))
     except SettingsError as error:
