@@ -23,7 +23,10 @@ from confluence_kpi.catalog import (
     Catalog,
     CsvSourceConfig,
     ExcelSourceConfig,
+    HttpSourceConfig,
+    JiraSourceConfig,
     PluginSourceConfig,
+    PrometheusSourceConfig,
     SourceConfig,
     SqlSourceConfig,
     StaticSourceConfig,
@@ -343,6 +346,9 @@ def source_label(name: str, config: SourceConfig) -> SourceLabel:
             return SourceLabel("sql", str(config.url_env), "SQL")
         case StaticSourceConfig():
             return SourceLabel("static")
+        case HttpSourceConfig() | PrometheusSourceConfig() | JiraSourceConfig():
+            # The source's name in the catalog: its address may name an internal host.
+            return SourceLabel(config.type, name)
         case PluginSourceConfig():
             # Not the plugin's type: a type named like one of the page's own kinds ("page",
             # "derived") would be worded as that kind.

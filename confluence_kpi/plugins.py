@@ -3,9 +3,10 @@
 A distribution adds a source type by naming a factory in its own `pyproject.toml`:
 
     [project.entry-points."confluence_kpi.sources"]
-    jira = "kpi_jira:JiraSource"
+    servicenow = "kpi_servicenow:ServiceNowSource"
 
-and a catalog then names that type like a built-in one: `tickets: {type: jira, project: OPS}`.
+and a catalog then names that type like a built-in one: `incidents: {type: servicenow,
+table: incident}`.
 The factory is called with the source's name and its configuration and returns a source
 (`fetch(query)` returning a `confluence_kpi.sources.Table`, and `close()`); usually it is the
 source class itself. When it has a `config_model` attribute, a pydantic model, the source's

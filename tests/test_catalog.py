@@ -411,8 +411,8 @@ def test_every_error_is_reported_at_once() -> None:
     assert (
         9,
         "error",
-        "type must be one of csv, excel, sql, static (got 'xls'): the built-in source types and "
-        "those installed plugins add",
+        "type must be one of csv, excel, http, jira, prometheus, sql, static (got 'xls'): the "
+        "built-in source types and those installed plugins add",
     ) in found
     assert (16, "error", "team 'suport' is not defined under teams (did you mean 'support'?)") in (
         found
@@ -636,7 +636,10 @@ def test_missing_data_files_are_warnings(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("source", "expected"),
     [
-        ("{type: xls}", "type must be one of csv, excel, sql, static (got 'xls')"),
+        (
+            "{type: xls}",
+            "type must be one of csv, excel, http, jira, prometheus, sql, static (got 'xls')",
+        ),
         ("{path: a.csv}", "type is required"),
         ("{type: csv, path: a.csv, delimiter: ';;'}", "delimiter must be one character"),
         ("{type: csv, path: a.csv, encoding: utf-9}", "encoding must be a text encoding"),

@@ -13,6 +13,9 @@ from confluence_kpi.catalog import (
     BUILT_IN_TYPES,
     CsvSourceConfig,
     ExcelSourceConfig,
+    HttpSourceConfig,
+    JiraSourceConfig,
+    PrometheusSourceConfig,
     SqlSourceConfig,
     StaticSourceConfig,
 )
@@ -71,6 +74,9 @@ SOURCE_MODELS: dict[str, type[BaseModel]] = {
     "excel": ExcelSourceConfig,
     "sql": SqlSourceConfig,
     "static": StaticSourceConfig,
+    "http": HttpSourceConfig,
+    "prometheus": PrometheusSourceConfig,
+    "jira": JiraSourceConfig,
 }
 
 

@@ -13,6 +13,8 @@ from confluence_kpi.catalog.parts import Parts
 from confluence_kpi.catalog.problems import Problem
 from confluence_kpi.catalog.schema import (
     TABULAR,
+    JiraSourceConfig,
+    PrometheusSourceConfig,
     SourceConfig,
     SqlSourceConfig,
     StaticSourceConfig,
@@ -21,6 +23,9 @@ from confluence_kpi.derived import CycleError, evaluation_order
 from confluence_kpi.formula import FormulaError, parse
 from confluence_kpi.model import Aggregation, Direction, Grain, KpiDefinition, Target
 from confluence_kpi.plain_errors import did_you_mean
+
+# Sources that run each KPI's own query: SQL, PromQL, JQL.
+_QUERIED = (SqlSourceConfig, PrometheusSourceConfig, JiraSourceConfig)
 
 
 class _WrongWay(NamedTuple):
@@ -62,11 +67,11 @@ def kpi_problems(
 def _source_problems(
     document: Document, at: KeyPath, kpi: KpiDefinition, source: SourceConfig | None
 ) -> Iterator[Problem]:
-    """What the KPI's source requires of it: a query for sql, the values for static, and the
-    two columns to divide for a ratio of a source's columns. `source` is None when it is not
-    defined or not valid, each reported on its own."""
-    if isinstance(source, SqlSourceConfig) and not kpi.query:
-        yield document.about((*at, "query"), f"is required: source '{kpi.source}' is sql")
+    """What the KPI's source requires of it: a query for sql, prometheus and jira, the values
+    for static, and the two columns to divide for a ratio of a source's columns. `source` is
+    None when it is not defined or not valid, each reported on its own."""
+    if isinstance(source, _QUERIED) and not kpi.query:
+        yield document.about((*at, "query"), f"is required: source '{kpi.source}' is {source.type}")
     if isinstance(source, StaticSourceConfig) and not kpi.values:
         yield document.about(
             (*at, "values"),

@@ -14,9 +14,11 @@ import re
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any, Literal, Self
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import jmespath
+from jmespath.exceptions import JMESPathError
 from pydantic import (
     AfterValidator,
     BaseModel,
@@ -309,6 +311,266 @@ class StaticSourceConfig(Definition):
     type: Literal["static"]
 
 
+# --- web API sources ---------------------------------------------------------------------------
+
+# Names under which people write credentials: an `auth` option `token` or `password`, a header
+# or query parameter called so. The catalog is shared and versioned, so such a name is refused
+# with where the secret goes instead (ARCHITECTURE.md, rule 10); the value is never quoted.
+_SECRET_NAME = re.compile(
+    r"token|secret|passw(?:or)?d|api[-_]?key|authori[sz]ation|cookie|credential|signature",
+    re.IGNORECASE,
+)
+_SECRETS_GO = (
+    "a secret is never written in the catalog: put it in an environment variable (or a "
+    "NAME_FILE file, or a file in the secrets directory) and name the variable in `auth`"
+)
+_FIELD_ID = re.compile(r"[A-Za-z0-9_.-]+")  # a Jira field id: created, customfield_10016
+
+
+def _expression(value: str) -> str:
+    """A JMESPath expression, compiled once here so that a typo is a catalog error."""
+    try:
+        jmespath.compile(value)
+    except JMESPathError as error:
+        raise ValueError(
+            f"must be a JMESPath expression like data[*] (got {value!r}: {error})"
+        ) from None
+    return value
+
+
+Expression = Annotated[str, AfterValidator(_expression)]
+
+
+def _web_address(value: str) -> str:
+    """An http(s) address that holds no credential: no user or password, no token parameter."""
+    parts = urlsplit(value)
+    if parts.username or parts.password:  # checked first: the value must not be echoed
+        raise ValueError(f"must not hold a user name or password: {_SECRETS_GO}")
+    secret = [name for name, _ in parse_qsl(parts.query) if _SECRET_NAME.search(name)]
+    if secret:
+        raise ValueError(
+            f"has the parameter {secret[0]!r}, which holds a credential: {_SECRETS_GO}"
+        )
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError(f"must start with http:// or https:// (got {value!r})")
+    return value
+
+
+WebAddress = Annotated[str, AfterValidator(_web_address)]
+
+
+def _no_credentials(kind: str, names: dict[str, Any]) -> dict[str, Any]:
+    """`names` (headers or query parameters) without one that holds a credential."""
+    for name in names:
+        if _SECRET_NAME.search(name):
+            raise ValueError(
+                f"has the {kind} {name!r}, which holds a credential: {_SECRETS_GO} "
+                "(`type: bearer` sends Authorization, `type: header` any other header)"
+            )
+    return names
+
+
+def _options_of(model: BaseModel, kind: str, needed: dict[str, tuple[str, ...]]) -> None:
+    """Each `type` of `model` takes the options `needed` lists for it, all of them, and no
+    option another type takes (`type` and options with a default of their own aside)."""
+    given = {name for name in model.model_fields_set if name != "type"}
+    taken = {name for names in needed.values() for name in names}
+    missing = [name for name in needed[kind] if name not in given]
+    foreign = sorted((given & taken) - set(needed[kind]))
+    if missing:
+        raise ValueError(f"needs {' and '.join(missing)} with type {kind}")
+    if foreign:
+        raise ValueError(f"has {', '.join(foreign)}, which type {kind} does not take")
+
+
+class SourceAuth(Definition):
+    """How a web source signs in. The secret is never in the catalog: the catalog names the
+    variable holding it, read like every setting (the environment, `.env`, `NAME_FILE`, the
+    secrets directory) when the source is opened."""
+
+    type: Literal["bearer", "basic", "header"]
+    token_env: VariableName | None = None  # bearer, header: the token or key
+    username: str | None = None  # basic
+    password_env: VariableName | None = None  # basic: the password or API token
+    header: str | None = None  # header: its name, X-Api-Key
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_literal_secret(cls, data: Any) -> Any:
+        """`token: ...` or `password: ...` in the catalog: said where the secret goes."""
+        if isinstance(data, dict):
+            for key in data:
+                if str(key) not in cls.model_fields and _SECRET_NAME.search(str(key)):
+                    instead = "password_env" if "pass" in str(key).lower() else "token_env"
+                    raise ValueError(
+                        f"has {key!r}: {_SECRETS_GO}, as `{instead}: NAME_OF_THE_VARIABLE`"
+                    )
+        return data
+
+    @model_validator(mode="after")
+    def _complete(self) -> Self:
+        needed = {
+            "bearer": ("token_env",),
+            "basic": ("username", "password_env"),
+            "header": ("header", "token_env"),
+        }
+        _options_of(self, self.type, needed)
+        return self
+
+    @property
+    def variables(self) -> tuple[str, ...]:
+        """The variables holding this auth's secrets."""
+        return tuple(name for name in (self.token_env, self.password_env) if name is not None)
+
+
+class WebSourceConfig(Definition):
+    """What every web API source has: the address, how it signs in, and how long it waits and
+    how often it asks again (a 429, a 5xx or a timeout of a read; ARCHITECTURE.md, rule 9)."""
+
+    url: WebAddress
+    auth: SourceAuth | None = None
+    timeout: Number = Field(default=30.0, gt=0)
+    retries: WholeNumber = Field(default=4, ge=0, le=10)
+
+
+class Paging(Definition):
+    """How a web API hands out the rest of its answer: a next page's address in the answer
+    (`next`) or in its Link header (`link_header`), a `cursor` to send back, or page numbers
+    (`page`), which end with an empty page, or a page shorter than `size`."""
+
+    type: Literal["next", "link_header", "cursor", "page"]
+    next: Expression | None = None
+    cursor: Expression | None = None
+    param: str | None = None
+    first: WholeNumber = 1
+    size_param: str | None = None
+    size: WholeNumber | None = Field(default=None, ge=1)
+
+    @model_validator(mode="after")
+    def _complete(self) -> Self:
+        needed = {
+            "next": ("next",),
+            "link_header": (),
+            "cursor": ("cursor", "param"),
+            "page": ("param",),
+        }
+        _options_of(self, self.type, needed)
+        page_options = {"first", "size_param", "size"} & self.model_fields_set
+        if self.type != "page" and page_options:
+            raise ValueError(f"has {', '.join(sorted(page_options))}, which only type page takes")
+        if (self.size_param is None) != (self.size is None):
+            raise ValueError("needs size_param and size together: the size asked for, and how")
+        return self
+
+
+class HttpSourceConfig(WebSourceConfig):
+    """A JSON web API: the answer's `points` (a JMESPath expression) are the rows, and
+    `columns` name the cells of each point (by default, each point's own keys). `{start}`,
+    `{end}` and the like in `url`, `params` and `body` are filled with the window of time the
+    sync needs (sources/window.py)."""
+
+    type: Literal["http"]
+    method: Literal["GET", "POST"] = "GET"
+    headers: dict[str, str] = Field(default_factory=dict)
+    params: dict[str, str] = Field(default_factory=dict)
+    body: dict[str, Any] | None = None
+    points: Expression
+    columns: dict[str, Expression] = Field(default_factory=dict)
+    paging: Paging | None = None
+    max_pages: WholeNumber = Field(default=100, ge=1)
+
+    @field_validator("headers")
+    @classmethod
+    def _plain_headers(cls, value: dict[str, str]) -> dict[str, str]:
+        return _no_credentials("header", value)
+
+    @field_validator("params")
+    @classmethod
+    def _plain_params(cls, value: dict[str, str]) -> dict[str, str]:
+        return _no_credentials("query parameter", value)
+
+    @model_validator(mode="after")
+    def _body_to_post(self) -> Self:
+        if self.body is not None and self.method != "POST":
+            raise ValueError("has a body, which only method POST sends")
+        return self
+
+
+class PrometheusSourceConfig(WebSourceConfig):
+    """A Prometheus server's HTTP API: each KPI's `query` (PromQL) evaluated over the window at
+    one point per `step`. Several series make a column each, named by their `label`."""
+
+    type: Literal["prometheus"]
+    step: Literal["day", "week"] = "day"
+    label: str | None = None
+
+
+class JiraDuration(Definition):
+    """The time from one date column of an issue to another, in `unit`."""
+
+    start: str = Field(alias="from")
+    end: str = Field(alias="to")
+    unit: Literal["hours", "days"] = "days"
+
+
+# The columns a jira source's table always has: the issue's key, and 1 to count it with.
+JIRA_COLUMNS = ("key", "issues")
+SPRINT_COLUMN = "sprint_start"
+
+
+class JiraSourceConfig(WebSourceConfig):
+    """Jira issues, one row for each that a KPI's `query` (JQL) finds: its key, `fields` as
+    columns, `durations` between two of them, and with a `board` the start of the sprint each
+    issue falls in (by its `sprint_by` column), read from the board's sprints."""
+
+    type: Literal["jira"]
+    api: Literal["auto", "cloud", "datacenter"] = "auto"
+    fields: dict[str, str] = Field(
+        default_factory=lambda: {"created": "created", "resolved": "resolutiondate"}
+    )
+    durations: dict[str, JiraDuration] = Field(default_factory=dict)
+    board: WholeNumber | None = Field(default=None, ge=1)
+    sprint_by: str = "resolved"
+    page_size: WholeNumber = Field(default=100, ge=1, le=1000)
+    max_pages: WholeNumber = Field(default=1000, ge=1)
+
+    @field_validator("fields")
+    @classmethod
+    def _field_ids(cls, value: dict[str, str]) -> dict[str, str]:
+        for column, field in value.items():
+            if not _FIELD_ID.fullmatch(field):
+                raise ValueError(
+                    f"must map columns to Jira field ids like customfield_10016 "
+                    f"(got {field!r} for {column!r})"
+                )
+        return value
+
+    @model_validator(mode="after")
+    def _columns_fit(self) -> Self:
+        """Column names are unique, and durations and sprints name columns of `fields`."""
+        taken = [*JIRA_COLUMNS, *self.fields, *self.durations]
+        if self.board is not None:
+            taken.append(SPRINT_COLUMN)
+        twice = sorted({name for name in taken if taken.count(name) > 1})
+        if twice:
+            raise ValueError(
+                f"names the column {twice[0]!r} twice "
+                f"(key, issues and {SPRINT_COLUMN} are the source's own)"
+            )
+        for name, duration in self.durations.items():
+            for end in (duration.start, duration.end):
+                if end not in self.fields:
+                    raise ValueError(
+                        f"has durations.{name} from or to {end!r}, "
+                        "which is not a column of `fields`"
+                    )
+        if self.board is not None and self.sprint_by not in self.fields:
+            raise ValueError(f"has sprint_by {self.sprint_by!r}, which is not a column of `fields`")
+        if self.auth is not None and self.auth.type == "header":
+            raise ValueError("signs in to Jira with auth type basic or bearer, not header")
+        return self
+
+
 class PluginSourceConfig(Definition):
     """A source of a type that an installed plugin adds (see confluence_kpi/plugins.py).
 
@@ -321,7 +583,7 @@ class PluginSourceConfig(Definition):
     validated: BaseModel | None = None
 
 
-BUILT_IN_TYPES = ("csv", "excel", "sql", "static")
+BUILT_IN_TYPES = ("csv", "excel", "sql", "static", "http", "prometheus", "jira")
 PLUGIN_TAG = "plugin"  # where pydantic's error locations put a plugin source's errors
 
 
@@ -371,13 +633,24 @@ def _plugin_source(value: object, info: ValidationInfo) -> PluginSourceConfig:
 
 
 # Sources that return tables of rows, from which a KPI picks its columns.
-TABULAR = (CsvSourceConfig, ExcelSourceConfig, SqlSourceConfig, PluginSourceConfig)
+TABULAR = (
+    CsvSourceConfig,
+    ExcelSourceConfig,
+    SqlSourceConfig,
+    HttpSourceConfig,
+    PrometheusSourceConfig,
+    JiraSourceConfig,
+    PluginSourceConfig,
+)
 
 SourceConfig = Annotated[
     Annotated[CsvSourceConfig, Tag("csv")]
     | Annotated[ExcelSourceConfig, Tag("excel")]
     | Annotated[SqlSourceConfig, Tag("sql")]
     | Annotated[StaticSourceConfig, Tag("static")]
+    | Annotated[HttpSourceConfig, Tag("http")]
+    | Annotated[PrometheusSourceConfig, Tag("prometheus")]
+    | Annotated[JiraSourceConfig, Tag("jira")]
     | Annotated[PluginSourceConfig, PlainValidator(_plugin_source), Tag(PLUGIN_TAG)],
     Discriminator(source_tag),
 ]

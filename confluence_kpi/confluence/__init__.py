@@ -22,8 +22,9 @@ from confluence_kpi.confluence.errors import (
 from confluence_kpi.confluence.gateway import Gateway
 from confluence_kpi.confluence.protocol import JSON, ConfluenceApi, Page, Property, SpaceInfo
 from confluence_kpi.confluence.site import Api, detect_api, gateway_for_api
-from confluence_kpi.confluence.transport import Transport, parse_retry_after
+from confluence_kpi.confluence.transport import Transport
 from confluence_kpi.confluence.v2_gateway import CloudGateway
+from confluence_kpi.retry_policy import parse_retry_after
 
 __all__ = [
     "JSON",

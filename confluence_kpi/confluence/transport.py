@@ -8,17 +8,13 @@ repeats POSTs (ARCHITECTURE.md, rule 9), retries a 429 once, and drops /wiki on 
 from __future__ import annotations
 
 import logging
-import random
 import time
 from collections.abc import Callable, Mapping
-from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import requests
 from atlassian import Confluence
-from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt
 from urllib3.exceptions import MaxRetryError, NewConnectionError
 
 from confluence_kpi.confluence.answers import error_for
@@ -28,12 +24,10 @@ from confluence_kpi.confluence.errors import (
     ConnectionFailed,
     Target,
 )
+from confluence_kpi.retry_policy import TRANSIENT_STATUSES, parse_retry_after, retrying
 
 log = logging.getLogger(__name__)
 
-_FIRST_BACKOFF = 1.0  # seconds; doubled on every retry that has no Retry-After to go by
-_JITTER = (0.8, 1.2)  # spreads the retries of parallel runs so they do not return in step
-_TRANSIENT_STATUSES = frozenset({500, 502, 503, 504})
 
 Recheck = Callable[[], Any]
 """Re-reads the server after an attempt that may have landed: its answer if it did, else None."""
@@ -162,26 +156,25 @@ class Transport:
                 repeatable or recheck is not None or not exc.may_have_landed
             )
 
-        def before_sleep(state: RetryCallState) -> None:
+        def warn(problem: BaseException, wait: float, number: int) -> None:
             log.warning(
                 "%s: %s; retrying in %.1f s (attempt %d of %d)",
                 where,
-                state.outcome.exception() if state.outcome else "?",
-                state.upcoming_sleep,
-                state.attempt_number + 1,
+                problem,
+                wait,
+                number,
                 self._max_retries,
             )
 
-        retrying = Retrying(
-            stop=stop_after_attempt(self._max_retries),
-            wait=self._wait,
-            retry=retry_if_exception(should_retry),
+        policy = retrying(
+            attempts=self._max_retries,
+            may_retry=should_retry,
+            max_wait=self._max_retry_after,
             sleep=self._sleep,
-            before_sleep=before_sleep,
-            reraise=True,
+            warn=warn,
         )
         try:
-            return retrying(attempt)
+            return policy(attempt)
         except _RetryableError as problem:
             count = f"{attempts} attempt{'s' if attempts != 1 else ''}"
             if problem.network:
@@ -192,15 +185,6 @@ class Transport:
             raise ConfluenceError(
                 f"Confluence kept answering {problem.problem} for {where} after {count}"
             ) from None
-
-    def _wait(self, state: RetryCallState) -> float:
-        """Seconds before the next attempt: the server's Retry-After, else backoff with jitter."""
-        problem = state.outcome.exception() if state.outcome else None
-        if isinstance(problem, _RetryableError) and problem.retry_after is not None:
-            # No jitter here: the server said "not before", and jitter would only cut it short.
-            return min(problem.retry_after, self._max_retry_after)
-        backoff = _FIRST_BACKOFF * 2.0 ** min(state.attempt_number - 1, 16)
-        return min(backoff * random.uniform(*_JITTER), self._max_retry_after)
 
     def _send(
         self,
@@ -238,7 +222,7 @@ class Transport:
                 retry_after=None,
             ) from exc
         status = response.status_code
-        if status == 429 or status in _TRANSIENT_STATUSES:
+        if status == 429 or status in TRANSIENT_STATUSES:
             raise _RetryableError(
                 f"{status} {response.reason}",
                 may_have_landed=status != 429,
@@ -290,30 +274,6 @@ def landed(target: Target, *, before: int, now: int, ours: bool, answer: Any) ->
         f"cannot {target.action} {target.subject}: it changed while our write was in flight "
         f"(version {before} -> {now})"
     )
-
-
-def parse_retry_after(value: str | None, *, now: datetime | None = None) -> float | None:
-    """Seconds a Retry-After header asks for: integer, decimal or HTTP date; None if unusable.
-
-    Absurd values ("9223372036854775807", "inf") come back as they are, to be capped by the
-    caller; a float never overflows the way int() and time.sleep() do on them.
-    """
-    if value is None:
-        return None
-    text = value.strip()
-    try:
-        seconds = float(text)
-    except ValueError:
-        try:
-            when = parsedate_to_datetime(text)
-        except (TypeError, ValueError, IndexError):
-            return None
-        if when.tzinfo is None:
-            when = when.replace(tzinfo=UTC)
-        seconds = (when - (now or datetime.now(UTC))).total_seconds()
-    if seconds != seconds:  # NaN
-        return None
-    return max(seconds, 0.0)
 
 
 def _never_connected(exc: requests.RequestException) -> bool:

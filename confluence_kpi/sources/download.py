@@ -12,7 +12,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import requests
 
-from confluence_kpi.settings import SettingsError, secret_variable
+from confluence_kpi.sources.credentials import read_secret
 from confluence_kpi.sources.table import SourceError
 
 
@@ -37,11 +37,11 @@ def download(
     rule 5), and the next run asks again."""
     auth = None
     if auth_env is not None:
-        user, colon, password = _secret(auth_env, origin).partition(":")
+        user, colon, password = read_secret(auth_env, origin).partition(":")
         if not colon:
             raise SourceError(f"{origin}: {auth_env} must hold user:password for basic auth")
         auth = (user, password)
-    headers = {header: _secret(variable, origin) for header, variable in headers_env.items()}
+    headers = {header: read_secret(variable, origin) for header, variable in headers_env.items()}
     try:
         # Redirects are followed only without headers_env: requests drops Authorization on a
         # redirect to another host, but would send other headers (an API key) on to it.
@@ -67,14 +67,3 @@ def download(
             f"{origin}: the server answered {response.status_code} {response.reason}{hint}"
         )
     return response.content
-
-
-def _secret(variable: str, origin: str) -> str:
-    """The value of `variable`; SourceError when it is unset or cannot be read."""
-    try:
-        value = secret_variable(variable)
-    except SettingsError as error:
-        raise SourceError(f"{origin}: {error}") from None
-    if value is None:
-        raise SourceError(f"{origin}: environment variable {variable} is not set")
-    return value

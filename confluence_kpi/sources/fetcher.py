@@ -9,18 +9,25 @@ from zoneinfo import ZoneInfo
 
 from confluence_kpi.catalog import SourceConfig, SqlSourceConfig
 from confluence_kpi.model import KpiDefinition, TimeSeries, Window
+from confluence_kpi.sources.http_source import HttpSource
+from confluence_kpi.sources.jira import JiraSource
+from confluence_kpi.sources.prometheus import PrometheusSource
 from confluence_kpi.sources.registry import open_source
 from confluence_kpi.sources.sql import SqlSource
 from confluence_kpi.sources.sql_pushdown import grouped_series
 from confluence_kpi.sources.table import Source, SourceError, Table
+
+# The sources that read only the span of time the sync needs, when told it.
+_WINDOWED = (SqlSource, HttpSource, PrometheusSource, JiraSource)
 
 
 class Fetcher:
     """Opens sources on first use and caches each table for the run; close it when done.
 
     `windows` are the spans of time the sync needs from each (source, query), which a SQL
-    query gets as `:start` and `:end`; `now` is the moment the sync evaluates, with which a
-    SQL source aggregates a KPI's rows by day where it can (`grouped`).
+    query gets as `:start` and `:end` and a web API as its request's bounds; `now` is the
+    moment the sync evaluates, with which a SQL source aggregates a KPI's rows by day where it
+    can (`grouped`).
     """
 
     def __init__(
@@ -89,7 +96,7 @@ class Fetcher:
         try:
             opened = self._opened(source)
             self.fetch_count += 1
-            if isinstance(opened, SqlSource):
+            if isinstance(opened, _WINDOWED):
                 return opened.fetch(query, self._windows.get((source, query)))
             return opened.fetch(query)
         except SourceError as exc:

@@ -9,6 +9,9 @@ from confluence_kpi.catalog import PluginSourceConfig, SourceConfig
 from confluence_kpi.plugins import PluginError, load_plugin
 from confluence_kpi.sources.csv_source import CsvSource
 from confluence_kpi.sources.excel import ExcelSource
+from confluence_kpi.sources.http_source import HttpSource
+from confluence_kpi.sources.jira import JiraSource
+from confluence_kpi.sources.prometheus import PrometheusSource
 from confluence_kpi.sources.sql import SqlSource
 from confluence_kpi.sources.static import StaticSource
 from confluence_kpi.sources.table import Source, SourceError
@@ -22,6 +25,9 @@ BUILT_IN: dict[str, SourceFactory] = {
     "excel": ExcelSource,
     "sql": SqlSource,
     "static": StaticSource,
+    "http": HttpSource,
+    "prometheus": PrometheusSource,
+    "jira": JiraSource,
 }
 
 

@@ -1,8 +1,9 @@
-"""Shared helpers for the source tests: the catalog zone, KPI definitions and CSV files."""
+"""Shared helpers for the source tests: the catalog zone, KPI definitions, CSV files, and a
+local web server for the web API sources."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -10,6 +11,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from confluence_kpi.model import Direction, KpiDefinition
+
+from .web_server import WebServer
 
 ZONE = ZoneInfo("Europe/Amsterdam")
 
@@ -48,3 +51,12 @@ def write_csv(tmp_path: Path) -> Callable[..., Path]:
         return path
 
     return write
+
+
+@pytest.fixture
+def web_server() -> Iterator[WebServer]:
+    """A running local web server (web_server.py), stopped when the test ends."""
+    server = WebServer()
+    server.start()
+    yield server
+    server.stop()

@@ -309,7 +309,8 @@ def test_an_unset_credential_variable_fails_before_any_request(
     http: responses.RequestsMock, no_secrets: Path
 ) -> None:
     assert refusal(url=URL, auth_env="TICKETS_LOGIN") == (
-        f"tickets ({URL}): environment variable TICKETS_LOGIN is not set"
+        f"tickets ({URL}): TICKETS_LOGIN is not set (nor TICKETS_LOGIN_FILE, nor a file "
+        "TICKETS_LOGIN in the secrets directory)"
     )
 
 

@@ -1,0 +1,167 @@
+"""Prometheus as a source: a KPI's PromQL over the window, one value per step, as a table.
+
+Each KPI's `query` goes to `/api/v1/query_range` (Prometheus HTTP API v1) over the window at
+the source's `step`, a day or a week. Prometheus steps are fixed lengths, so a KPI of months or
+quarters reads daily values, and its aggregation makes the period's value from them (the mean
+of the days' uptimes). A query should sum up its step: `avg_over_time(up[1d])`, an error rate
+from `increase(...[1d])`, a `histogram_quantile` over a day's buckets. The value at a moment
+covers the step before it, so each row is dated at the start of its step.
+
+The table has the column `ts` and a column per series: `value` for a query giving one, or
+the value of the source's `label` for each (`instance` gives a column per instance). NaN, which
+Prometheus gives where there is nothing to compute (0/0 without traffic), is an empty cell;
+an infinity is refused, since no KPI can use it.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+from collections.abc import Callable, Mapping
+from datetime import datetime, timedelta, tzinfo
+from datetime import time as day_time
+from typing import Any
+
+from confluence_kpi.catalog import PrometheusSourceConfig
+from confluence_kpi.model import Window
+from confluence_kpi.sources.table import SourceError, Table
+from confluence_kpi.sources.web import WebClient, shown_query
+from confluence_kpi.sources.window import window_or_default, zone_of
+
+log = logging.getLogger(__name__)
+
+QUERY_RANGE = "/api/v1/query_range"
+STEPS = {"day": timedelta(days=1), "week": timedelta(weeks=1)}
+_HALF_DAY = timedelta(hours=12)
+# How far a step of fixed length drifts from local midnights: the hour daylight saving time
+# moves them. The range's end is let out by that much, so the last local day is not lost.
+_DRIFT = timedelta(hours=1)
+
+
+class PrometheusSource:
+    """Asks the server for each query's range of values over the window."""
+
+    def __init__(
+        self,
+        name: str,
+        config: PrometheusSourceConfig,
+        *,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self._name = name
+        self._config = config
+        self._web = WebClient(name, config, explain=_explain, sleep=sleep)
+
+    def fetch(self, query: str | None, window: Window | None = None) -> Table:
+        """The query's values over `window` (the default span without one), a row per step."""
+        if not query:
+            raise SourceError(f"{self._name}: a prometheus source needs a PromQL `query`")
+        span, step = window_or_default(window), STEPS[self._config.step]
+        # Each value covers the step before its moment: the first moment is one step in.
+        params = {
+            "query": query,
+            "start": f"{(span.start + step).timestamp():.3f}",
+            "end": f"{(span.end + _DRIFT).timestamp():.3f}",
+            "step": f"{int(step.total_seconds())}s",
+        }
+        body = self._web.get(self._config.url.rstrip("/") + QUERY_RANGE, params).body
+        origin = f"{self._name} ({shown_query(query)})"
+        return _table(_matrix(body, origin), origin, self._config.label, step, zone_of(span))
+
+    def close(self) -> None:
+        """Close the source's connections."""
+        self._web.close()
+
+
+def _explain(body: Any) -> str | None:
+    """Prometheus's own words in an error answer: `bad_data: parse error at char 5: ...`."""
+    if body.get("status") != "error":
+        return None
+    return f"{body['errorType']}: {body['error']}"
+
+
+def _matrix(body: Any, origin: str) -> list[Any]:
+    """The series of a successful range query's answer; SourceError for anything else."""
+    if not isinstance(body, dict) or body.get("status") != "success":
+        raise SourceError(f"{origin}: the answer is no Prometheus API answer (status success)")
+    for warning in body.get("warnings") or ():
+        log.warning("%s: Prometheus warns: %s", origin, warning)
+    data = body.get("data")
+    data = data if isinstance(data, dict) else {}
+    result = data.get("result")
+    if data.get("resultType") != "matrix" or not isinstance(result, list):
+        raise SourceError(
+            f"{origin}: data.resultType is {data.get('resultType')!r}, not the matrix of a range"
+        )
+    return result
+
+
+def _table(
+    series: list[Any], origin: str, label: str | None, step: timedelta, zone: tzinfo
+) -> Table:
+    """A row per moment that any series has a value at, a column per series."""
+    columns = _columns(series, origin, label)
+    rows: dict[datetime, list[float | None]] = {}
+    for index, one in enumerate(series):
+        for position, pair in enumerate(one.get("values") or ()):
+            where = f"{origin}, data.result[{index}].values[{position}]"
+            try:
+                moment, text = pair
+                start = _step_start(float(moment), step, zone)
+                value = _number(text)
+            except (TypeError, ValueError) as problem:
+                raise SourceError(f"{where} ({_said(one)}): {problem}") from None
+            rows.setdefault(start, [None] * len(columns))[index] = value
+    ordered = tuple((start, *rows[start]) for start in sorted(rows))
+    return Table(("ts", *columns), ordered, origin)
+
+
+def _columns(series: list[Any], origin: str, label: str | None) -> tuple[str, ...]:
+    """Each series' column: its `label`'s value, or `value` where it has none; one each."""
+    names = []
+    for one in series:
+        metric: Mapping[str, str] = one.get("metric") or {}
+        names.append(metric[label] if label is not None and label in metric else "value")
+    twice = sorted({name for name in names if names.count(name) > 1})
+    if twice:
+        shown = "; ".join(_said(one) for one in series[:5])
+        fix = (
+            f"their {label} labels are alike"
+            if label is not None
+            else "set the source's `label` to the label that tells them apart (a column each)"
+        )
+        raise SourceError(
+            f"{origin}: the query gives {len(series)} series ({shown}) for the column "
+            f"{twice[0]!r}: {fix}, or aggregate them in the query (sum by (...))"
+        )
+    return tuple(names)
+
+
+def _number(text: object) -> float | None:
+    """A sample value: Prometheus writes it as text. NaN is no value (an empty cell)."""
+    if not isinstance(text, str):
+        raise ValueError(f"the value {text!r} is not Prometheus's text of a number")
+    value = float(text)
+    if math.isnan(value):
+        return None
+    if math.isinf(value):
+        raise ValueError(
+            f"{text} is no measurement (histogram_quantile gives +Inf when the quantile falls "
+            "in the +Inf bucket: add a bucket above it)"
+        )
+    return value
+
+
+def _step_start(moment: float, step: timedelta, zone: tzinfo) -> datetime:
+    """The local midnight a step ending at `moment` began at. Steps are fixed lengths and
+    drift from local midnights by the hour daylight saving time moves them: the nearest
+    midnight to one step earlier is the one meant."""
+    begun = datetime.fromtimestamp(moment - step.total_seconds(), zone)
+    return datetime.combine((begun + _HALF_DAY).date(), day_time(), zone)
+
+
+def _said(series: Any) -> str:
+    """A series as PromQL writes it: `{instance="a", job="api"}`."""
+    metric = series.get("metric") or {}
+    return "{" + ", ".join(f'{key}="{value}"' for key, value in sorted(metric.items())) + "}"
