@@ -20,6 +20,7 @@ from sqlalchemy.engine import make_url
 
 from confluence_kpi.catalog import (
     Catalog,
+    ConfluenceTableConfig,
     CsvSourceConfig,
     PluginSourceConfig,
     SourceConfig,
@@ -56,7 +57,8 @@ from confluence_kpi.pages.render import (
 )
 from confluence_kpi.pages.values import period_example
 from confluence_kpi.periods import local_date
-from confluence_kpi.sources import Fetcher, SourceError, measure
+from confluence_kpi.settings import DEFAULT_SOURCE_WORKERS
+from confluence_kpi.sources import Fetcher, PageReader, SourceError, measure
 
 BOT_LABEL = "confluence-kpi"
 # Database kinds as their makers write them, for "the PostgreSQL database sales".
@@ -123,14 +125,22 @@ class DesiredPage:
         return managed_digests(self.body)
 
 
-def measure_catalog(catalog: Catalog) -> Measured:
-    """Every source-backed KPI's series; a failing source is noted, never fatal."""
+def measure_catalog(
+    catalog: Catalog, *, pages: PageReader | None = None, workers: int = DEFAULT_SOURCE_WORKERS
+) -> Measured:
+    """Every source-backed KPI's series; a failing source is noted, never fatal.
+
+    The distinct queries are fetched first, `workers` at a time (slow sources wait side by
+    side, not one after the other); the KPIs are then measured in catalog order from the
+    tables, so the result is the same whichever query finished first. `pages` is the run's
+    connection to Confluence, for sources that read a page.
+    """
+    kpis = [kpi for kpi in catalog.kpis if kpi.formula is None and not kpi.manual]
     series: dict[str, Sequence[Measurement]] = {}
     errors: dict[str, str] = {}
-    with _collector_paused(), Fetcher(catalog.sources) as fetcher:
-        for kpi in catalog.kpis:
-            if kpi.formula is not None or kpi.manual:
-                continue  # computed from other KPIs, or typed into its page (see readback)
+    with _collector_paused(), Fetcher(catalog.sources, pages=pages) as fetcher:
+        fetcher.prefetch(((kpi.source, kpi.query) for kpi in kpis), workers=workers)
+        for kpi in kpis:
             try:
                 series[kpi.id] = measure(kpi, fetcher, zone=catalog.zone)
             except SourceError as exc:
@@ -316,6 +326,8 @@ def source_label(name: str, config: SourceConfig) -> SourceLabel:
             return SourceLabel("sql", str(config.url_env), "SQL")
         case StaticSourceConfig():
             return SourceLabel("static")
+        case ConfluenceTableConfig():
+            return SourceLabel("confluence_table", config.title or str(config.page_id))
         case PluginSourceConfig():
             # Not the plugin's type: a type named like one of the page's own kinds ("page",
             # "derived") would be worded as that kind.

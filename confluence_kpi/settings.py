@@ -46,6 +46,7 @@ SECRETS_DIR_VARIABLE = "CONFLUENCE_KPI_SECRETS_DIR"
 DEFAULT_SECRETS_DIR = Path("/run/secrets")
 DOTENV_FILE = Path(".env")
 DEFAULT_CATALOG = Path("config/catalog.yaml")
+DEFAULT_SOURCE_WORKERS = 4  # sources read at the same time (KPI_SOURCE_WORKERS)
 
 AuthMode = Literal["basic", "bearer"]
 # The environment `load_settings` reads for this call: the process's, or one given (the demo's
@@ -143,6 +144,11 @@ class Settings(_FromTheEnvironment):
     max_retries: int = Field(default=5, ge=0, validation_alias="CONFLUENCE_MAX_RETRIES")
     # Which REST API to speak: v2 on Cloud, v1 on Data Center, asked of the site when "auto".
     api: Literal["auto", "v1", "v2"] = Field(default="auto", validation_alias="CONFLUENCE_API")
+    # How many sources are read at the same time: slow ones wait side by side, and no more
+    # than this many connections are open to the databases and services behind them.
+    source_workers: int = Field(
+        default=DEFAULT_SOURCE_WORKERS, ge=1, le=64, validation_alias="KPI_SOURCE_WORKERS"
+    )
     # Where secret files are looked for; read by the sources, checked here like any setting.
     secrets_dir: str | None = Field(default=None, validation_alias=SECRETS_DIR_VARIABLE)
 

@@ -391,8 +391,8 @@ def test_every_error_is_reported_at_once() -> None:
     assert (
         9,
         "error",
-        "type must be one of csv, sql, static (got 'xls'): the built-in source types and those "
-        "installed plugins add",
+        "type must be one of confluence_table, csv, sql, static (got 'xls'): the built-in source "
+        "types and those installed plugins add",
     ) in found
     assert (16, "error", "team 'suport' is not defined under teams (did you mean 'support'?)") in (
         found
@@ -616,13 +616,27 @@ def test_missing_data_files_are_warnings(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("source", "expected"),
     [
-        ("{type: xls}", "type must be one of csv, sql, static (got 'xls')"),
+        ("{type: xls}", "type must be one of confluence_table, csv, sql, static (got 'xls')"),
         ("{path: a.csv}", "type is required"),
         ("{type: csv, path: a.csv, delimiter: ';;'}", "delimiter must be one character"),
         ("{type: csv, path: a.csv, encoding: utf-9}", "encoding must be a text encoding"),
         ("{type: csv, path: a.csv, decimal: ';'}", "decimal must be one of ., ,"),
+        ("{type: confluence_table, space: OPS}", "needs page_id, or space and title"),
+        ("{type: confluence_table, page_id: 7, title: T}", "needs page_id, or space and title"),
+        ("{type: confluence_table, page_id: 7/8}", "page_id must be the page's number"),
+        ("{type: confluence_table, page_id: 7, table: 0}", "table must name a cell of the"),
     ],
-    ids=["unknown-type", "no-type", "delimiter", "encoding", "decimal"],
+    ids=[
+        "unknown-type",
+        "no-type",
+        "delimiter",
+        "encoding",
+        "decimal",
+        "page-without-title",
+        "page-twice",
+        "page-id",
+        "table",
+    ],
 )
 def test_bad_source_options_are_explained(tmp_path: Path, source: str, expected: str) -> None:
     path = write(tmp_path, f"space: KPI\nroot_page: R\nsources:\n  sheet: {source}\n")

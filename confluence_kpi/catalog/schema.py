@@ -28,7 +28,15 @@ from pydantic import (
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 
-from confluence_kpi.model import Bands, Definition, Goal, KpiDefinition, RollUp, Team, WholeNumber
+from confluence_kpi.model import (
+    Bands,
+    Definition,
+    Goal,
+    KpiDefinition,
+    RollUp,
+    Team,
+    WholeNumber,
+)
 from confluence_kpi.plain_errors import did_you_mean, shown
 from confluence_kpi.plugins import PluginError, load_plugin, plugin_types
 
@@ -126,6 +134,53 @@ class StaticSourceConfig(Definition):
     type: Literal["static"]
 
 
+def _page_id(value: object) -> str:
+    """A page id as YAML gives it (a number) or as text, read as the text Confluence takes."""
+    text = str(value) if isinstance(value, int | str) and not isinstance(value, bool) else ""
+    if not text.isascii() or not text.isdigit():
+        raise ValueError(
+            f"must be the page's number, as in its address …/pages/123456/… (got {value!r})"
+        )
+    return text
+
+
+def _table(value: object) -> int | str:
+    """Which table: a place on the page (a whole number from 1) or a header cell's text."""
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 1:
+        return value
+    if isinstance(value, str) and value.strip():
+        return value
+    raise ValueError(
+        "must name a cell of the table's header row, like Month, or its place on the page "
+        f"counting from 1 (got {value!r})"
+    )
+
+
+class ConfluenceTableConfig(Definition):
+    """A table on a Confluence page, read through the sync's own connection to Confluence.
+
+    The page is named by `page_id`, or by `space` and `title`; `table` picks the first table
+    whose header row holds a cell with that text, or (a whole number) the table at that place
+    on the page, counting from 1. `decimal` is how the page's numbers mark decimals.
+    """
+
+    type: Literal["confluence_table"]
+    page_id: Annotated[str, PlainValidator(_page_id)] | None = None
+    space: str | None = Field(default=None, min_length=1)
+    title: str | None = Field(default=None, min_length=1)
+    table: Annotated[int | str, PlainValidator(_table)] = 1
+    decimal: Literal[".", ","] = "."
+
+    @model_validator(mode="after")
+    def _one_page(self) -> ConfluenceTableConfig:
+        by_title = self.space is not None or self.title is not None
+        if self.page_id is not None and by_title:
+            raise ValueError("needs page_id, or space and title, not both")
+        if self.page_id is None and (self.space is None or self.title is None):
+            raise ValueError("needs page_id, or space and title")
+        return self
+
+
 class PluginSourceConfig(Definition):
     """A source of a type that an installed plugin adds (see confluence_kpi/plugins.py).
 
@@ -138,7 +193,7 @@ class PluginSourceConfig(Definition):
     validated: BaseModel | None = None
 
 
-BUILT_IN_TYPES = ("csv", "sql", "static")
+BUILT_IN_TYPES = ("csv", "sql", "static", "confluence_table")
 _PLUGIN_TAG = "plugin"  # where pydantic's error locations put a plugin source's errors
 
 
@@ -188,12 +243,13 @@ def _plugin_source(value: object, info: ValidationInfo) -> PluginSourceConfig:
 
 
 # Sources that return tables of rows, from which a KPI picks its columns.
-TABULAR = (CsvSourceConfig, SqlSourceConfig, PluginSourceConfig)
+TABULAR = (CsvSourceConfig, SqlSourceConfig, ConfluenceTableConfig, PluginSourceConfig)
 
 SourceConfig = Annotated[
     Annotated[CsvSourceConfig, Tag("csv")]
     | Annotated[SqlSourceConfig, Tag("sql")]
     | Annotated[StaticSourceConfig, Tag("static")]
+    | Annotated[ConfluenceTableConfig, Tag("confluence_table")]
     | Annotated[PluginSourceConfig, PlainValidator(_plugin_source), Tag(_PLUGIN_TAG)],
     Discriminator(source_tag),
 ]

@@ -1,22 +1,40 @@
-"""One sync run's access to the sources: each (source, query) is fetched once, errors included."""
+"""One sync run's access to the sources: each (source, query) is fetched once, errors included,
+and distinct queries may be fetched in parallel, a bounded number at a time."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
+from threading import Lock
 from types import TracebackType
+from typing import TypeVar
 
-from confluence_kpi.catalog import SourceConfig
+from confluence_kpi.catalog import SourceConfig, StaticSourceConfig
+from confluence_kpi.sources.confluence_table import PageReader, TakingTurns
 from confluence_kpi.sources.registry import open_source
 from confluence_kpi.sources.table import Source, SourceError, Table
 
+K = TypeVar("K")
+V = TypeVar("V")
+Query = tuple[str, str | None]  # a source's name and the query run on it
+
 
 class Fetcher:
-    """Opens sources on first use and caches each table for the run; close it when done."""
+    """Opens sources on first use and caches each table for the run; close it when done.
 
-    def __init__(self, sources: Mapping[str, SourceConfig]) -> None:
+    Safe to share between threads: a source is opened once and a query fetched once, however
+    many threads ask for it at the same time (the later ones wait for the first one's result).
+    `pages` is the run's connection to Confluence, for sources that read pages.
+    """
+
+    def __init__(
+        self, sources: Mapping[str, SourceConfig], *, pages: PageReader | None = None
+    ) -> None:
         self._configs = dict(sources)
-        self._open: dict[str, Source] = {}
-        self._tables: dict[tuple[str, str | None], Table | SourceError] = {}
+        self._pages = None if pages is None else TakingTurns(pages)
+        self._lock = Lock()
+        self._open: dict[str, Future[Source]] = {}
+        self._tables: dict[Query, Future[Table | SourceError]] = {}
         self.fetch_count = 0
 
     def config(self, source: str) -> SourceConfig:
@@ -29,10 +47,7 @@ class Fetcher:
 
     def table(self, source: str, query: str | None) -> Table:
         """The table of `query` on `source`, fetched on the first call of the run only."""
-        key = (source, query)
-        if key not in self._tables:
-            self._tables[key] = self._fetch(source, query)
-        found = self._tables[key]
+        found = self._cached(source, query)
         if isinstance(found, SourceError):
             # A failure is kept too: retrying within the run would only repeat it (and its
             # wait) for every KPI sharing the query, and could give them different data.
@@ -40,22 +55,60 @@ class Fetcher:
             raise found.with_traceback(None)
         return found
 
+    def prefetch(self, queries: Iterable[Query], *, workers: int) -> None:
+        """Fetch these queries ahead, `workers` at a time, for `table` to answer from the cache.
+
+        Queries on static or unknown sources are passed over: they have no table, and
+        `measure` says so for each KPI that reads one. Failures are kept like any other.
+        """
+        fetchable = [
+            (source, query)
+            for source, query in dict.fromkeys(queries)
+            if source in self._configs and not isinstance(self._configs[source], StaticSourceConfig)
+        ]
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="source") as pool:
+            for source, query in fetchable:
+                pool.submit(self._cached, source, query)
+
+    def _cached(self, source: str, query: str | None) -> Table | SourceError:
+        return self._once(self._tables, (source, query), lambda: self._fetch(source, query))
+
     def _fetch(self, source: str, query: str | None) -> Table | SourceError:
         try:
-            if source not in self._open:
-                self._open[source] = open_source(source, self.config(source))
-            self.fetch_count += 1
-            return self._open[source].fetch(query)
+            opened = self._once(
+                self._open,
+                source,
+                lambda: open_source(source, self.config(source), pages=self._pages),
+            )
+            with self._lock:
+                self.fetch_count += 1
+            return opened.fetch(query)
         except SourceError as exc:
             return exc
         except Exception as exc:
             # A plugin's bug fails its own source only (ARCHITECTURE.md, rule 5).
             return SourceError(f"{source}: {type(exc).__name__}: {exc}")
 
+    def _once(self, done: dict[K, Future[V]], key: K, make: Callable[[], V]) -> V:
+        """`make()` for the first caller of `key`, raised or returned again to every later
+        caller, which waits for it while it runs."""
+        with self._lock:
+            pending = done.get(key)
+            first = pending is None
+            if pending is None:
+                pending = done[key] = Future()
+        if first:
+            try:
+                pending.set_result(make())
+            except BaseException as exc:  # kept, so that no waiting thread hangs
+                pending.set_exception(exc)
+        return pending.result()
+
     def close(self) -> None:
         """Close every source opened in this run."""
         for opened in self._open.values():
-            opened.close()
+            if opened.exception() is None:  # a source that could not be opened has no close
+                opened.result().close()
         self._open.clear()
 
     def __enter__(self) -> Fetcher:

@@ -11,6 +11,7 @@ from confluence_kpi.memory import PROPERTY_KEY, PageKey
 from confluence_kpi.pages.merge import Prefer
 from confluence_kpi.pipeline import measure_catalog
 from confluence_kpi.report import DataWarning, PageResult, SyncReport
+from confluence_kpi.settings import DEFAULT_SOURCE_WORKERS
 from confluence_kpi.sync.apply import Syncer
 from confluence_kpi.sync.observe import ROOT, observe, read_moved, recover
 from confluence_kpi.sync.planning import Planner
@@ -29,12 +30,16 @@ def run_sync(
     only: Iterable[str] = (),
     prefer: Prefer = "page",
     progress: Callable[[PageResult], None] = lambda _result: None,
+    source_workers: int = DEFAULT_SOURCE_WORKERS,
 ) -> SyncReport:
-    """One reconcile pass; connection, auth and space errors propagate before any write."""
+    """One reconcile pass; connection, auth and space errors propagate before any write.
+
+    The sources are read `source_workers` at a time; a table on a Confluence page is read
+    through `gateway`, the pass's own connection."""
     space = gateway.check_space(catalog.space)
     observed = observe(gateway, catalog.space)
     deleted = recover(gateway, catalog.space, observed, _keys(catalog))
-    measured = measure_catalog(catalog)
+    measured = measure_catalog(catalog, pages=gateway, workers=source_workers)
     memories = {key: obs.memory for key, obs in observed.items()}
     read = read_moved(gateway, observed)
     planner = Planner(catalog, measured, memories, read, now=now, prefer=prefer)
