@@ -780,6 +780,7 @@ def clean_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
         "CONFLUENCE_PAT",
         "CONFLUENCE_SPACE",
         "KPI_CONFIG",
+        "SUPPORT_DB_URL",
     ):
         monkeypatch.delenv(name, raising=False)
     secrets = tmp_path / "secrets"
@@ -794,6 +795,7 @@ def test_validate_reports_ok_with_counts_and_exits_0(
 ) -> None:
     monkeypatch.setenv("CONFLUENCE_URL", "https://wiki.example.org")
     monkeypatch.setenv("CONFLUENCE_PAT", "token")
+    monkeypatch.setenv("SUPPORT_DB_URL", "sqlite://")  # in memory
 
     code = main(["validate", "--config", str(VALID)])
 
@@ -809,7 +811,8 @@ def test_validate_without_a_wiki_only_warns(
     assert code == 0
     assert capsys.readouterr().out.splitlines() == [
         "settings: warning: CONFLUENCE_URL is not set (sync needs it)",
-        "catalog OK: 4 KPIs, 2 goals, 2 teams, 1 warning",
+        "sources: warning: support_db: environment variable SUPPORT_DB_URL is not set",
+        "catalog OK: 4 KPIs, 2 goals, 2 teams, 2 warnings",
     ]
 
 
@@ -852,7 +855,8 @@ def test_validate_reports_settings_errors_and_still_checks_the_catalog(
     assert out.splitlines() == [
         "settings: CONFLUENCE_URL must start with http:// or https://, got 'ftp://x'",
         "settings: CONFLUENCE_PAT must be one line without spaces (check where it was copied from)",
-        "2 errors, 0 warnings",
+        "sources: warning: support_db: environment variable SUPPORT_DB_URL is not set",
+        "2 errors, 1 warning",
     ]
     assert "sec ret" not in out
 

@@ -64,11 +64,6 @@ class ConfluenceTableSource:
     """Reads the configured page on each fetch; the query is ignored (KPIs pick columns)."""
 
     def __init__(self, name: str, config: ConfluenceTableConfig, pages: PageReader | None) -> None:
-        if pages is None:
-            raise SourceError(
-                f"{name}: a confluence_table source reads Confluence through the sync's "
-                "connection, and there is none here (set CONFLUENCE_URL and its credentials)"
-            )
         self._name = name
         self._config = config
         self._pages = pages
@@ -99,6 +94,11 @@ class ConfluenceTableSource:
     def _page(self) -> Page:
         """The page with its body; a SourceError naming the page when it cannot be read."""
         config = self._config
+        if self._pages is None:
+            raise SourceError(
+                f"{self._name}: a confluence_table source reads Confluence through the sync's "
+                "connection, and there is none here (set CONFLUENCE_URL and its credentials)"
+            )
         try:
             if config.page_id is not None:
                 return self._pages.get_page(config.page_id, expand=_BODY)

@@ -55,6 +55,11 @@ class Fetcher:
             raise found.with_traceback(None)
         return found
 
+    def open(self, source: str) -> None:
+        """Open `source` now, as its first fetch would: a SourceError says why it cannot be
+        (a setting it needs is missing or wrong). Nothing is fetched."""
+        self._source(source)
+
     def prefetch(self, queries: Iterable[Query], *, workers: int) -> None:
         """Fetch these queries ahead, `workers` at a time, for `table` to answer from the cache.
 
@@ -75,19 +80,26 @@ class Fetcher:
 
     def _fetch(self, source: str, query: str | None) -> Table | SourceError:
         try:
-            opened = self._once(
-                self._open,
-                source,
-                lambda: open_source(source, self.config(source), pages=self._pages),
-            )
+            opened = self._source(source)
             with self._lock:
                 self.fetch_count += 1
             return opened.fetch(query)
         except SourceError as exc:
             return exc
         except Exception as exc:
-            # A plugin's bug fails its own source only (ARCHITECTURE.md, rule 5).
-            return SourceError(f"{source}: {type(exc).__name__}: {exc}")
+            return _bug(source, exc)
+
+    def _source(self, source: str) -> Source:
+        """The source, opened on first use; SourceError (kept, like a fetch's) when it cannot be."""
+        return self._once(self._open, source, lambda: self._opened(source))
+
+    def _opened(self, source: str) -> Source:
+        try:
+            return open_source(source, self.config(source), pages=self._pages)
+        except SourceError:
+            raise
+        except Exception as exc:
+            raise _bug(source, exc) from None
 
     def _once(self, done: dict[K, Future[V]], key: K, make: Callable[[], V]) -> V:
         """`make()` for the first caller of `key`, raised or returned again to every later
@@ -121,3 +133,8 @@ class Fetcher:
         traceback: TracebackType | None,
     ) -> None:
         self.close()
+
+
+def _bug(source: str, exc: Exception) -> SourceError:
+    """A plugin's bug as the failure of its own source only (ARCHITECTURE.md, rule 5)."""
+    return SourceError(f"{source}: {type(exc).__name__}: {exc}")

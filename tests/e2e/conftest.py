@@ -31,6 +31,7 @@ SETTINGS_VARIABLES = (
     "CONFLUENCE_VERIFY_TLS",
     "CONFLUENCE_MAX_RETRIES",
     "CONFLUENCE_API",
+    "KPI_SOURCE_WORKERS",
 )
 
 SandboxFactory = Callable[..., SandboxServer]  # the shape of tests/conftest.py's fixture

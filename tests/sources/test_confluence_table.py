@@ -240,4 +240,4 @@ def test_without_a_connection_to_confluence_the_source_says_what_to_set() -> Non
     config = ConfluenceTableConfig(type="confluence_table", page_id="4242")
 
     with pytest.raises(SourceError, match="set CONFLUENCE_URL and its credentials"):
-        open_source("ops_page", config)
+        open_source("ops_page", config).fetch(None)
