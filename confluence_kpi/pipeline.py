@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
 from pathlib import Path
+from types import MappingProxyType
 
 from sqlalchemy.engine import make_url
 
@@ -41,6 +42,7 @@ from confluence_kpi.model import (
     TeamEvaluation,
 )
 from confluence_kpi.pages.canonical import RENDER_VERSION
+from confluence_kpi.pages.kept import kept_page
 from confluence_kpi.pages.layout import managed_digests, managed_signatures
 from confluence_kpi.pages.merge import Values
 from confluence_kpi.pages.method import SourceLabel
@@ -53,6 +55,7 @@ from confluence_kpi.pages.render import (
     render_kpi_page,
     render_root_page,
     render_team_page,
+    render_unavailable_panel,
     team_title,
 )
 from confluence_kpi.pages.values import period_example
@@ -93,6 +96,15 @@ class Evaluations:
 
 
 @dataclass(frozen=True)
+class KeptPage:
+    """A KPI's page to keep with its last good values while its source fails: the bot's part
+    of it as the page holds it, and since when the source has failed."""
+
+    managed: str
+    since: datetime
+
+
+@dataclass(frozen=True)
 class DesiredPage:
     """A page as this pass wants it: title, place, labels, the bot's body, and the values the
     bot's memory keeps for the next merge."""
@@ -106,6 +118,7 @@ class DesiredPage:
     catalog: Values = field(default_factory=dict)
     kept_rows: tuple[str, ...] = ()  # rows whose stored cell stays as a person typed it
     rows: tuple[ManualRow, ...] = ()  # a manual KPI's typed measurements, remembered
+    unavailable_since: datetime | None = None  # a KPI page kept while its source fails
 
     @cached_property
     def digest(self) -> str:
@@ -211,12 +224,14 @@ def desired_pages(
     seen: Mapping[PageKey, Values],
     unreadable: Mapping[PageKey, Sequence[UnreadableEdit]],
     rows: Mapping[str, Sequence[ManualRow]],
+    kept: Mapping[str, KeptPage] = MappingProxyType({}),
 ) -> list[DesiredPage]:
     """Render every page the catalog calls for, parents before children.
 
     `fields` and `seen` are the merged team-editable values and the catalog's values, kept in
     each page's memory; `unreadable` lists what people typed that could not be read; `rows`
-    the measurements people typed into manual KPIs' pages.
+    the measurements people typed into manual KPIs' pages; `kept` the KPI pages to keep with
+    their last good values, by KPI id, should the KPI's source have failed.
     """
     locale, templates = catalog.locale, catalog.templates
     kpi_titles = {k.id: kpi_title(k, locale, templates) for k in catalog.kpis}
@@ -286,26 +301,33 @@ def desired_pages(
         extra = {f"kpi-{kpi.kind.value}", f"kpi-{kpi.horizon.value}"}
         if kpi.category:
             extra.add(f"kpi-{label_safe(kpi.category)}")
+        failed = evaluations.errors.get(kpi.id)
+        keep = kept.get(kpi.id) if failed is not None else None
+        if keep is not None and failed is not None:
+            body = kept_page(keep.managed, render_unavailable_panel(keep.since, failed, ctx))
+        else:
+            body = render_kpi_page(
+                kpi,
+                evaluations.kpis[kpi.id],
+                catalog.teams[kpi.team],
+                serving.get(kpi.id, ()),
+                ctx,
+                edits,
+                rows.get(kpi.id, ()),
+                example=_example(catalog, kpi, evaluations.kpis[kpi.id]),
+            )
         pages.append(
             DesiredPage(
                 key=key,
                 title=kpi_titles[kpi.id],
                 parent=PageKey("team", kpi.team),
                 labels=labels_of("kpi") | extra,
-                body=render_kpi_page(
-                    kpi,
-                    evaluations.kpis[kpi.id],
-                    catalog.teams[kpi.team],
-                    serving.get(kpi.id, ()),
-                    ctx,
-                    edits,
-                    rows.get(kpi.id, ()),
-                    example=_example(catalog, kpi, evaluations.kpis[kpi.id]),
-                ),
+                body=body,
                 fields=dict(fields.get(key, {})),
                 catalog=dict(seen.get(key, {})),
                 kept_rows=tuple(sorted({e.row for e in edits} - {MEASUREMENT})),
                 rows=tuple(rows.get(kpi.id, ())),
+                unavailable_since=None if keep is None else keep.since,
             )
         )
     return pages

@@ -41,7 +41,7 @@ def run_sync(
     deleted = recover(gateway, catalog.space, observed, _keys(catalog))
     measured = measure_catalog(catalog, pages=gateway, workers=source_workers)
     memories = {key: obs.memory for key, obs in observed.items()}
-    read = read_moved(gateway, observed)
+    read = read_moved(gateway, observed, failed=measured.errors)
     planner = Planner(catalog, measured, memories, read, now=now, prefer=prefer)
     first = planner.plan()
     syncer = Syncer(
