@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -85,6 +86,9 @@ class PageMemory(BaseModel):
     kept_rows: Annotated[tuple[str, ...], _lenient(())] = ()
     rows: Annotated[tuple[ManualRow, ...], _lenient(())] = ()  # manual KPIs: typed measurements
     retired: Annotated[StrictBool, _lenient(False)] = False
+    # KPI pages: since when the KPI's source has failed, while the page keeps its last good
+    # values under a panel saying so; unset while the source answers.
+    unavailable_since: Annotated[datetime | None, _lenient(None)] = None
     index: Annotated[dict[str, str], _lenient({})] = {}  # root only: page ids by key
 
     @property
@@ -116,7 +120,7 @@ class PageMemory(BaseModel):
     def _only_what_is_set(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
         """The property value; what most pages never have is left out when empty."""
         value: dict[str, Any] = handler(self)
-        for name in ("kept_rows", "rows", "retired", "index"):
+        for name in ("kept_rows", "rows", "retired", "index", "unavailable_since"):
             if not value[name]:
                 del value[name]
         return value

@@ -15,12 +15,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
 from pathlib import Path, PurePosixPath
+from types import MappingProxyType
 from urllib.parse import urlsplit
 
 from sqlalchemy.engine import make_url
 
 from confluence_kpi.catalog import (
     Catalog,
+    ConfluenceTableConfig,
     CsvSourceConfig,
     ExcelSourceConfig,
     HttpSourceConfig,
@@ -52,6 +54,7 @@ from confluence_kpi.model import (
     Window,
 )
 from confluence_kpi.pages.canonical import RENDER_VERSION
+from confluence_kpi.pages.kept import kept_page
 from confluence_kpi.pages.layout import managed_digests, managed_signatures
 from confluence_kpi.pages.merge import Values
 from confluence_kpi.pages.method import SourceLabel
@@ -64,11 +67,13 @@ from confluence_kpi.pages.render import (
     render_kpi_page,
     render_root_page,
     render_team_page,
+    render_unavailable_panel,
     team_title,
 )
 from confluence_kpi.pages.values import period_example
 from confluence_kpi.periods import local_date
-from confluence_kpi.sources import Fetcher, SourceError, measure
+from confluence_kpi.settings import DEFAULT_SOURCE_WORKERS
+from confluence_kpi.sources import Fetcher, PageReader, SourceError, measure
 
 BOT_LABEL = "confluence-kpi"
 # Database kinds as their makers write them, for "the PostgreSQL database sales".
@@ -103,6 +108,15 @@ class Evaluations:
 
 
 @dataclass(frozen=True)
+class KeptPage:
+    """A KPI's page to keep with its last good values while its source fails: the bot's part
+    of it as the page holds it, and since when the source has failed."""
+
+    managed: str
+    since: datetime
+
+
+@dataclass(frozen=True)
 class DesiredPage:
     """A page as this pass wants it: title, place, labels, the bot's body, and the values the
     bot's memory keeps for the next merge."""
@@ -116,6 +130,7 @@ class DesiredPage:
     catalog: Values = field(default_factory=dict)
     kept_rows: tuple[str, ...] = ()  # rows whose stored cell stays as a person typed it
     rows: tuple[ManualRow, ...] = ()  # a manual KPI's typed measurements, remembered
+    unavailable_since: datetime | None = None  # a KPI page kept while its source fails
 
     @cached_property
     def digest(self) -> str:
@@ -135,15 +150,29 @@ class DesiredPage:
         return managed_digests(self.body)
 
 
-def measure_catalog(catalog: Catalog, *, now: datetime) -> Measured:
+def measure_catalog(
+    catalog: Catalog,
+    *,
+    now: datetime,
+    pages: PageReader | None = None,
+    workers: int = DEFAULT_SOURCE_WORKERS,
+) -> Measured:
     """Every source-backed KPI's series as needed to evaluate it as of `now`; a failing
-    source is noted, never fatal."""
+    source is noted, never fatal.
+
+    The distinct queries are fetched first, `workers` at a time (slow sources wait side by
+    side, not one after the other); the KPIs are then measured in catalog order from the
+    tables, so the result is the same whichever query finished first. `pages` is the run's
+    connection to Confluence, for sources that read a page.
+    """
+    kpis = [kpi for kpi in catalog.kpis if kpi.formula is None and not kpi.manual]
     series: dict[str, Sequence[Measurement]] = {}
     errors: dict[str, str] = {}
-    measured = [kpi for kpi in catalog.kpis if kpi.formula is None and not kpi.manual]
-    windows = data_windows(catalog, measured, now=now)
-    with _collector_paused(), Fetcher(catalog.sources, windows=windows, now=now) as fetcher:
-        for kpi in measured:  # not those computed from others, or typed into their pages
+    windows = data_windows(catalog, kpis, now=now)
+    fetcher = Fetcher(catalog.sources, pages=pages, windows=windows, now=now)
+    with _collector_paused(), fetcher:
+        fetcher.prefetch(((kpi.source, kpi.query) for kpi in kpis), workers=workers)
+        for kpi in kpis:  # not those computed from others, or typed into their pages
             try:
                 series[kpi.id] = measure(kpi, fetcher, zone=catalog.zone)
             except SourceError as exc:
@@ -227,12 +256,14 @@ def desired_pages(
     seen: Mapping[PageKey, Values],
     unreadable: Mapping[PageKey, Sequence[UnreadableEdit]],
     rows: Mapping[str, Sequence[ManualRow]],
+    kept: Mapping[str, KeptPage] = MappingProxyType({}),
 ) -> list[DesiredPage]:
     """Render every page the catalog calls for, parents before children.
 
     `fields` and `seen` are the merged team-editable values and the catalog's values, kept in
     each page's memory; `unreadable` lists what people typed that could not be read; `rows`
-    the measurements people typed into manual KPIs' pages.
+    the measurements people typed into manual KPIs' pages; `kept` the KPI pages to keep with
+    their last good values, by KPI id, should the KPI's source have failed.
     """
     locale, templates = catalog.locale, catalog.templates
     kpi_titles = {k.id: kpi_title(k, locale, templates) for k in catalog.kpis}
@@ -302,26 +333,33 @@ def desired_pages(
         extra = {f"kpi-{kpi.kind.value}", f"kpi-{kpi.horizon.value}"}
         if kpi.category:
             extra.add(f"kpi-{label_safe(kpi.category)}")
+        failed = evaluations.errors.get(kpi.id)
+        keep = kept.get(kpi.id) if failed is not None else None
+        if keep is not None and failed is not None:
+            body = kept_page(keep.managed, render_unavailable_panel(keep.since, failed, ctx))
+        else:
+            body = render_kpi_page(
+                kpi,
+                evaluations.kpis[kpi.id],
+                catalog.teams[kpi.team],
+                serving.get(kpi.id, ()),
+                ctx,
+                edits,
+                rows.get(kpi.id, ()),
+                example=_example(catalog, kpi, evaluations.kpis[kpi.id]),
+            )
         pages.append(
             DesiredPage(
                 key=key,
                 title=kpi_titles[kpi.id],
                 parent=PageKey("team", kpi.team),
                 labels=labels_of("kpi") | extra,
-                body=render_kpi_page(
-                    kpi,
-                    evaluations.kpis[kpi.id],
-                    catalog.teams[kpi.team],
-                    serving.get(kpi.id, ()),
-                    ctx,
-                    edits,
-                    rows.get(kpi.id, ()),
-                    example=_example(catalog, kpi, evaluations.kpis[kpi.id]),
-                ),
+                body=body,
                 fields=dict(fields.get(key, {})),
                 catalog=dict(seen.get(key, {})),
                 kept_rows=tuple(sorted({e.row for e in edits} - {MEASUREMENT})),
                 rows=tuple(rows.get(kpi.id, ())),
+                unavailable_since=None if keep is None else keep.since,
             )
         )
     return pages
@@ -349,6 +387,8 @@ def source_label(name: str, config: SourceConfig) -> SourceLabel:
         case HttpSourceConfig() | PrometheusSourceConfig() | JiraSourceConfig():
             # The source's name in the catalog: its address may name an internal host.
             return SourceLabel(config.type, name)
+        case ConfluenceTableConfig():
+            return SourceLabel("confluence_table", config.title or str(config.page_id))
         case PluginSourceConfig():
             # Not the plugin's type: a type named like one of the page's own kinds ("page",
             # "derived") would be worded as that kind.

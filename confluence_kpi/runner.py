@@ -16,7 +16,12 @@ from confluence_kpi.confluence import ConfluenceApi, ConfluenceError, Transport,
 from confluence_kpi.pages.merge import Prefer
 from confluence_kpi.pages.strings import TemplatesError
 from confluence_kpi.report import PageResult, SyncReport
-from confluence_kpi.settings import Settings, SettingsError, load_settings
+from confluence_kpi.settings import (
+    DEFAULT_SOURCE_WORKERS,
+    Settings,
+    SettingsError,
+    load_settings,
+)
 from confluence_kpi.sync import run_sync
 
 
@@ -26,10 +31,11 @@ class SetupError(Exception):
 
 @dataclass(frozen=True)
 class Setup:
-    """A loaded catalog and a gateway ready to use it."""
+    """A loaded catalog, a gateway ready to use it, and how many sources to read at once."""
 
     catalog: Catalog
     gateway: ConfluenceApi
+    source_workers: int = DEFAULT_SOURCE_WORKERS
 
 
 def load_setup(config: Path | None, settings: Settings | None = None) -> Setup:
@@ -39,7 +45,11 @@ def load_setup(config: Path | None, settings: Settings | None = None) -> Setup:
     except SettingsError as exc:
         raise SetupError(f"settings:\n{exc}") from None
     catalog = catalog_for(config, settings)
-    return Setup(catalog=catalog, gateway=site_gateway(settings))
+    return Setup(
+        catalog=catalog,
+        gateway=site_gateway(settings),
+        source_workers=settings.source_workers,
+    )
 
 
 def catalog_for(config: Path | None, settings: Settings) -> Catalog:
@@ -109,6 +119,7 @@ def sync_once(
             prefer=prefer,
             progress=progress,
             go_on=go_on,
+            source_workers=setup.source_workers,
         )
     except ConfluenceError as exc:
         raise SetupError(str(exc)) from None

@@ -49,6 +49,7 @@ SECRETS_DIR_VARIABLE = "CONFLUENCE_KPI_SECRETS_DIR"
 DEFAULT_SECRETS_DIR = Path("/run/secrets")
 DOTENV_FILE = Path(".env")
 DEFAULT_CATALOG = Path("config/catalog.yaml")
+DEFAULT_SOURCE_WORKERS = 4  # sources read at the same time (KPI_SOURCE_WORKERS)
 
 AuthMode = Literal["basic", "bearer"]
 # The environment `load_settings` reads for this call: the process's, or one given (the demo's
@@ -154,6 +155,11 @@ class Settings(_FromTheEnvironment):
     )
     health_grace: float = Field(default=600.0, gt=0, validation_alias="KPI_HEALTH_GRACE")
     lease_seconds: float = Field(default=600.0, gt=0, validation_alias="KPI_LEASE_SECONDS")
+    # How many sources are read at the same time: slow ones wait side by side, and no more
+    # than this many connections are open to the databases and services behind them.
+    source_workers: int = Field(
+        default=DEFAULT_SOURCE_WORKERS, ge=1, le=64, validation_alias="KPI_SOURCE_WORKERS"
+    )
     # Where secret files are looked for; read by the sources, checked here like any setting.
     secrets_dir: str | None = Field(default=None, validation_alias=SECRETS_DIR_VARIABLE)
 

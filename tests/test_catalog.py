@@ -411,8 +411,8 @@ def test_every_error_is_reported_at_once() -> None:
     assert (
         9,
         "error",
-        "type must be one of csv, excel, http, jira, prometheus, sql, static (got 'xls'): the "
-        "built-in source types and those installed plugins add",
+        "type must be one of confluence_table, csv, excel, http, jira, prometheus, sql, static "
+        "(got 'xls'): the built-in source types and those installed plugins add",
     ) in found
     assert (16, "error", "team 'suport' is not defined under teams (did you mean 'support'?)") in (
         found
@@ -638,14 +638,29 @@ def test_missing_data_files_are_warnings(tmp_path: Path) -> None:
     [
         (
             "{type: xls}",
-            "type must be one of csv, excel, http, jira, prometheus, sql, static (got 'xls')",
+            "type must be one of confluence_table, csv, excel, http, jira, prometheus, sql, "
+            "static (got 'xls')",
         ),
         ("{path: a.csv}", "type is required"),
         ("{type: csv, path: a.csv, delimiter: ';;'}", "delimiter must be one character"),
         ("{type: csv, path: a.csv, encoding: utf-9}", "encoding must be a text encoding"),
         ("{type: csv, path: a.csv, decimal: ';'}", "decimal must be one of ., ,"),
+        ("{type: confluence_table, space: OPS}", "needs page_id, or space and title"),
+        ("{type: confluence_table, page_id: 7, title: T}", "needs page_id, or space and title"),
+        ("{type: confluence_table, page_id: 7/8}", "page_id must be the page's number"),
+        ("{type: confluence_table, page_id: 7, table: 0}", "table must name a cell of the"),
     ],
-    ids=["unknown-type", "no-type", "delimiter", "encoding", "decimal"],
+    ids=[
+        "unknown-type",
+        "no-type",
+        "delimiter",
+        "encoding",
+        "decimal",
+        "page-without-title",
+        "page-twice",
+        "page-id",
+        "table",
+    ],
 )
 def test_bad_source_options_are_explained(tmp_path: Path, source: str, expected: str) -> None:
     path = write(tmp_path, f"space: KPI\nroot_page: R\nsources:\n  sheet: {source}\n")
@@ -789,6 +804,7 @@ def clean_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
         "CONFLUENCE_PAT",
         "CONFLUENCE_SPACE",
         "KPI_CONFIG",
+        "SUPPORT_DB_URL",
     ):
         monkeypatch.delenv(name, raising=False)
     secrets = tmp_path / "secrets"
@@ -803,6 +819,7 @@ def test_validate_reports_ok_with_counts_and_exits_0(
 ) -> None:
     monkeypatch.setenv("CONFLUENCE_URL", "https://wiki.example.org")
     monkeypatch.setenv("CONFLUENCE_PAT", "token")
+    monkeypatch.setenv("SUPPORT_DB_URL", "sqlite://")  # in memory
 
     code = main(["validate", "--config", str(VALID)])
 
@@ -818,7 +835,8 @@ def test_validate_without_a_wiki_only_warns(
     assert code == 0
     assert capsys.readouterr().out.splitlines() == [
         "settings: warning: CONFLUENCE_URL is not set (sync needs it)",
-        "catalog OK: 4 KPIs, 2 goals, 2 teams, 1 warning",
+        "sources: warning: support_db: environment variable SUPPORT_DB_URL is not set",
+        "catalog OK: 4 KPIs, 2 goals, 2 teams, 2 warnings",
     ]
 
 
@@ -861,7 +879,8 @@ def test_validate_reports_settings_errors_and_still_checks_the_catalog(
     assert out.splitlines() == [
         "settings: CONFLUENCE_URL must start with http:// or https://, got 'ftp://x'",
         "settings: CONFLUENCE_PAT must be one line without spaces (check where it was copied from)",
-        "2 errors, 0 warnings",
+        "sources: warning: support_db: environment variable SUPPORT_DB_URL is not set",
+        "2 errors, 1 warning",
     ]
     assert "sec ret" not in out
 

@@ -11,6 +11,7 @@ from pydantic import BaseModel
 
 from confluence_kpi.catalog import (
     BUILT_IN_TYPES,
+    ConfluenceTableConfig,
     CsvSourceConfig,
     ExcelSourceConfig,
     HttpSourceConfig,
@@ -77,6 +78,7 @@ SOURCE_MODELS: dict[str, type[BaseModel]] = {
     "http": HttpSourceConfig,
     "prometheus": PrometheusSourceConfig,
     "jira": JiraSourceConfig,
+    "confluence_table": ConfluenceTableConfig,
 }
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from confluence_kpi.memory import PageKey, PageMemory, read_memory
 from confluence_kpi.model import ManualRow
 
@@ -46,6 +48,15 @@ def test_the_property_value_reads_back_as_the_same_memory() -> None:
     assert (value["kind"], value["id"], value["page_version"]) == ("root", "root", 7)
     assert "rows" not in value  # what most pages never have is left out
     assert read_memory(value) == memory
+
+
+def test_since_when_a_kpis_source_fails_is_remembered_only_while_it_does() -> None:
+    since = datetime(2026, 11, 28, 7, tzinfo=UTC)
+    failing = PageMemory.of(PageKey("kpi", "uptime"), 4, "digest", unavailable_since=since)
+    answering = failing.model_copy(update={"unavailable_since": None})
+
+    assert read_memory(failing.to_json()) == failing
+    assert "unavailable_since" not in answering.to_json()
 
 
 def test_a_damaged_field_reads_as_unset_and_the_page_stays_known() -> None:

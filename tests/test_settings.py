@@ -38,6 +38,7 @@ def test_defaults_need_no_variables(isolated: Path) -> None:
     assert settings.auth_mode is None
     assert settings.catalog_path == Path("config/catalog.yaml")
     assert (settings.timeout, settings.verify_tls, settings.max_retries) == (30.0, True, 5)
+    assert settings.source_workers == 4
 
 
 def test_cloud_username_and_api_token_mean_basic_auth(isolated: Path) -> None:
@@ -73,10 +74,12 @@ def test_runtime_knobs_and_space_are_read(isolated: Path) -> None:
             CONFLUENCE_TIMEOUT="12.5",
             CONFLUENCE_VERIFY_TLS="false",
             CONFLUENCE_MAX_RETRIES="0",
+            KPI_SOURCE_WORKERS="1",
         )
     )
 
     assert settings.space == "OPS"
+    assert settings.source_workers == 1
     assert settings.catalog_path == Path("elsewhere/kpis.yaml")
     assert (settings.timeout, settings.verify_tls, settings.max_retries) == (12.5, False, 0)
 
@@ -164,6 +167,7 @@ def test_every_settings_problem_is_listed_at_once(isolated: Path) -> None:
             CONFLUENCE_TIMEOUT="soon",
             CONFLUENCE_VERIFY_TLS="maybe",
             CONFLUENCE_MAX_RETRIES="-1",
+            KPI_SOURCE_WORKERS="0",
         )
     )
 
@@ -172,6 +176,7 @@ def test_every_settings_problem_is_listed_at_once(isolated: Path) -> None:
         "CONFLUENCE_TIMEOUT must be a number (got 'soon')",
         "CONFLUENCE_VERIFY_TLS must be true or false (got 'maybe')",
         "CONFLUENCE_MAX_RETRIES must be at least 0 (got '-1')",
+        "KPI_SOURCE_WORKERS must be at least 1 (got '0')",
         "CONFLUENCE_USERNAME is set but CONFLUENCE_API_TOKEN is not: basic auth needs both",
     ]
 

@@ -12,6 +12,7 @@ from confluence_kpi.catalog.problems import CatalogError, Problem, Severity
 from confluence_kpi.catalog.schema import (
     BUILT_IN_TYPES,
     Catalog,
+    ConfluenceTableConfig,
     CsvSourceConfig,
     Defaults,
     ExcelSourceConfig,
@@ -32,6 +33,7 @@ __all__ = [
     "MAX_FILE_BYTES",
     "Catalog",
     "CatalogError",
+    "ConfluenceTableConfig",
     "CsvSourceConfig",
     "Defaults",
     "ExcelSourceConfig",

@@ -571,6 +571,53 @@ class JiraSourceConfig(WebSourceConfig):
         return self
 
 
+def _page_id(value: object) -> str:
+    """A page id as YAML gives it (a number) or as text, read as the text Confluence takes."""
+    text = str(value) if isinstance(value, int | str) and not isinstance(value, bool) else ""
+    if not text.isascii() or not text.isdigit():
+        raise ValueError(
+            f"must be the page's number, as in its address …/pages/123456/… (got {value!r})"
+        )
+    return text
+
+
+def _table(value: object) -> int | str:
+    """Which table: a place on the page (a whole number from 1) or a header cell's text."""
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 1:
+        return value
+    if isinstance(value, str) and value.strip():
+        return value
+    raise ValueError(
+        "must name a cell of the table's header row, like Month, or its place on the page "
+        f"counting from 1 (got {value!r})"
+    )
+
+
+class ConfluenceTableConfig(Definition):
+    """A table on a Confluence page, read through the sync's own connection to Confluence.
+
+    The page is named by `page_id`, or by `space` and `title`; `table` picks the first table
+    whose header row holds a cell with that text, or (a whole number) the table at that place
+    on the page, counting from 1. `decimal` is how the page's numbers mark decimals.
+    """
+
+    type: Literal["confluence_table"]
+    page_id: Annotated[str, PlainValidator(_page_id)] | None = None
+    space: str | None = Field(default=None, min_length=1)
+    title: str | None = Field(default=None, min_length=1)
+    table: Annotated[int | str, PlainValidator(_table)] = 1
+    decimal: Literal[".", ","] = "."
+
+    @model_validator(mode="after")
+    def _one_page(self) -> ConfluenceTableConfig:
+        by_title = self.space is not None or self.title is not None
+        if self.page_id is not None and by_title:
+            raise ValueError("needs page_id, or space and title, not both")
+        if self.page_id is None and (self.space is None or self.title is None):
+            raise ValueError("needs page_id, or space and title")
+        return self
+
+
 class PluginSourceConfig(Definition):
     """A source of a type that an installed plugin adds (see confluence_kpi/plugins.py).
 
@@ -583,7 +630,7 @@ class PluginSourceConfig(Definition):
     validated: BaseModel | None = None
 
 
-BUILT_IN_TYPES = ("csv", "excel", "sql", "static", "http", "prometheus", "jira")
+BUILT_IN_TYPES = ("csv", "excel", "sql", "static", "http", "prometheus", "jira", "confluence_table")
 PLUGIN_TAG = "plugin"  # where pydantic's error locations put a plugin source's errors
 
 
@@ -640,6 +687,7 @@ TABULAR = (
     HttpSourceConfig,
     PrometheusSourceConfig,
     JiraSourceConfig,
+    ConfluenceTableConfig,
     PluginSourceConfig,
 )
 
@@ -651,6 +699,7 @@ SourceConfig = Annotated[
     | Annotated[HttpSourceConfig, Tag("http")]
     | Annotated[PrometheusSourceConfig, Tag("prometheus")]
     | Annotated[JiraSourceConfig, Tag("jira")]
+    | Annotated[ConfluenceTableConfig, Tag("confluence_table")]
     | Annotated[PluginSourceConfig, PlainValidator(_plugin_source), Tag(PLUGIN_TAG)],
     Discriminator(source_tag),
 ]

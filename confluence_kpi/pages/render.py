@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -179,6 +180,12 @@ def render_retired_panel(locale: str, templates: Path | None = None) -> str:
     """The warning panel put on top of a page that left the catalog (its body stays below)."""
     values = {"t": load_strings(locale, templates).tree}
     return render(environment(templates), "retired.xml.j2", values).strip() + "\n"
+
+
+def render_unavailable_panel(since: datetime, error: str, ctx: PageContext) -> str:
+    """The warning panel put on top of a KPI's page kept with its last good values while its
+    source fails: since when (the day in the catalog's zone) and why."""
+    return _render("unavailable.xml.j2", ctx, since=since, error=error).strip() + "\n"
 
 
 def _render(template: str, ctx: PageContext, **values: object) -> str:

@@ -62,10 +62,13 @@ def read(storage: str) -> etree._Element:
     return root if root is not None else etree.Element(_ROOT)
 
 
-def visible_text(element: etree._Element) -> str:
+def visible_text(element: etree._Element, *, statuses: bool = False) -> str:
     """The text a reader sees in an element: blocks on their own lines (ends stripped), `<br>`
     as a line break, date lozenges as ISO dates, page links as their titles, no macro
-    parameters. Walks without recursion, so deeply nested markup cannot exhaust the stack."""
+    parameters. Walks without recursion, so deeply nested markup cannot exhaust the stack.
+
+    With `statuses`, a status lozenge reads as its title: a table's cell that holds one has it
+    as its value. The fields of the bot's pages take lozenges as decoration beside the text."""
     pieces: list[str] = []
     walk = etree.iterwalk(element, events=("start", "end"))
     for event, node in walk:
@@ -76,6 +79,10 @@ def visible_text(element: etree._Element) -> str:
                 continue
             if tag in _LINE_BLOCKS:
                 pieces.append(_BREAK)
+            if statuses and tag == MACRO and node.get(f"{{{AC}}}name") == "status":
+                pieces.append(parameter(node, "title") or "")
+                walk.skip_subtree()
+                continue
             pieces.append(_own_text(node))
             if tag == "time" and node.get("datetime"):
                 walk.skip_subtree()

@@ -35,6 +35,7 @@ VARIABLES: Mapping[str, frozenset[str]] = {
     "team.xml.j2": _PAGE | {"team", "tev", "kpis", "goals"},
     "root.xml.j2": _PAGE | {"teams", "tevs", "kpis", "goals"},
     "retired.xml.j2": frozenset({"t"}),
+    "unavailable.xml.j2": _PAGE | {"since", "error"},
     "_macros.xml.j2": frozenset(),
 }
 

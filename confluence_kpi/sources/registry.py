@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from confluence_kpi.catalog import PluginSourceConfig, SourceConfig
+from confluence_kpi.catalog import ConfluenceTableConfig, PluginSourceConfig, SourceConfig
 from confluence_kpi.plugins import PluginError, load_plugin
+from confluence_kpi.sources.confluence_table import ConfluenceTableSource, PageReader
 from confluence_kpi.sources.csv_source import CsvSource
 from confluence_kpi.sources.excel import ExcelSource
 from confluence_kpi.sources.http_source import HttpSource
@@ -31,9 +32,13 @@ BUILT_IN: dict[str, SourceFactory] = {
 }
 
 
-def open_source(name: str, config: SourceConfig) -> Source:
+def open_source(name: str, config: SourceConfig, *, pages: PageReader | None = None) -> Source:
     """Open the source `name`: a built-in type's class, or the factory of the plugin that adds
-    its type, given the plugin's own validated options when it has a model for them."""
+    its type, given the plugin's own validated options when it has a model for them. `pages`
+    is the run's connection to Confluence, for the sources that read pages (None: none)."""
+    if isinstance(config, ConfluenceTableConfig):
+        # Not in BUILT_IN: the one built-in type that needs more than its configuration.
+        return ConfluenceTableSource(name, config, pages)
     if not isinstance(config, PluginSourceConfig):
         return BUILT_IN[config.type](name, config)
     try:

@@ -8,7 +8,7 @@ index; and the bodies of only those pages someone saved since the bot wrote them
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 
 from confluence_kpi.confluence.protocol import ConfluenceApi, Page
@@ -60,14 +60,22 @@ def recover(
     return {key for key in missing if str(key) in index and key not in observed}
 
 
-def read_moved(gateway: ConfluenceApi, observed: Mapping[PageKey, Observed]) -> dict[PageKey, Page]:
+def read_moved(
+    gateway: ConfluenceApi, observed: Mapping[PageKey, Observed], failed: Collection[str] = ()
+) -> dict[PageKey, Page]:
     """Bodies of the KPI and goal pages someone saved since the bot wrote them, or that hold
-    a value people typed the bot could not read (kept as typed until someone corrects it)."""
+    a value people typed the bot could not read (kept as typed until someone corrects it),
+    and of the pages of the KPIs in `failed`, whose source failed this pass (kept with their
+    last good values)."""
     return {
         key: gateway.get_page(obs.page.id, expand=("body.storage",))
         for key, obs in observed.items()
         if key.kind in ("kpi", "goal")
-        and (obs.page.version != obs.memory.page_version or obs.memory.kept_rows)
+        and (
+            obs.page.version != obs.memory.page_version
+            or obs.memory.kept_rows
+            or (key.kind == "kpi" and key.id in failed)
+        )
     }
 
 

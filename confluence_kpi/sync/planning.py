@@ -16,6 +16,7 @@ from confluence_kpi.catalog import Catalog
 from confluence_kpi.confluence.protocol import Page
 from confluence_kpi.manual import MEASUREMENT
 from confluence_kpi.memory import PageKey, PageMemory
+from confluence_kpi.pages.layout import bot_part
 from confluence_kpi.pages.merge import Prefer
 from confluence_kpi.pages.parse import Unreadable
 from confluence_kpi.pages.render import UnreadableEdit
@@ -23,6 +24,7 @@ from confluence_kpi.periods import local_date
 from confluence_kpi.pipeline import (
     DesiredPage,
     Evaluations,
+    KeptPage,
     Measured,
     desired_pages,
     evaluate_catalog,
@@ -74,6 +76,7 @@ def plan(
         seen=back.catalog_values,
         unreadable=edits_shown,
         rows=back.rows,
+        kept=_kept(measured.errors, memories, bodies, now=now),
     )
     by_key = {page.key: page for page in pages}
     return Plan(
@@ -86,6 +89,27 @@ def plan(
         ],
         unreadable=[(key, u) for key, found in back.unreadable.items() for u in found],
     )
+
+
+def _kept(
+    failed: Mapping[str, str],
+    memories: Mapping[PageKey, PageMemory],
+    bodies: Mapping[PageKey, str],
+    *,
+    now: datetime,
+) -> dict[str, KeptPage]:
+    """The pages of the KPIs whose source failed that the bot wrote before and this pass
+    read: kept with their last good values, since the first run that failed (or this one)."""
+    kept = {}
+    for kpi_id in failed:
+        key = PageKey("kpi", kpi_id)
+        memory = memories.get(key)
+        if memory is None or memory.retired or key not in bodies:
+            continue
+        managed = bot_part(bodies[key], memory.blocks)
+        if managed:  # "" when the page is not well-formed: rendered anew instead
+            kept[kpi_id] = KeptPage(managed, memory.unavailable_since or now)
+    return kept
 
 
 @dataclass

@@ -121,6 +121,7 @@ def memory_of(
         kept_rows=want.kept_rows,
         rows=want.rows,
         index=index or {},
+        unavailable_since=want.unavailable_since,
     )
 
 
@@ -133,6 +134,7 @@ def _same(memory: PageMemory, want: DesiredPage) -> bool:
         and memory.wanted_title == want.title
         and memory.kept_rows == want.kept_rows
         and memory.rows == want.rows
+        and memory.unavailable_since == want.unavailable_since
         and not memory.retired
     )
 

@@ -11,6 +11,7 @@ from confluence_kpi.memory import PROPERTY_KEY, PageKey
 from confluence_kpi.pages.merge import Prefer
 from confluence_kpi.pipeline import measure_catalog
 from confluence_kpi.report import DataWarning, PageResult, SyncReport
+from confluence_kpi.settings import DEFAULT_SOURCE_WORKERS
 from confluence_kpi.sync.apply import Syncer
 from confluence_kpi.sync.observe import ROOT, observe, read_moved, recover
 from confluence_kpi.sync.planning import Planner
@@ -30,18 +31,20 @@ def run_sync(
     prefer: Prefer = "page",
     progress: Callable[[PageResult], None] = lambda _result: None,
     go_on: Callable[[], bool] = lambda: True,
+    source_workers: int = DEFAULT_SOURCE_WORKERS,
 ) -> SyncReport:
     """One reconcile pass; connection, auth and space errors propagate before any write.
 
-    `go_on` is asked before each page is synced: when it says False, the pass ends there,
-    every page written so far complete with its memory, and retires nothing (a worker asked to
-    stop; the next pass picks up the rest)."""
+    The sources are read `source_workers` at a time; a table on a Confluence page is read
+    through `gateway`, the pass's own connection. `go_on` is asked before each page is synced:
+    when it says False, the pass ends there, every page written so far complete with its
+    memory, and retires nothing (a worker asked to stop; the next pass picks up the rest)."""
     space = gateway.check_space(catalog.space)
     observed = observe(gateway, catalog.space)
     deleted = recover(gateway, catalog.space, observed, _keys(catalog))
-    measured = measure_catalog(catalog, now=now)
+    measured = measure_catalog(catalog, now=now, pages=gateway, workers=source_workers)
     memories = {key: obs.memory for key, obs in observed.items()}
-    read = read_moved(gateway, observed)
+    read = read_moved(gateway, observed, failed=measured.errors)
     planner = Planner(catalog, measured, memories, read, now=now, prefer=prefer)
     first = planner.plan()
     syncer = Syncer(

@@ -34,6 +34,7 @@ SETTINGS_VARIABLES = (
     "KPI_HEARTBEAT_FILE",
     "KPI_HEALTH_GRACE",
     "KPI_LEASE_SECONDS",
+    "KPI_SOURCE_WORKERS",
 )
 
 SandboxFactory = Callable[..., SandboxServer]  # the shape of tests/conftest.py's fixture

@@ -113,9 +113,9 @@ def test_a_catalog_naming_a_type_no_plugin_adds_is_refused_at_its_line(
 
     assert run.code == 2, run.out + run.err
     assert (
-        f"{plugin_catalog}:6: sources 'backlog': type must be one of csv, excel, http, jira, "
-        "prometheus, sql, static (got 'monthly-series'): the built-in source types and those "
-        "installed plugins add"
+        f"{plugin_catalog}:6: sources 'backlog': type must be one of confluence_table, csv, "
+        "excel, http, jira, prometheus, sql, static (got 'monthly-series'): the built-in source "
+        "types and those installed plugins add"
     ) in run.out
 
 

@@ -141,9 +141,9 @@ def test_an_unknown_type_names_its_line_and_every_known_type(tmp_path: Path) -> 
     path = catalog_file(tmp_path, "jokes: {type: ecko}")
 
     assert errors(path) == [
-        f"{path}:4: sources 'jokes': type must be one of broken, counter, csv, echo, excel, http, "
-        "jira, odd, prometheus, sql, static, text (got 'ecko'): the built-in source types and "
-        "those installed plugins add (did you mean 'echo'?)"
+        f"{path}:4: sources 'jokes': type must be one of broken, confluence_table, counter, "
+        "csv, echo, excel, http, jira, odd, prometheus, sql, static, text (got 'ecko'): the "
+        "built-in source types and those installed plugins add (did you mean 'echo'?)"
     ]
 
 
