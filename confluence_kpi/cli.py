@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, time
 from pathlib import Path
 from typing import TypeVar
 
@@ -97,8 +97,17 @@ def _add_sync(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
         "was written.",
     )
     _add_config_option(sync)
-    sync.add_argument("--dry-run", action="store_true", help="plan only: write nothing")
-    sync.add_argument("--diff", action="store_true", help="show what changes on each page")
+    sync.add_argument(
+        "--dry-run", action="store_true", help="plan only: write nothing, show the plan"
+    )
+    sync.add_argument(
+        "--diff",
+        nargs="?",
+        const="plan",
+        choices=("plan", "storage"),
+        help="show what changes on each page: the values, before -> after (plan, the "
+        "default), or the raw storage-format diff (storage)",
+    )
     sync.add_argument(
         "--only",
         nargs="+",
@@ -106,7 +115,19 @@ def _add_sync(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
         metavar="ID",
         help="sync only the pages of these KPI, goal or team ids",
     )
-    sync.add_argument("--report", choices=("text", "json"), default="text")
+    sync.add_argument(
+        "--report",
+        choices=("text", "json"),
+        default="text",
+        help="text for people (default) or JSON for programs (docs/sync-report.schema.json)",
+    )
+    loudness = sync.add_mutually_exclusive_group()
+    loudness.add_argument(
+        "--quiet", action="store_true", help="no progress; only failures and the summary"
+    )
+    loudness.add_argument(
+        "--verbose", action="store_true", help="also unchanged pages and every KPI's verdict"
+    )
     sync.add_argument(
         "--prefer",
         choices=("page", "catalog"),
@@ -117,30 +138,39 @@ def _add_sync(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
         "--as-of",
         type=_parsed(_moment),
         metavar="WHEN",
-        help="evaluate as of this moment (ISO date or date-time) instead of now",
+        help="evaluate as of this moment instead of now: an ISO date (2026-11-28, its start), "
+        "a date-time (2026-11-28T07:00, UTC unless it says), 'today' (now) or 'yesterday' "
+        "(its end, UTC)",
     )
     sync.set_defaults(handler=_sync)
 
 
 def _sync(args: argparse.Namespace) -> int:
-    """One pass with the settings from the environment; prints the report."""
-    from confluence_kpi.report import print_report
+    """One pass with the settings from the environment; shows progress, then the report."""
+    from confluence_kpi.report_json import print_json
     from confluence_kpi.runner import SetupError, load_setup, sync_once
+    from confluence_kpi.terminal import Detail, print_text, progress_for
 
+    detail = Detail.QUIET if args.quiet else Detail.VERBOSE if args.verbose else Detail.NORMAL
     try:
         setup = load_setup(args.config)
-        report = sync_once(
-            setup,
-            now=args.as_of or datetime.now(UTC),
-            dry_run=args.dry_run,
-            show_diff=args.diff,
-            only=args.only,
-            prefer=args.prefer,
-        )
+        with progress_for(sys.stderr, detail) as progress:
+            report = sync_once(
+                setup,
+                now=args.as_of or datetime.now(UTC),
+                dry_run=args.dry_run,
+                show_diff=args.diff == "storage",
+                only=args.only,
+                prefer=args.prefer,
+                progress=progress,
+            )
     except SetupError as exc:
         print(f"confluence-kpi sync: {exc}", file=sys.stderr)
         return 2
-    print_report(report, args.report, sys.stdout)
+    if args.report == "json":
+        print_json(report, sys.stdout)
+    else:
+        print_text(report, sys.stdout, detail, plan=args.dry_run or args.diff is not None)
     return report.exit_code
 
 
@@ -180,9 +210,22 @@ def _add_config_option(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def _moment(text: str) -> datetime:
-    """An aware moment from an ISO date or date-time; a date or naive time is read as UTC."""
-    moment = datetime.fromisoformat(text)
+def _moment(text: str, now: datetime | None = None) -> datetime:
+    """An aware moment from an ISO date or date-time (a naive one read as UTC), `today` (now)
+    or `yesterday` (the end of yesterday in UTC, so that all of its data counts)."""
+    now = now or datetime.now(UTC)
+    word = text.strip().lower()
+    if word == "today":
+        return now
+    if word == "yesterday":
+        return datetime.combine(now.date(), time(0), tzinfo=UTC)
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise ValueError(
+            f"{text!r} is not a moment: write a date (2026-11-28), a date-time "
+            "(2026-11-28T07:00 or 2026-11-28T07:00+01:00), 'today' or 'yesterday'"
+        ) from None
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 

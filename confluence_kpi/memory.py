@@ -85,6 +85,10 @@ class PageMemory(BaseModel):
     kept_rows: Annotated[tuple[str, ...], _lenient(())] = ()
     rows: Annotated[tuple[ManualRow, ...], _lenient(())] = ()  # manual KPIs: typed measurements
     retired: Annotated[StrictBool, _lenient(False)] = False
+    # The verdict the page showed when the bot wrote it (KPI and goal pages), so that a run can
+    # say "at risk -> on track"; "" in memories written before it was kept. An added field
+    # with a default: older versions of the bot ignore it, so the schema stays 1.
+    status: Annotated[str, _lenient("")] = ""
     index: Annotated[dict[str, str], _lenient({})] = {}  # root only: page ids by key
 
     @property
@@ -116,7 +120,7 @@ class PageMemory(BaseModel):
     def _only_what_is_set(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
         """The property value; what most pages never have is left out when empty."""
         value: dict[str, Any] = handler(self)
-        for name in ("kept_rows", "rows", "retired", "index"):
+        for name in ("kept_rows", "rows", "retired", "index", "status"):
             if not value[name]:
                 del value[name]
         return value

@@ -113,6 +113,7 @@ class DesiredPage:
     catalog: Values = field(default_factory=dict)
     kept_rows: tuple[str, ...] = ()  # rows whose stored cell stays as a person typed it
     rows: tuple[ManualRow, ...] = ()  # a manual KPI's typed measurements, remembered
+    status: str = ""  # the verdict a KPI or goal page shows, remembered for the next report
 
     @cached_property
     def digest(self) -> str:
@@ -287,6 +288,7 @@ def desired_pages(
                 fields=dict(fields.get(key, {})),
                 catalog=dict(seen.get(key, {})),
                 kept_rows=tuple(sorted({e.row for e in edits})),
+                status=evaluations.goals[goal.id].status.value,
             )
         )
     serving: dict[str, list[Goal]] = {}  # the goals that list each KPI
@@ -319,6 +321,7 @@ def desired_pages(
                 catalog=dict(seen.get(key, {})),
                 kept_rows=tuple(sorted({e.row for e in edits} - {MEASUREMENT})),
                 rows=tuple(rows.get(kpi.id, ())),
+                status=evaluations.kpis[kpi.id].status.value,
             )
         )
     return pages
