@@ -24,6 +24,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     _add_sync(commands)
     _add_validate(commands)
+    _add_status(commands)
     _add_demo(commands)
     _add_sandbox(commands)
     return parser
@@ -227,6 +228,52 @@ def _moment(text: str, now: datetime | None = None) -> datetime:
             "(2026-11-28T07:00 or 2026-11-28T07:00+01:00), 'today' or 'yesterday'"
         ) from None
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _add_status(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    status = commands.add_parser(
+        "status",
+        help="the KPIs' verdicts in the terminal, measured now, without Confluence",
+        description="Measures and evaluates every KPI from its sources and prints each one's "
+        "status, value and why, what needs attention first. Writes nothing and needs no "
+        "Confluence settings. Exit 0, or 2 when the catalog is unusable.",
+    )
+    _add_config_option(status)
+    status.add_argument("--team", metavar="ID", help="only this team's KPIs (its catalog id)")
+    status.add_argument(
+        "--as-of",
+        type=_parsed(_moment),
+        metavar="WHEN",
+        help="evaluate as of this moment, as sync --as-of takes it (default: now)",
+    )
+    status.set_defaults(handler=_status)
+
+
+def _status(args: argparse.Namespace) -> int:
+    """Every KPI's verdict (or one team's), from the sources; nothing is written."""
+    from confluence_kpi.catalog import CatalogError, load_catalog
+    from confluence_kpi.pipeline import evaluate_catalog, measure_catalog
+    from confluence_kpi.settings import catalog_path
+    from confluence_kpi.terminal import print_verdicts
+    from confluence_kpi.verdicts import verdicts
+
+    try:
+        catalog = load_catalog(args.config or catalog_path())
+    except CatalogError as exc:
+        print(f"confluence-kpi status: catalog:\n{exc}", file=sys.stderr)
+        return 2
+    if args.team is not None and args.team not in catalog.teams:
+        known = ", ".join(catalog.teams)
+        print(
+            f"confluence-kpi status: --team: no team {args.team!r}; teams: {known}", file=sys.stderr
+        )
+        return 2
+    now = args.as_of or datetime.now(UTC)
+    evaluations = evaluate_catalog(catalog, measure_catalog(catalog, now=now), now=now)
+    shown = {k.id for k in catalog.kpis if args.team in (None, k.team)}
+    found = [v for v in verdicts(catalog, evaluations.kpis) if v.kpi_id in shown]
+    print_verdicts(found, sys.stdout)
+    return 0
 
 
 def _add_validate(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

@@ -8,7 +8,7 @@ markup or emoji codes (`report.console_for`), and styles are given as `Text` sty
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from enum import IntEnum
 from typing import TextIO
@@ -18,10 +18,11 @@ from rich.table import Table
 from rich.text import Text
 
 from confluence_kpi.manual import MEASUREMENT
+from confluence_kpi.model import Status
 from confluence_kpi.plan_text import plan_lines
 from confluence_kpi.report import Action, PageResult, ProgressCallback, SyncReport, console_for
 from confluence_kpi.report import summary as summary_line
-from confluence_kpi.verdicts import status_words
+from confluence_kpi.verdicts import Verdict, status_words
 
 
 class Detail(IntEnum):
@@ -147,6 +148,34 @@ def _status_lines(report: SyncReport, detail: Detail) -> list[Text]:
             for v in report.verdicts
         ]
     return lines
+
+
+def print_verdicts(verdicts: Sequence[Verdict], out: TextIO) -> None:
+    """A table of KPI verdicts as `status` shows them, in the order given."""
+    table = Table()
+    for heading in ("status", "KPI", "team", "value", "why"):
+        table.add_column(heading)
+    for verdict in verdicts:
+        style = _VERDICT_STYLE.get(verdict.status, "")
+        table.add_row(
+            Text(verdict.status_text, style=style),
+            verdict.name,
+            verdict.team,
+            verdict.value_text,
+            verdict.reason,
+        )
+    console_for(out).print(table)
+
+
+_VERDICT_STYLE = {
+    Status.NO_DATA: "bold red",
+    Status.STALE: "red",
+    Status.MISSED: "bold red",
+    Status.OFF_TRACK: "red",
+    Status.AT_RISK: "yellow",
+    Status.ON_TRACK: "green",
+    Status.ACHIEVED: "bold green",
+}
 
 
 def shown(value: object) -> str:
