@@ -4,6 +4,7 @@ space, connection), 1 when some KPI failed but the rest synced, 0 when all is we
 from __future__ import annotations
 
 import socket
+import time
 from pathlib import Path
 
 import pytest
@@ -41,12 +42,13 @@ def test_unreachable_confluence_exit_2(cli: Cli, flavour: str) -> None:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     context = "/wiki" if flavour == "cloud" else ""
-    # One attempt: a refused connection would otherwise be retried with backoff for 30 s.
-    cli.env(CONFLUENCE_URL=f"http://127.0.0.1:{port}{context}", CONFLUENCE_MAX_RETRIES="0")
+    cli.env(CONFLUENCE_URL=f"http://127.0.0.1:{port}{context}")
 
+    started = time.monotonic()
     run = cli.sync()
 
     assert run.code == 2
+    assert time.monotonic() - started < 5  # a site never reached is not retried with backoff
     assert f"cannot reach Confluence at http://127.0.0.1:{port}" in run.err
     assert "Traceback" not in run.err
 
@@ -60,6 +62,29 @@ def test_cloud_url_without_wiki_exit_2_with_a_hint(cli: Cli, wiki: Wiki) -> None
     assert run.code == 2
     assert f"is {wiki.server.url} the right Confluence URL?" in run.err
     assert wiki.writes() == {}
+
+
+def test_unknown_host_exit_2_within_seconds(cli: Cli) -> None:
+    cli.env(CONFLUENCE_URL="http://confluence.invalid")  # .invalid never resolves (RFC 2606)
+
+    started = time.monotonic()
+    run = cli.sync()
+
+    assert run.code == 2
+    assert "cannot reach Confluence at http://confluence.invalid" in run.err
+    assert time.monotonic() - started < 5
+
+
+def test_missing_catalog_says_how_to_name_one(cli: Cli, wiki: Wiki, tmp_path: Path) -> None:
+    cli.catalog = tmp_path / "nowhere.yaml"
+
+    run = cli.sync()
+
+    assert run.code == 2
+    assert "nowhere.yaml" in run.err
+    assert "--config" in run.err
+    assert "KPI_CONFIG" in run.err
+    assert wiki.stats()["total"] == 0
 
 
 def test_broken_catalog_exit_2(cli: Cli, wiki: Wiki, catalog_dir: Path) -> None:
