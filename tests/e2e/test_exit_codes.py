@@ -9,6 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from confluence_kpi.sandbox import UserSpec
+
+from .conftest import SandboxFactory
 from .helpers import SMALL_PAGES, Cli, Wiki, set_csv_value
 
 ONLY_THE_HOME_PAGE = {"KPI Home": 1}
@@ -22,9 +25,29 @@ def test_bad_credentials_exit_2_before_any_write(cli: Cli, wiki: Wiki) -> None:
 
     assert run.code == 2
     assert "authentication failed" in run.err
+    assert "the token may be wrong or expired" in run.err
     assert secret not in run.out + run.err
     assert wiki.writes() == {}
     assert wiki.titles() == ONLY_THE_HOME_PAGE
+
+
+@pytest.mark.parametrize("site", ["dc"])
+def test_an_account_that_may_only_read_fails_each_page_saying_what_to_do(
+    sandbox_factory: SandboxFactory, cli: Cli
+) -> None:
+    reader = sandbox_factory(flavour="dc", users=[UserSpec.parse("reader:reader-secret:read")])
+    cli.env(
+        CONFLUENCE_URL=reader.base_url,
+        CONFLUENCE_USERNAME="reader",
+        CONFLUENCE_API_TOKEN="reader-secret",
+    )
+
+    run = cli.sync("--report", "json")
+
+    assert run.code == 1
+    root = run.reasons()["root root"]
+    assert root.startswith("no permission to")
+    assert "give the bot's account permission to add and edit pages" in root
 
 
 def test_unknown_space_exit_2(cli: Cli, wiki: Wiki) -> None:
