@@ -25,6 +25,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_sync(commands)
     _add_validate(commands)
     _add_status(commands)
+    _add_init(commands)
     _add_demo(commands)
     _add_sandbox(commands)
     return parser
@@ -273,6 +274,39 @@ def _status(args: argparse.Namespace) -> int:
     shown = {k.id for k in catalog.kpis if args.team in (None, k.team)}
     found = [v for v in verdicts(catalog, evaluations.kpis) if v.kpi_id in shown]
     print_verdicts(found, sys.stdout)
+    return 0
+
+
+def _add_init(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    from confluence_kpi.starter import LANGUAGES
+
+    init = commands.add_parser(
+        "init",
+        help="write a starter catalog, sample data and a .env template here",
+        description="Writes config/catalog.yaml (commented), config/data/sales.csv (a year of "
+        "sample data) and .env (the settings to fill in) into the current directory; refuses "
+        "when any of them exists. Exit 0, or 2 when nothing was written.",
+    )
+    init.add_argument(
+        "--lang", choices=LANGUAGES, default="en", help="the language of the files and pages"
+    )
+    init.set_defaults(handler=_init)
+
+
+def _init(args: argparse.Namespace) -> int:
+    """The starter files in the working directory, or why not."""
+    from confluence_kpi.starter import ExistingFilesError, write_starter
+
+    try:
+        written = write_starter(Path.cwd(), args.lang, datetime.now(UTC).date())
+    except ExistingFilesError as exc:
+        print(f"confluence-kpi init: already there, nothing written: {exc}", file=sys.stderr)
+        return 2
+    for path in written:
+        print(f"wrote {path.relative_to(Path.cwd())}")
+    print(
+        "next: fill in .env, then run `confluence-kpi validate` and `confluence-kpi sync --dry-run`"
+    )
     return 0
 
 
