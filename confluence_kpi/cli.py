@@ -13,12 +13,32 @@ from confluence_kpi import __version__
 
 T = TypeVar("T")
 
+_SETTINGS_HELP = """\
+settings (from the environment, a .env file here, VAR_FILE, or /run/secrets):
+  CONFLUENCE_URL          the site, with /wiki on Cloud (https://example.atlassian.net/wiki)
+  CONFLUENCE_USERNAME     Cloud: the account's e-mail, with CONFLUENCE_API_TOKEN
+  CONFLUENCE_API_TOKEN    Cloud: an API token from id.atlassian.com
+  CONFLUENCE_PAT          Data Center: a personal access token
+  CONFLUENCE_SPACE        overrides the catalog's space key
+  KPI_CONFIG              the catalog (default config/catalog.yaml)
+  CONFLUENCE_TIMEOUT, CONFLUENCE_VERIFY_TLS, CONFLUENCE_MAX_RETRIES, CONFLUENCE_API
+
+example:
+  confluence-kpi init                       # starter catalog, sample data, .env
+  confluence-kpi validate                   # check them
+  confluence-kpi sync --dry-run             # the plan: what would change, page by page
+  confluence-kpi sync                       # write it
+  confluence-kpi status --team sales        # verdicts now, without Confluence
+"""
+
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser with every subcommand."""
     parser = argparse.ArgumentParser(
         prog="confluence-kpi",
         description="Keeps KPI and SMART-goal pages in Confluence in step with measured data.",
+        epilog=_SETTINGS_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"confluence-kpi {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
@@ -47,15 +67,22 @@ def _add_sandbox(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
         help="start the local Confluence-compatible server",
         description="A local server that behaves like Confluence's REST API.",
     )
-    sandbox.add_argument("--host", default="127.0.0.1")
-    sandbox.add_argument("--port", type=int, default=8090)
+    sandbox.add_argument("--host", default="127.0.0.1", help="the address to listen on")
+    sandbox.add_argument("--port", type=int, default=8090, help="the port (0: any free one)")
     sandbox.add_argument("--data", type=Path, metavar="FILE", help="SQLite file (default: memory)")
     sandbox.add_argument(
         "--context-path", metavar="PATH", help='default "/wiki" for cloud, none for dc'
     )
-    sandbox.add_argument("--flavour", choices=("dc", "cloud"), default="dc")
     sandbox.add_argument(
-        "--space", type=_parsed(SpaceSpec.parse), action="append", default=[], metavar="KEY[:Name]"
+        "--flavour", choices=("dc", "cloud"), default="dc", help="Data Center or Cloud"
+    )
+    sandbox.add_argument(
+        "--space",
+        type=_parsed(SpaceSpec.parse),
+        action="append",
+        default=[],
+        metavar="KEY[:Name]",
+        help="a space to create (repeatable; default KPI)",
     )
     sandbox.add_argument(
         "--user",
@@ -63,10 +90,17 @@ def _add_sandbox(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
         action="append",
         default=[],
         metavar="NAME:SECRET[:read]",
+        help="a login, read-only with :read (repeatable; default admin:admin)",
     )
-    sandbox.add_argument("--pat", action="append", default=[], metavar="TOKEN")
-    sandbox.add_argument("--latency-ms", type=int, default=0, metavar="N")
-    sandbox.add_argument("--seed", type=int, default=0, metavar="N")
+    sandbox.add_argument(
+        "--pat", action="append", default=[], metavar="TOKEN", help="a bearer token (repeatable)"
+    )
+    sandbox.add_argument(
+        "--latency-ms", type=int, default=0, metavar="N", help="delay every answer by N ms"
+    )
+    sandbox.add_argument(
+        "--seed", type=int, default=0, metavar="N", help="seed of the sandbox's randomness"
+    )
     sandbox.set_defaults(handler=_sandbox)
 
 
