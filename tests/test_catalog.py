@@ -727,7 +727,11 @@ def test_bad_files_give_one_clear_problem(tmp_path: Path, content: bytes, expect
 
 
 def test_missing_file_and_directory_are_said_plainly(tmp_path: Path) -> None:
-    assert problems_in(tmp_path / "nope.yaml") == [f"{tmp_path / 'nope.yaml'}: does not exist"]
+    assert problems_in(tmp_path / "nope.yaml") == [
+        f"{tmp_path / 'nope.yaml'}: does not exist: name the catalog with --config FILE or the "
+        "KPI_CONFIG setting (default config/catalog.yaml), or write a starter one with "
+        "`confluence-kpi init`"
+    ]
     assert problems_in(tmp_path) == [f"{tmp_path}: is a directory, not a catalog file"]
 
 
