@@ -856,7 +856,9 @@ def test_validate_runs_as_a_command(clean_env: Path) -> None:
     )
 
     assert result.returncode == 2
-    assert result.stdout.splitlines()[-2:] == ["missing.yaml: does not exist", "1 error, 1 warning"]
+    *_, missing, counts = result.stdout.splitlines()
+    assert missing.startswith("missing.yaml: does not exist: name the catalog with --config")
+    assert counts == "1 error, 1 warning"
     assert result.stderr == ""
 
 
