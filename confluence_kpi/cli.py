@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, time
 from pathlib import Path
 from typing import TypeVar
 
@@ -13,17 +13,39 @@ from confluence_kpi import __version__
 
 T = TypeVar("T")
 
+_SETTINGS_HELP = """\
+settings (from the environment, a .env file here, VAR_FILE, or /run/secrets):
+  CONFLUENCE_URL          the site, with /wiki on Cloud (https://example.atlassian.net/wiki)
+  CONFLUENCE_USERNAME     Cloud: the account's e-mail, with CONFLUENCE_API_TOKEN
+  CONFLUENCE_API_TOKEN    Cloud: an API token from id.atlassian.com
+  CONFLUENCE_PAT          Data Center: a personal access token
+  CONFLUENCE_SPACE        overrides the catalog's space key
+  KPI_CONFIG              the catalog (default config/catalog.yaml)
+  CONFLUENCE_TIMEOUT, CONFLUENCE_VERIFY_TLS, CONFLUENCE_MAX_RETRIES, CONFLUENCE_API
+
+example:
+  confluence-kpi init                       # starter catalog, sample data, .env
+  confluence-kpi validate                   # check them
+  confluence-kpi sync --dry-run             # the plan: what would change, page by page
+  confluence-kpi sync                       # write it
+  confluence-kpi status --team sales        # verdicts now, without Confluence
+"""
+
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser with every subcommand."""
     parser = argparse.ArgumentParser(
         prog="confluence-kpi",
         description="Keeps KPI and SMART-goal pages in Confluence in step with measured data.",
+        epilog=_SETTINGS_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"confluence-kpi {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     _add_sync(commands)
     _add_validate(commands)
+    _add_status(commands)
+    _add_init(commands)
     _add_demo(commands)
     _add_sandbox(commands)
     _add_run(commands)
@@ -47,15 +69,22 @@ def _add_sandbox(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
         help="start the local Confluence-compatible server",
         description="A local server that behaves like Confluence's REST API.",
     )
-    sandbox.add_argument("--host", default="127.0.0.1")
-    sandbox.add_argument("--port", type=int, default=8090)
+    sandbox.add_argument("--host", default="127.0.0.1", help="the address to listen on")
+    sandbox.add_argument("--port", type=int, default=8090, help="the port (0: any free one)")
     sandbox.add_argument("--data", type=Path, metavar="FILE", help="SQLite file (default: memory)")
     sandbox.add_argument(
         "--context-path", metavar="PATH", help='default "/wiki" for cloud, none for dc'
     )
-    sandbox.add_argument("--flavour", choices=("dc", "cloud"), default="dc")
     sandbox.add_argument(
-        "--space", type=_parsed(SpaceSpec.parse), action="append", default=[], metavar="KEY[:Name]"
+        "--flavour", choices=("dc", "cloud"), default="dc", help="Data Center or Cloud"
+    )
+    sandbox.add_argument(
+        "--space",
+        type=_parsed(SpaceSpec.parse),
+        action="append",
+        default=[],
+        metavar="KEY[:Name]",
+        help="a space to create (repeatable; default KPI)",
     )
     sandbox.add_argument(
         "--user",
@@ -63,10 +92,17 @@ def _add_sandbox(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
         action="append",
         default=[],
         metavar="NAME:SECRET[:read]",
+        help="a login, read-only with :read (repeatable; default admin:admin)",
     )
-    sandbox.add_argument("--pat", action="append", default=[], metavar="TOKEN")
-    sandbox.add_argument("--latency-ms", type=int, default=0, metavar="N")
-    sandbox.add_argument("--seed", type=int, default=0, metavar="N")
+    sandbox.add_argument(
+        "--pat", action="append", default=[], metavar="TOKEN", help="a bearer token (repeatable)"
+    )
+    sandbox.add_argument(
+        "--latency-ms", type=int, default=0, metavar="N", help="delay every answer by N ms"
+    )
+    sandbox.add_argument(
+        "--seed", type=int, default=0, metavar="N", help="seed of the sandbox's randomness"
+    )
     sandbox.set_defaults(handler=_sandbox)
 
 
@@ -99,8 +135,17 @@ def _add_sync(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
         "was written.",
     )
     _add_config_option(sync)
-    sync.add_argument("--dry-run", action="store_true", help="plan only: write nothing")
-    sync.add_argument("--diff", action="store_true", help="show what changes on each page")
+    sync.add_argument(
+        "--dry-run", action="store_true", help="plan only: write nothing, show the plan"
+    )
+    sync.add_argument(
+        "--diff",
+        nargs="?",
+        const="plan",
+        choices=("plan", "storage"),
+        help="show what changes on each page: the values, before -> after (plan, the "
+        "default), or the raw storage-format diff (storage)",
+    )
     sync.add_argument(
         "--only",
         nargs="+",
@@ -108,7 +153,19 @@ def _add_sync(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
         metavar="ID",
         help="sync only the pages of these KPI, goal or team ids",
     )
-    sync.add_argument("--report", choices=("text", "json"), default="text")
+    sync.add_argument(
+        "--report",
+        choices=("text", "json"),
+        default="text",
+        help="text for people (default) or JSON for programs (docs/sync-report.schema.json)",
+    )
+    loudness = sync.add_mutually_exclusive_group()
+    loudness.add_argument(
+        "--quiet", action="store_true", help="no progress; only failures and the summary"
+    )
+    loudness.add_argument(
+        "--verbose", action="store_true", help="also unchanged pages and every KPI's verdict"
+    )
     sync.add_argument(
         "--prefer",
         choices=("page", "catalog"),
@@ -119,30 +176,39 @@ def _add_sync(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
         "--as-of",
         type=_parsed(_moment),
         metavar="WHEN",
-        help="evaluate as of this moment (ISO date or date-time) instead of now",
+        help="evaluate as of this moment instead of now: an ISO date (2026-11-28, its start), "
+        "a date-time (2026-11-28T07:00, UTC unless it says), 'today' (now) or 'yesterday' "
+        "(its end, UTC)",
     )
     sync.set_defaults(handler=_sync)
 
 
 def _sync(args: argparse.Namespace) -> int:
-    """One pass with the settings from the environment; prints the report."""
-    from confluence_kpi.report import print_report
+    """One pass with the settings from the environment; shows progress, then the report."""
+    from confluence_kpi.report_json import print_json
     from confluence_kpi.runner import SetupError, load_setup, sync_once
+    from confluence_kpi.terminal import Detail, print_text, progress_for
 
+    detail = Detail.QUIET if args.quiet else Detail.VERBOSE if args.verbose else Detail.NORMAL
     try:
         setup = load_setup(args.config)
-        report = sync_once(
-            setup,
-            now=args.as_of or datetime.now(UTC),
-            dry_run=args.dry_run,
-            show_diff=args.diff,
-            only=args.only,
-            prefer=args.prefer,
-        )
+        with progress_for(sys.stderr, detail) as progress:
+            report = sync_once(
+                setup,
+                now=args.as_of or datetime.now(UTC),
+                dry_run=args.dry_run,
+                show_diff=args.diff == "storage",
+                only=args.only,
+                prefer=args.prefer,
+                progress=progress,
+            )
     except SetupError as exc:
         print(f"confluence-kpi sync: {exc}", file=sys.stderr)
         return 2
-    print_report(report, args.report, sys.stdout)
+    if args.report == "json":
+        print_json(report, sys.stdout)
+    else:
+        print_text(report, sys.stdout, detail, plan=args.dry_run or args.diff is not None)
     return report.exit_code
 
 
@@ -244,10 +310,102 @@ def _add_config_option(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def _moment(text: str) -> datetime:
-    """An aware moment from an ISO date or date-time; a date or naive time is read as UTC."""
-    moment = datetime.fromisoformat(text)
+def _moment(text: str, now: datetime | None = None) -> datetime:
+    """An aware moment from an ISO date or date-time (a naive one read as UTC), `today` (now)
+    or `yesterday` (the end of yesterday in UTC, so that all of its data counts)."""
+    now = now or datetime.now(UTC)
+    word = text.strip().lower()
+    if word == "today":
+        return now
+    if word == "yesterday":
+        return datetime.combine(now.date(), time(0), tzinfo=UTC)
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise ValueError(
+            f"{text!r} is not a moment: write a date (2026-11-28), a date-time "
+            "(2026-11-28T07:00 or 2026-11-28T07:00+01:00), 'today' or 'yesterday'"
+        ) from None
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _add_status(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    status = commands.add_parser(
+        "status",
+        help="the KPIs' verdicts in the terminal, measured now, without Confluence",
+        description="Measures and evaluates every KPI from its sources and prints each one's "
+        "status, value and why, what needs attention first. Writes nothing and needs no "
+        "Confluence settings. Exit 0, or 2 when the catalog is unusable.",
+    )
+    _add_config_option(status)
+    status.add_argument("--team", metavar="ID", help="only this team's KPIs (its catalog id)")
+    status.add_argument(
+        "--as-of",
+        type=_parsed(_moment),
+        metavar="WHEN",
+        help="evaluate as of this moment, as sync --as-of takes it (default: now)",
+    )
+    status.set_defaults(handler=_status)
+
+
+def _status(args: argparse.Namespace) -> int:
+    """Every KPI's verdict (or one team's), from the sources; nothing is written."""
+    from confluence_kpi.catalog import CatalogError, load_catalog
+    from confluence_kpi.pipeline import evaluate_catalog, measure_catalog
+    from confluence_kpi.settings import catalog_path
+    from confluence_kpi.terminal import print_verdicts
+    from confluence_kpi.verdicts import verdicts
+
+    try:
+        catalog = load_catalog(args.config or catalog_path())
+    except CatalogError as exc:
+        print(f"confluence-kpi status: catalog:\n{exc}", file=sys.stderr)
+        return 2
+    if args.team is not None and args.team not in catalog.teams:
+        known = ", ".join(catalog.teams)
+        print(
+            f"confluence-kpi status: --team: no team {args.team!r}; teams: {known}", file=sys.stderr
+        )
+        return 2
+    now = args.as_of or datetime.now(UTC)
+    evaluations = evaluate_catalog(catalog, measure_catalog(catalog, now=now), now=now)
+    shown = {k.id for k in catalog.kpis if args.team in (None, k.team)}
+    found = [v for v in verdicts(catalog, evaluations.kpis) if v.kpi_id in shown]
+    print_verdicts(found, sys.stdout)
+    return 0
+
+
+def _add_init(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    from confluence_kpi.starter import LANGUAGES
+
+    init = commands.add_parser(
+        "init",
+        help="write a starter catalog, sample data and a .env template here",
+        description="Writes config/catalog.yaml (commented), config/data/sales.csv (a year of "
+        "sample data) and .env (the settings to fill in) into the current directory; refuses "
+        "when any of them exists. Exit 0, or 2 when nothing was written.",
+    )
+    init.add_argument(
+        "--lang", choices=LANGUAGES, default="en", help="the language of the files and pages"
+    )
+    init.set_defaults(handler=_init)
+
+
+def _init(args: argparse.Namespace) -> int:
+    """The starter files in the working directory, or why not."""
+    from confluence_kpi.starter import ExistingFilesError, write_starter
+
+    try:
+        written = write_starter(Path.cwd(), args.lang, datetime.now(UTC).date())
+    except ExistingFilesError as exc:
+        print(f"confluence-kpi init: already there, nothing written: {exc}", file=sys.stderr)
+        return 2
+    for path in written:
+        print(f"wrote {path.relative_to(Path.cwd())}")
+    print(
+        "next: fill in .env, then run `confluence-kpi validate` and `confluence-kpi sync --dry-run`"
+    )
+    return 0
 
 
 def _add_validate(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

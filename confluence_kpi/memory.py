@@ -89,6 +89,10 @@ class PageMemory(BaseModel):
     # KPI pages: since when the KPI's source has failed, while the page keeps its last good
     # values under a panel saying so; unset while the source answers.
     unavailable_since: Annotated[datetime | None, _lenient(None)] = None
+    # The verdict the page showed when the bot wrote it (KPI and goal pages), so that a run can
+    # say "at risk -> on track"; "" in memories written before it was kept. An added field
+    # with a default: older versions of the bot ignore it, so the schema stays 1.
+    status: Annotated[str, _lenient("")] = ""
     index: Annotated[dict[str, str], _lenient({})] = {}  # root only: page ids by key
 
     @property
@@ -120,7 +124,7 @@ class PageMemory(BaseModel):
     def _only_what_is_set(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
         """The property value; what most pages never have is left out when empty."""
         value: dict[str, Any] = handler(self)
-        for name in ("kept_rows", "rows", "retired", "index", "unavailable_since"):
+        for name in ("kept_rows", "rows", "retired", "index", "unavailable_since", "status"):
             if not value[name]:
                 del value[name]
         return value

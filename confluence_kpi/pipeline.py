@@ -131,6 +131,7 @@ class DesiredPage:
     kept_rows: tuple[str, ...] = ()  # rows whose stored cell stays as a person typed it
     rows: tuple[ManualRow, ...] = ()  # a manual KPI's typed measurements, remembered
     unavailable_since: datetime | None = None  # a KPI page kept while its source fails
+    status: str = ""  # the verdict a KPI or goal page shows, remembered for the next report
 
     @cached_property
     def digest(self) -> str:
@@ -321,6 +322,7 @@ def desired_pages(
                 fields=dict(fields.get(key, {})),
                 catalog=dict(seen.get(key, {})),
                 kept_rows=tuple(sorted({e.row for e in edits})),
+                status=evaluations.goals[goal.id].status.value,
             )
         )
     serving: dict[str, list[Goal]] = {}  # the goals that list each KPI
@@ -360,6 +362,7 @@ def desired_pages(
                 kept_rows=tuple(sorted({e.row for e in edits} - {MEASUREMENT})),
                 rows=tuple(rows.get(kpi.id, ())),
                 unavailable_since=None if keep is None else keep.since,
+                status=evaluations.kpis[kpi.id].status.value,
             )
         )
     return pages

@@ -1,8 +1,5 @@
-"""What a sync pass did, page by page and KPI by KPI, and showing it to a person (a table) or
-to a program (JSON).
-
-The JSON report's shape is `JsonReport`, a pydantic model: what programs read is declared
-once, with its types, and written with `model_dump_json`.
+"""What a sync pass did, page by page and KPI by KPI: the data `terminal.py` shows a person
+and `report_json.py` a program, the exit code, and the one-line summary.
 
 Names, titles, reasons and values come from catalogs, sources and pages: the console reads
 no markup or emoji codes in text (a KPI named "[/b]" would break the output, one named
@@ -11,21 +8,20 @@ no markup or emoji codes in text (a KPI named "[/b]" would break the output, one
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from enum import StrEnum
-from typing import Any, TextIO
+from typing import TextIO
 
-from pydantic import BaseModel, SerializerFunctionWrapHandler, model_serializer
 from rich.console import Console
-from rich.table import Table
-from rich.text import Text
 
-from confluence_kpi.manual import MEASUREMENT
 from confluence_kpi.memory import PageKey
 from confluence_kpi.model import Note, Status
-from confluence_kpi.pages.merge import FieldChange, Value
+from confluence_kpi.pages.merge import FieldChange
 from confluence_kpi.pages.parse import Unreadable
 from confluence_kpi.pages.strings import load_strings
+from confluence_kpi.verdicts import Verdict
 
 
 class Action(StrEnum):
@@ -39,8 +35,19 @@ class Action(StrEnum):
 
 
 @dataclass(frozen=True)
+class FieldDelta:
+    """One value a write changes on a page, as a reader sees it: a Page Properties row or the
+    title ("Status": "On track" -> "At risk")."""
+
+    field: str
+    before: str
+    after: str
+
+
+@dataclass(frozen=True)
 class PageResult:
-    """The outcome for one page, as the report shows it."""
+    """The outcome for one page, as the report shows it; `changes` are the values an update
+    changes, `diff` the storage diff (only with `--diff=storage`)."""
 
     key: PageKey
     title: str
@@ -48,6 +55,7 @@ class PageResult:
     reason: str = ""
     page_id: str | None = None
     diff: str | None = None
+    changes: tuple[FieldDelta, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -84,6 +92,21 @@ class SyncReport:
     unreadable: list[tuple[PageKey, Unreadable]] = field(default_factory=list)
     data_warnings: list[DataWarning] = field(default_factory=list)
     requests: int = 0
+    # Each KPI's status when the bot last wrote its page (from the page's memory), where known.
+    kpi_status_before: dict[str, Status] = field(default_factory=dict)
+    verdicts: list[Verdict] = field(default_factory=list)
+    as_of: datetime | None = None  # the moment evaluated
+    started: datetime | None = None  # when the pass started (wall clock)
+    duration: float = 0.0  # seconds the pass took
+
+    def status_changes(self) -> list[tuple[Verdict, Status | None]]:
+        """The KPIs whose status differs from the one their page showed, with that one (None:
+        the page is new, or its memory predates remembering the status)."""
+        return [
+            (verdict, self.kpi_status_before.get(verdict.kpi_id))
+            for verdict in self.verdicts
+            if self.kpi_status_before.get(verdict.kpi_id) != verdict.status
+        ]
 
     @property
     def failed(self) -> bool:
@@ -105,174 +128,8 @@ class SyncReport:
         return {action.value: sum(p.action is action for p in self.pages) for action in Action}
 
 
-_STYLE = {
-    Action.CREATE: "green",
-    Action.UPDATE: "yellow",
-    Action.UNCHANGED: "dim",
-    Action.RETIRED: "magenta",
-    Action.FAILED: "bold red",
-}
-
-
-def print_report(report: SyncReport, fmt: str, out: TextIO) -> None:
-    """Writes the report as `text` (a table and a summary) or `json`."""
-    if fmt == "json":
-        out.write(JsonReport.of(report).model_dump_json(indent=2) + "\n")
-        return
-    console = console_for(out)
-    table = Table(title="dry run: nothing was written" if report.dry_run else None)
-    for heading in ("page", "kind", "result", "why"):
-        table.add_column(heading)
-    for page in report.pages:
-        if page.action is Action.UNCHANGED and not page.reason:
-            continue  # a quiet page needs no line; the summary counts it
-        table.add_row(
-            page.title,
-            page.key.kind,
-            Text(page.action.value, style=_STYLE[page.action]),
-            page.reason,
-        )
-    if table.row_count:
-        console.print(table)
-    for page in report.pages:
-        if page.diff:
-            console.print(page.diff)
-    for edit in report.edits:
-        change = edit.change
-        console.print(
-            f"{edit.title}: {change.field} {change.origin.value}: "
-            f"{_shown(change.old)} -> {_shown(change.new)}"
-        )
-    for key, unreadable in report.unreadable:
-        left_out = unreadable.field == MEASUREMENT
-        outcome = "it is left out" if left_out else "the last valid value is used"
-        console.print(
-            Text.assemble(
-                (f"{key}: could not read the {unreadable.field}", "bold yellow"),
-                f" {unreadable.text!r} ({unreadable.reason}); {outcome}",
-            )
-        )
-    for warning in report.data_warnings:
-        console.print(
-            Text.assemble(
-                (f"KPI {warning.kpi_id}: data warning:", "bold yellow"), f" {warning.message}"
-            )
-        )
-    for kpi_id, error in sorted(report.kpi_errors.items()):
-        console.print(
-            Text.assemble((f"KPI {kpi_id} could not be evaluated:", "bold red"), f" {error}")
-        )
-    console.print(summary(report))
-
-
-class JsonEdit(BaseModel):
-    """A team-editable field this run took from the page or the catalog."""
-
-    kind: str
-    id: str
-    field: str
-    old: Value
-    new: Value
-    origin: str
-
-
-class JsonUnreadable(BaseModel):
-    """What a person typed that could not be read."""
-
-    kind: str
-    id: str
-    field: str
-    text: str
-    reason: str
-
-
-class JsonDataWarning(BaseModel):
-    """A KPI's data warning: its code and values for programs, its message for people."""
-
-    kpi: str
-    code: str
-    values: dict[str, str]
-    message: str
-
-
-class JsonPage(BaseModel):
-    """What the pass did to one page; `diff` only when asked for (`--diff`)."""
-
-    kind: str
-    id: str
-    title: str
-    action: str
-    reason: str
-    page_id: str | None
-    diff: str | None = None
-
-    @model_serializer(mode="wrap")
-    def _diff_when_asked(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
-        value: dict[str, Any] = handler(self)
-        if value["diff"] is None:
-            del value["diff"]
-        return value
-
-
-class JsonReport(BaseModel):
-    """The report as `--report json` writes it."""
-
-    dry_run: bool
-    summary: dict[str, int]
-    requests: int
-    kpi_errors: dict[str, str]
-    kpi_status: dict[str, str]
-    edits: list[JsonEdit]
-    unreadable: list[JsonUnreadable]
-    data_warnings: list[JsonDataWarning]
-    pages: list[JsonPage]
-
-    @classmethod
-    def of(cls, report: SyncReport) -> JsonReport:
-        """The JSON form of a pass's report."""
-        return cls(
-            dry_run=report.dry_run,
-            summary=report.counts(),
-            requests=report.requests,
-            kpi_errors=report.kpi_errors,
-            kpi_status={kpi_id: status.value for kpi_id, status in report.kpi_status.items()},
-            edits=[
-                JsonEdit(
-                    kind=e.key.kind,
-                    id=e.key.id,
-                    field=e.change.field,
-                    old=e.change.old,
-                    new=e.change.new,
-                    origin=e.change.origin.value,
-                )
-                for e in report.edits
-            ],
-            unreadable=[
-                JsonUnreadable(kind=k.kind, id=k.id, field=u.field, text=u.text, reason=u.reason)
-                for k, u in report.unreadable
-            ],
-            data_warnings=[
-                JsonDataWarning(
-                    kpi=w.kpi_id,
-                    code=w.note.code.value,
-                    values=dict(w.note.values),
-                    message=w.message,
-                )
-                for w in report.data_warnings
-            ],
-            pages=[
-                JsonPage(
-                    kind=p.key.kind,
-                    id=p.key.id,
-                    title=p.title,
-                    action=p.action.value,
-                    reason=p.reason,
-                    page_id=p.page_id,
-                    diff=p.diff,
-                )
-                for p in report.pages
-            ],
-        )
+ProgressCallback = Callable[[PageResult], None]
+"""Told each page's result as soon as it is done (the terminal's progress)."""
 
 
 def console_for(out: TextIO) -> Console:
@@ -300,15 +157,3 @@ def summary(report: SyncReport) -> str:
     warned = len(report.warned_kpis())
     warnings = f"; {warned} KPI(s) with data warnings" if warned else ""
     return f"pages: {counts}{failures}{warnings}; {report.requests} requests to Confluence"
-
-
-def _shown(value: object) -> str:
-    """A merged value in words: a target or baseline as "value by date", else as is."""
-    if isinstance(value, dict):
-        parts = [str(value.get("value"))]
-        if value.get("upper") is not None:
-            parts.append(f"to {value['upper']}")
-        if value.get("date"):
-            parts.append(f"by {value['date']}")
-        return " ".join(parts)
-    return "(none)" if value is None else str(value)

@@ -765,7 +765,11 @@ def test_bad_files_give_one_clear_problem(tmp_path: Path, content: bytes, expect
 
 
 def test_missing_file_and_directory_are_said_plainly(tmp_path: Path) -> None:
-    assert problems_in(tmp_path / "nope.yaml") == [f"{tmp_path / 'nope.yaml'}: does not exist"]
+    assert problems_in(tmp_path / "nope.yaml") == [
+        f"{tmp_path / 'nope.yaml'}: does not exist: name the catalog with --config FILE or the "
+        "KPI_CONFIG setting (default config/catalog.yaml), or write a starter one with "
+        "`confluence-kpi init`"
+    ]
     assert problems_in(tmp_path) == [f"{tmp_path}: is a directory, not a catalog file"]
 
 
@@ -894,7 +898,9 @@ def test_validate_runs_as_a_command(clean_env: Path) -> None:
     )
 
     assert result.returncode == 2
-    assert result.stdout.splitlines()[-2:] == ["missing.yaml: does not exist", "1 error, 1 warning"]
+    *_, missing, counts = result.stdout.splitlines()
+    assert missing.startswith("missing.yaml: does not exist: name the catalog with --config")
+    assert counts == "1 error, 1 warning"
     assert result.stderr == ""
 
 

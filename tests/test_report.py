@@ -11,7 +11,9 @@ from confluence_kpi.memory import PageKey
 from confluence_kpi.model import Note, NoteCode, Status
 from confluence_kpi.pages.merge import FieldChange, Origin
 from confluence_kpi.pages.parse import Unreadable
-from confluence_kpi.report import Action, DataWarning, Edit, PageResult, SyncReport, print_report
+from confluence_kpi.report import Action, DataWarning, Edit, FieldDelta, PageResult, SyncReport
+from confluence_kpi.report_json import print_json
+from confluence_kpi.terminal import print_text
 
 
 @pytest.mark.parametrize("action", list(Action))
@@ -20,7 +22,7 @@ def test_every_action_is_shown_in_the_text_report(action: Action) -> None:
     report.pages.append(PageResult(PageKey("kpi", "tickets"), "KPI: Tickets", action, "why"))
     out = io.StringIO()
 
-    print_report(report, "text", out)
+    print_text(report, out)
 
     [line] = [line for line in out.getvalue().splitlines() if "KPI: Tickets" in line]
     assert f"│ {action.value} " in line
@@ -37,14 +39,23 @@ def test_json_report_has_the_shape_programs_read() -> None:
     report.data_warnings.append(
         DataWarning("tickets", Note(NoteCode.LEFT_OUT_LATER, (("count", "2"),)))
     )
-    report.pages.append(PageResult(key, "KPI: Tickets", Action.UPDATE, "changed", "42", "- a"))
+    change = FieldDelta("Status", "On track", "At risk")
+    report.pages.append(
+        PageResult(key, "KPI: Tickets", Action.UPDATE, "changed", "42", "- a", (change,))
+    )
     report.pages.append(PageResult(PageKey("team", "ops"), "Team: Ops", Action.CREATE))
     out = io.StringIO()
 
-    print_report(report, "json", out)
+    print_json(report, out)
 
+    # Version 2 added schema_version, as_of, started, duration_seconds, each page's changes
+    # and the kpis list; every field of version 1 is still there, as it was.
     assert json.loads(out.getvalue()) == {
+        "schema_version": 2,
         "dry_run": True,
+        "as_of": None,
+        "started": None,
+        "duration_seconds": 0.0,
         "summary": {"created": 1, "updated": 1, "unchanged": 0, "retired": 0, "failed": 0},
         "requests": 4,
         "kpi_errors": {"nps": "source down"},
@@ -84,6 +95,7 @@ def test_json_report_has_the_shape_programs_read() -> None:
                 "action": "updated",
                 "reason": "changed",
                 "page_id": "42",
+                "changes": [{"field": "Status", "before": "On track", "after": "At risk"}],
                 "diff": "- a",
             },
             {
@@ -93,6 +105,8 @@ def test_json_report_has_the_shape_programs_read() -> None:
                 "action": "created",
                 "reason": "",
                 "page_id": None,
+                "changes": [],
             },
         ],
+        "kpis": [],
     }

@@ -181,7 +181,11 @@ def _read_text(path: Path) -> str:
             )
         raw = path.read_bytes()
     except FileNotFoundError:
-        raise RefusedError(None, "does not exist") from None
+        raise RefusedError(
+            None,
+            "does not exist: name the catalog with --config FILE or the KPI_CONFIG setting "
+            "(default config/catalog.yaml), or write a starter one with `confluence-kpi init`",
+        ) from None
     except OSError as error:
         raise RefusedError(None, f"cannot be read: {error.strerror}") from None
     try:

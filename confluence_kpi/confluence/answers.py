@@ -107,9 +107,18 @@ def error_for(
     message, is_json = _server_message(response)
     reason = f": {message}" if message else ""
     if status == 401:
-        return AuthError(f"authentication failed for {who} at {shown_url} (HTTP 401){reason}")
+        return AuthError(
+            f"authentication failed for {who} at {shown_url} (HTTP 401){reason}\n"
+            "  what to do: the token may be wrong or expired; on Cloud use the account's "
+            "e-mail and an API token from id.atlassian.com, on Data Center a personal access "
+            "token (CONFLUENCE_PAT)"
+        )
     if status == 403:
-        return ForbiddenError(f"no permission to {target.action} {target.subject}{reason}")
+        return ForbiddenError(
+            f"no permission to {target.action} {target.subject}{reason}\n"
+            "  what to do: give the bot's account permission to add and edit pages in the "
+            "space (and on the root page, if it is restricted)"
+        )
     if status == 404:
         # A 404 that is not Confluence's JSON usually means the URL does not point at
         # Confluence's REST API (on Cloud, a URL without /wiki).

@@ -107,6 +107,10 @@ class Transport:
         self._max_retry_after = max_retry_after
         self._sleep = sleep
         self._request_count = 0
+        # Whether the site has answered yet: until it has, a connection refused or a host not
+        # found is a wrong URL or a site that is down, said at once rather than after 30 s of
+        # backoff; once it has, the same is a blip (a restart) and is retried.
+        self._reached = False
 
     @property
     def request_count(self) -> int:
@@ -152,9 +156,11 @@ class Transport:
                 raise
 
         def should_retry(exc: BaseException) -> bool:
-            return isinstance(exc, _RetryableError) and (
-                repeatable or recheck is not None or not exc.may_have_landed
-            )
+            if not isinstance(exc, _RetryableError):
+                return False
+            if exc.network and not exc.may_have_landed and not self._reached:
+                return False  # never reached: a wrong URL or a site that is down
+            return repeatable or recheck is not None or not exc.may_have_landed
 
         def warn(problem: BaseException, wait: float, number: int) -> None:
             log.warning(
@@ -221,6 +227,7 @@ class Transport:
                 network=True,
                 retry_after=None,
             ) from exc
+        self._reached = True
         status = response.status_code
         if status == 429 or status in TRANSIENT_STATUSES:
             raise _RetryableError(

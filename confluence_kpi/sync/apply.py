@@ -215,7 +215,9 @@ class Syncer:
         want, page = change.want, found.page
         reason = change.reason(taken=want.key in self.taken)
         diff = change.diff() if self.show_diff else None
-        result = PageResult(want.key, change.title, Action.UPDATE, reason, page.id, diff)
+        result = PageResult(
+            want.key, change.title, Action.UPDATE, reason, page.id, diff, change.changed_fields()
+        )
         if self.dry_run:
             return result
         try:

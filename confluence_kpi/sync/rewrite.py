@@ -18,7 +18,9 @@ from confluence_kpi.model import ManualRow
 from confluence_kpi.pages.canonical import canonical
 from confluence_kpi.pages.cells import keep_cells
 from confluence_kpi.pages.layout import compose, edited_bot_blocks
+from confluence_kpi.pages.properties import property_rows
 from confluence_kpi.pipeline import DesiredPage
+from confluence_kpi.report import FieldDelta
 
 
 @dataclass(frozen=True)
@@ -62,6 +64,17 @@ class Rewrite:
         if replaced:
             return "a person's edit of values the bot computes was replaced"
         return "content changed"
+
+    def changed_fields(self) -> tuple[FieldDelta, ...]:
+        """The title and the Page Properties values this write changes, in words."""
+        before = property_rows(self.current.body or "")
+        after = property_rows(self.body)
+        changes = [FieldDelta("Title", self.current.title, self.title)]
+        changes += [FieldDelta(name, before.get(name, ""), value) for name, value in after.items()]
+        changes += [
+            FieldDelta(name, value, "") for name, value in before.items() if name not in after
+        ]
+        return tuple(change for change in changes if change.before != change.after)
 
     def diff(self) -> str:
         """A readable unified diff of the canonical forms, one element per line."""
@@ -122,6 +135,7 @@ def memory_of(
         rows=want.rows,
         index=index or {},
         unavailable_since=want.unavailable_since,
+        status=want.status,
     )
 
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterable
-from datetime import datetime
+from datetime import UTC, datetime
 
 from confluence_kpi.catalog import Catalog
 from confluence_kpi.confluence.protocol import ConfluenceApi
 from confluence_kpi.memory import PROPERTY_KEY, PageKey
+from confluence_kpi.model import Status
 from confluence_kpi.pages.merge import Prefer
 from confluence_kpi.pipeline import measure_catalog
 from confluence_kpi.report import DataWarning, PageResult, SyncReport
@@ -15,9 +17,11 @@ from confluence_kpi.settings import DEFAULT_SOURCE_WORKERS
 from confluence_kpi.sync.apply import Syncer
 from confluence_kpi.sync.observe import ROOT, observe, read_moved, recover
 from confluence_kpi.sync.planning import Planner
+from confluence_kpi.verdicts import verdicts
 
 # Parents come before children, so a page created in this run has its parent's id.
 KIND_ORDER = ("root", "team", "goal", "kpi")
+_STATUSES = frozenset(status.value for status in Status)
 
 
 def run_sync(
@@ -39,6 +43,7 @@ def run_sync(
     through `gateway`, the pass's own connection. `go_on` is asked before each page is synced:
     when it says False, the pass ends there, every page written so far complete with its
     memory, and retires nothing (a worker asked to stop; the next pass picks up the rest)."""
+    started, clock = datetime.now(UTC), time.monotonic()
     space = gateway.check_space(catalog.space)
     observed = observe(gateway, catalog.space)
     deleted = recover(gateway, catalog.space, observed, _keys(catalog))
@@ -68,6 +73,14 @@ def run_sync(
     syncer.taken.update(key for key, _ in first.unreadable)
     report = SyncReport(
         dry_run=dry_run,
+        as_of=now,
+        started=started,
+        verdicts=verdicts(catalog, first.evaluations.kpis),
+        kpi_status_before={
+            key.id: Status(obs.memory.status)
+            for key, obs in observed.items()
+            if key.kind == "kpi" and obs.memory.status in _STATUSES
+        },
         kpi_errors=dict(first.evaluations.errors),
         kpi_status={kpi_id: ev.status for kpi_id, ev in first.evaluations.kpis.items()},
         edits=list(first.edits),
@@ -99,6 +112,7 @@ def run_sync(
     report.edits.extend(edit for edit in syncer.edits if edit not in report.edits)
     report.unreadable.extend(u for u in syncer.unreadable if u not in report.unreadable)
     report.requests = gateway.request_count
+    report.duration = time.monotonic() - clock
     return report
 
 

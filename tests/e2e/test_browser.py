@@ -21,7 +21,7 @@ import pytest
 from confluence_kpi.catalog import load_catalog
 from confluence_kpi.confluence import Gateway, Transport
 from confluence_kpi.demo import DEMO_AS_OF, DEMO_CATALOG
-from confluence_kpi.report import JsonReport
+from confluence_kpi.report_json import JsonReport
 from confluence_kpi.runner import Setup, sync_once
 from confluence_kpi.sandbox import SandboxConfig, SandboxServer
 from confluence_kpi.sandbox.config import SpaceSpec

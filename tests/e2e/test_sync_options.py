@@ -9,6 +9,7 @@ from .helpers import (
     UPTIME_DEPENDENTS,
     Cli,
     Wiki,
+    edit_catalog,
     lower_november_uptime,
     set_csv_value,
 )
@@ -43,13 +44,52 @@ def test_dry_run_reports_updates_without_writing_them(
     assert "99.90 % in November 2026" in wiki.body("KPI: Uptime")
 
 
-def test_diff_shows_the_changed_lines_of_the_changed_pages(
+def test_dry_run_shows_a_plan_of_the_values_that_change_per_page(
+    cli: Cli, wiki: Wiki, catalog_dir: Path
+) -> None:
+    assert cli.sync().code == 0
+    lower_november_uptime(catalog_dir / "ops.csv")
+    wiki.reset_stats()
+
+    run = cli.sync("--dry-run")
+
+    assert run.code == 0, run.err
+    lines = run.out.splitlines()
+    assert "Plan: 0 to create, 4 to update, 0 to retire, 4 unchanged" in lines
+    uptime = lines.index("~ update KPI: Uptime")
+    assert "    Status: On track → At risk" in lines[uptime:]
+    assert any(
+        "99.90 % in November 2026 → 97.00 % in November 2026" in line for line in lines[uptime:]
+    )
+    assert "~ update KPI: Support tickets" not in lines
+    assert not any(line.startswith("+++ ") for line in lines)  # no storage diff unless asked
+    assert wiki.writes() == {}
+
+
+def test_plan_names_the_pages_it_would_create_and_retire(
+    cli: Cli, wiki: Wiki, catalog: Path
+) -> None:
+    assert cli.sync().code == 0
+    edit_catalog(catalog, "name: Deals won", "name: Deals closed")
+    text = catalog.read_text(encoding="utf-8")
+    start = text.index("  - id: tickets")
+    end = text.index("  - id:", start + 1)
+    catalog.write_text(text[:start] + text[end:], encoding="utf-8")
+
+    run = cli.sync("--dry-run")
+
+    assert run.code == 0, run.err
+    assert "- retire KPI: Support tickets" in run.out.splitlines()
+    assert "    Title: KPI: Deals won → KPI: Deals closed" in run.out.splitlines()
+
+
+def test_diff_storage_shows_the_changed_lines_of_the_changed_pages(
     cli: Cli, wiki: Wiki, catalog_dir: Path
 ) -> None:
     assert cli.sync().code == 0
     lower_november_uptime(catalog_dir / "ops.csv")
 
-    run = cli.sync("--diff")
+    run = cli.sync("--diff=storage")
 
     assert run.code == 0, run.err
     lines = run.out.splitlines()

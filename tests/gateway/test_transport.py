@@ -9,7 +9,9 @@ from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 
 import pytest
+import requests
 import responses
+from urllib3.exceptions import MaxRetryError, NewConnectionError
 
 from confluence_kpi.confluence import (
     AuthError,
@@ -153,7 +155,7 @@ def test_503_on_get_is_retried(
     assert gateway.request_count == 3
 
 
-def test_connection_refused_is_connection_failed(sleeps: Sleeps) -> None:
+def test_connection_refused_by_a_site_never_reached_fails_at_once(sleeps: Sleeps) -> None:
     with socket.socket() as probe:  # a port nobody listens on
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
@@ -164,9 +166,24 @@ def test_connection_refused_is_connection_failed(sleeps: Sleeps) -> None:
         gateway.check_space("KPI")
     assert str(caught.value) == (
         f"cannot reach Confluence at http://127.0.0.1:{port}: connection refused or host not "
-        "found (GET /rest/api/space/KPI, 3 attempts)"
+        "found (GET /rest/api/space/KPI, 1 attempt)"
     )
-    assert len(sleeps) == 2
+    assert sleeps == []  # a wrong URL or a site that is down: said at once, not after backoff
+
+
+def test_connection_refused_after_the_site_answered_is_retried(
+    http: responses.RequestsMock, gateway: Gateway, sleeps: Sleeps
+) -> None:
+    refused = requests.ConnectionError(
+        MaxRetryError(None, PAGE_URL, NewConnectionError(None, "Connection refused"))  # type: ignore[arg-type]
+    )
+    http.get(PAGE_URL, json=content(version=6))
+    http.get(PAGE_URL, body=refused)
+    http.get(PAGE_URL, json=content(version=7))
+
+    assert gateway.get_page("123").version == 6
+    assert gateway.get_page("123").version == 7  # a restart's blip: retried
+    assert len(sleeps) == 1
 
 
 # --- error mapping -------------------------------------------------------------------------------
@@ -208,9 +225,10 @@ def test_401_with_a_pat_says_so_and_drops_the_html_page(
     )
     with pytest.raises(AuthError) as caught:
         gateway.check_space("KPI")
-    assert str(caught.value) == (
+    assert str(caught.value).startswith(
         "authentication failed for personal access token at "
-        "https://wiki.example.org/confluence (HTTP 401)"
+        "https://wiki.example.org/confluence (HTTP 401)\n  what to do: the token may be wrong "
+        "or expired"
     )
     assert http.calls[0].request.headers["Authorization"] == "Bearer pat-secret"
 
