@@ -270,7 +270,7 @@ class SqlSourceConfig(Definition):
 
     type: Literal["sql"]
     url: str | None = None
-    url_env: str | None = None
+    url_env: VariableName | None = None
     timeout: Number = Field(default=DEFAULT_SQL_TIMEOUT, gt=0)
 
     @field_validator("url")
@@ -288,15 +288,6 @@ class SqlSourceConfig(Definition):
         if database is not None:
             url = url.set(database=str(_beside_catalog(database, info)))
         return url.render_as_string(hide_password=False)
-
-    @field_validator("url_env")
-    @classmethod
-    def _variable_name(cls, value: str) -> str:
-        if not _VARIABLE_NAME.fullmatch(value):
-            raise ValueError(
-                f"must be an environment variable name like KPI_DB_URL (got {value!r})"
-            )
-        return value
 
     @model_validator(mode="after")
     def _one_url(self) -> SqlSourceConfig:
