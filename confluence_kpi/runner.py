@@ -13,11 +13,13 @@ from pathlib import Path
 
 from confluence_kpi.catalog import Catalog, CatalogError, load_catalog
 from confluence_kpi.confluence import ConfluenceApi, ConfluenceError, Transport, gateway_for_api
+from confluence_kpi.confluence.rate_limit import RateLimiter
 from confluence_kpi.pages.merge import Prefer
 from confluence_kpi.pages.strings import TemplatesError
 from confluence_kpi.report import PageResult, SyncReport
 from confluence_kpi.settings import (
     DEFAULT_SOURCE_WORKERS,
+    DEFAULT_WRITE_WORKERS,
     Settings,
     SettingsError,
     load_settings,
@@ -31,11 +33,13 @@ class SetupError(Exception):
 
 @dataclass(frozen=True)
 class Setup:
-    """A loaded catalog, a gateway ready to use it, and how many sources to read at once."""
+    """A loaded catalog, a gateway ready to use it, and how many sources to read and pages
+    to write at once."""
 
     catalog: Catalog
     gateway: ConfluenceApi
     source_workers: int = DEFAULT_SOURCE_WORKERS
+    write_workers: int = DEFAULT_WRITE_WORKERS
 
 
 def load_setup(config: Path | None, settings: Settings | None = None) -> Setup:
@@ -49,6 +53,7 @@ def load_setup(config: Path | None, settings: Settings | None = None) -> Setup:
         catalog=catalog,
         gateway=site_gateway(settings),
         source_workers=settings.source_workers,
+        write_workers=settings.write_workers,
     )
 
 
@@ -83,6 +88,8 @@ def gateway_for(settings: Settings, url: str) -> ConfluenceApi:
             timeout=settings.timeout,
             verify_tls=settings.verify_tls,
             max_retries=settings.max_retries + 1,  # the setting counts retries, not attempts
+            limiter=RateLimiter(settings.requests_per_second),
+            connections=settings.write_workers,
         )
     except ConfluenceError as exc:
         raise SetupError(f"settings: {exc}") from None
@@ -104,7 +111,8 @@ def sync_once(
     go_on: Callable[[], bool] = lambda: True,
 ) -> SyncReport:
     """One pass; SetupError when Confluence cannot be used at all (before anything is written).
-    `go_on` is asked before each page: False stops the pass there (a worker shutting down)."""
+    `go_on` is asked before each page: False stops the pass there (a worker shutting down);
+    the pages being written then are finished."""
     unknown = sorted(set(only) - _ids(setup.catalog))
     if unknown:
         raise SetupError(f"--only: no KPI, goal or team with id {', '.join(unknown)}")
@@ -120,6 +128,7 @@ def sync_once(
             progress=progress,
             go_on=go_on,
             source_workers=setup.source_workers,
+            write_workers=setup.write_workers,
         )
     except ConfluenceError as exc:
         raise SetupError(str(exc)) from None

@@ -50,6 +50,10 @@ DEFAULT_SECRETS_DIR = Path("/run/secrets")
 DOTENV_FILE = Path(".env")
 DEFAULT_CATALOG = Path("config/catalog.yaml")
 DEFAULT_SOURCE_WORKERS = 4  # sources read at the same time (KPI_SOURCE_WORKERS)
+DEFAULT_WRITE_WORKERS = 4  # pages written at the same time (KPI_WRITE_WORKERS)
+# Requests a second to the site (CONFLUENCE_REQUESTS_PER_SECOND), averaged, in bursts of up to
+# a second's worth: a few writers at Cloud's latency stay under it, eight on a fast site do not.
+DEFAULT_REQUESTS_PER_SECOND = 20.0
 
 AuthMode = Literal["basic", "bearer"]
 # The environment `load_settings` reads for this call: the process's, or one given (the demo's
@@ -159,6 +163,19 @@ class Settings(_FromTheEnvironment):
     # than this many connections are open to the databases and services behind them.
     source_workers: int = Field(
         default=DEFAULT_SOURCE_WORKERS, ge=1, le=64, validation_alias="KPI_SOURCE_WORKERS"
+    )
+    # How many pages are written at the same time, parents before children; 1 writes them one
+    # after the other. Every writer shares the site's connection and its request rate.
+    write_workers: int = Field(
+        default=DEFAULT_WRITE_WORKERS, ge=1, le=32, validation_alias="KPI_WRITE_WORKERS"
+    )
+    # How many requests a second the bot sends to the site at most (0: no limit); a 429's
+    # Retry-After holds every request either way.
+    requests_per_second: float = Field(
+        default=DEFAULT_REQUESTS_PER_SECOND,
+        ge=0,
+        allow_inf_nan=False,
+        validation_alias="CONFLUENCE_REQUESTS_PER_SECOND",
     )
     # Where secret files are looked for; read by the sources, checked here like any setting.
     secrets_dir: str | None = Field(default=None, validation_alias=SECRETS_DIR_VARIABLE)

@@ -140,7 +140,12 @@ class Worker:
                 return 0, "stopped while waiting for the lease"
             try:
                 report = sync_once(
-                    Setup(catalog, gateway),
+                    Setup(
+                        catalog,
+                        gateway,
+                        source_workers=self._settings.source_workers,
+                        write_workers=self._settings.write_workers,
+                    ),
                     now=_now(),
                     go_on=lambda: not self._stop.asked and lease.renew(),
                 )

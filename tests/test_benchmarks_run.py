@@ -1,5 +1,6 @@
 """The sync benchmark still runs and meets its limits at a tiny `--quick` size, through REST API
-v1 and v2, so that neither the script nor what it measures can rot unnoticed."""
+v1 and v2, with one page writer and several, and at its "scale" size, so that neither the
+script nor what it measures can rot unnoticed."""
 
 from __future__ import annotations
 
@@ -30,17 +31,29 @@ EXPECTED = (
     "naive, first run:",
     "naive, no-change run:",
     "naive, no-change run: ratio naive/ours",
+    "concurrency, first run, 1 writer:",
+    "concurrency, first run, 8 writers: failed pages",
+    "concurrency, first run, 4 writers at 20 requests/s (the default limit): failed pages",
+    "concurrency, first run: best speed-up of 4 and 8 writers",
+    "scale 40: evaluate + render: peak memory",
+    "scale 40: no-change run: requests",
+    "scale 40: no-change run: writes",
 )
 CHECKED = re.compile(r"^[^:]+: .+ \(limit: [^)]+\) (OK|OVER)$")
 
 
 def test_quick_benchmark_prints_its_results_and_meets_every_limit() -> None:
     result = subprocess.run(
-        [sys.executable, str(SCRIPT), "--kpis", "20", "--latency-ms", "0", "--quick"],
+        [
+            sys.executable,
+            str(SCRIPT),
+            *("--kpis", "20", "--latency-ms", "0", "--quick"),
+            *("--concurrency-latency-ms", "0", "--scale-kpis", "40"),
+        ],
         cwd=ROOT,
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=240,
         check=False,
     )
     lines = result.stdout.splitlines()

@@ -8,6 +8,7 @@ repeats POSTs (ARCHITECTURE.md, rule 9), retries a 429 once, and drops /wiki on 
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -15,6 +16,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import requests
 from atlassian import Confluence
+from requests.adapters import HTTPAdapter
 from urllib3.exceptions import MaxRetryError, NewConnectionError
 
 from confluence_kpi.confluence.answers import error_for
@@ -24,6 +26,7 @@ from confluence_kpi.confluence.errors import (
     ConnectionFailed,
     Target,
 )
+from confluence_kpi.confluence.rate_limit import RateLimiter
 from confluence_kpi.retry_policy import TRANSIENT_STATUSES, parse_retry_after, retrying
 
 log = logging.getLogger(__name__)
@@ -37,7 +40,13 @@ class _RetryableError(Exception):
     """One attempt failed in a way a later attempt may not: 429, 5xx, timeout, network error."""
 
     def __init__(
-        self, problem: str, *, may_have_landed: bool, network: bool, retry_after: float | None
+        self,
+        problem: str,
+        *,
+        may_have_landed: bool,
+        network: bool,
+        retry_after: float | None,
+        throttled: bool = False,
     ) -> None:
         super().__init__(problem)
         self.problem = problem
@@ -45,11 +54,13 @@ class _RetryableError(Exception):
         self.may_have_landed = may_have_landed
         self.network = network
         self.retry_after = retry_after
+        self.throttled = throttled  # a 429: the site asks the client, every thread, to wait
 
 
 class Transport:
     """Authenticated requests to one Confluence site: JSON answers, retried where that is safe,
-    and every failure a ConfluenceError."""
+    and every failure a ConfluenceError. Safe to share between threads: `connections` of them
+    at a time keep their connection open, and all of them keep to one `limiter`."""
 
     def __init__(
         self,
@@ -63,6 +74,8 @@ class Transport:
         max_retries: int = 5,
         max_retry_after: float = 60,
         sleep: Callable[[float], None] = time.sleep,
+        limiter: RateLimiter | None = None,
+        connections: int = 10,
     ) -> None:
         parts = urlsplit(url.rstrip("/"))
         if parts.scheme not in ("http", "https") or not parts.hostname:
@@ -89,6 +102,12 @@ class Transport:
             if username and api_token
             else ({"token": pat} if pat else {})
         )
+        # One kept-alive connection per thread that may send at once; with fewer, urllib3
+        # closes the extra ones after each request and logs a warning.
+        session = requests.Session()
+        adapter = HTTPAdapter(pool_connections=1, pool_maxsize=max(connections, 1))
+        session.mount("https://", adapter)
+        session.mount("http://", adapter)
         # Any: the constructor is untyped, and request() is typed narrower than it accepts.
         self._client: Any
         self._client = Confluence(  # type: ignore[no-untyped-call]
@@ -98,6 +117,7 @@ class Transport:
             verify_ssl=verify_tls,
             backoff_and_retry=False,
             retry_with_header=False,
+            session=session,
             **auth,
         )
         # The library casts the timeout to int (0.5 s would become 0, which requests refuses).
@@ -106,7 +126,10 @@ class Transport:
         self._max_retries = max_retries
         self._max_retry_after = max_retry_after
         self._sleep = sleep
+        # Off unless asked for, but a 429's Retry-After still holds every thread.
+        self._limiter = limiter or RateLimiter(sleep=sleep)
         self._request_count = 0
+        self._count_lock = threading.Lock()  # threads send side by side: no count lost
         # Whether the site has answered yet: until it has, a connection refused or a host not
         # found is a wrong URL or a site that is down, said at once rather than after 30 s of
         # backoff; once it has, the same is a blip (a restart) and is retried.
@@ -140,9 +163,10 @@ class Transport:
         repeatable = repeatable or method == "GET"
         uncertain = False  # an earlier attempt may have changed something on the server
         attempts = 0
+        paused: float | None = None  # the end of the pause this call's own 429 set
 
         def attempt() -> Any:
-            nonlocal uncertain, attempts
+            nonlocal uncertain, attempts, paused
             attempts += 1
             if uncertain and recheck is not None:
                 landed = recheck()
@@ -150,9 +174,12 @@ class Transport:
                     return landed
                 uncertain = False
             try:
-                return self._send(method, url, params, body, target, where)
+                return self._send(method, url, params, body, target, where, paused)
             except _RetryableError as problem:
                 uncertain = problem.may_have_landed and not repeatable
+                if problem.throttled and problem.retry_after is not None:
+                    # Every thread waits with this one, which sleeps it out below (retrying).
+                    paused = self._limiter.pause(min(problem.retry_after, self._max_retry_after))
                 raise
 
         def should_retry(exc: BaseException) -> bool:
@@ -200,9 +227,14 @@ class Transport:
         body: Any,
         target: Target,
         where: str,
+        paused: float | None = None,
     ) -> Any:
-        """One HTTP request: its JSON answer, a mapped ConfluenceError, or _RetryableError."""
-        self._request_count += 1
+        """One HTTP request, once the limiter lets it go (`paused`: the end of a pause the
+        caller waited out itself): its JSON answer, a mapped ConfluenceError, or
+        _RetryableError."""
+        self._limiter.acquire(waited_until=paused)
+        with self._count_lock:
+            self._request_count += 1
         try:
             # advanced_mode returns the raw Response without the library's raise_for_status,
             # which flattens everything into HTTPError("some text"); we need the status and the
@@ -235,6 +267,7 @@ class Transport:
                 may_have_landed=status != 429,
                 network=False,
                 retry_after=parse_retry_after(response.headers.get("Retry-After")),
+                throttled=status == 429,
             )
         if status >= 400:
             raise error_for(response, target, who=self._who, shown_url=self._shown_url)

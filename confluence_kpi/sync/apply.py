@@ -1,5 +1,5 @@
-"""APPLY: one pass's plan written page by page through the gateway, parents first; nothing in
-a dry run.
+"""APPLY: one pass's plan written through the gateway, parents first, a few pages at a time;
+nothing in a dry run.
 
 A page is created, updated, left alone or retired; what fails fails that page only
 (ARCHITECTURE.md, rule 5).
@@ -7,7 +7,11 @@ A page is created, updated, left alone or retired; what fails fails that page on
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field, replace
+from itertools import groupby
 from pathlib import Path
 from types import MappingProxyType
 
@@ -36,7 +40,12 @@ class _Conflict:
 
 @dataclass
 class Syncer:
-    """Applies a plan with the gateway; one instance per pass."""
+    """Applies a plan with the gateway; one instance per pass.
+
+    Pages are synced side by side (`sync_pages`), so the maps and lists below are shared: every
+    read and write of them, and of the planner's pages read, holds `_lock`, and no request is
+    sent while it is held. Planning again (a page saved during the pass, which is rare) holds
+    it too: it reads every page read so far."""
 
     gateway: ConfluenceApi
     space: SpaceInfo
@@ -54,14 +63,63 @@ class Syncer:
     edits: list[Edit] = field(default_factory=list)
     unreadable: list[tuple[PageKey, Unreadable]] = field(default_factory=list)
     taken: set[PageKey] = field(default_factory=set)  # pages whose team edits this run takes
+    _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
+
+    def sync_pages(
+        self,
+        wants: Sequence[DesiredPage],
+        *,
+        workers: int,
+        go_on: Callable[[], bool],
+        done: Callable[[PageResult], None],
+    ) -> bool:
+        """Sync `wants` (sorted parents first) in waves of one kind of page, up to `workers`
+        pages of a wave at once; the next wave starts once this one is written, since a child
+        is created under its parent's id. `done` gets every result on this thread, in the
+        order of `wants`. `go_on` is asked before each page is started: when it says False,
+        the pages in flight are finished and no other is started; then this returns False."""
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="sync-page") as pool:
+            for _kind, wave in groupby(wants, key=lambda want: want.key.kind):
+                if not self._sync_wave(pool, list(wave), workers, go_on, done):
+                    return False
+        return True
+
+    def _sync_wave(
+        self,
+        pool: ThreadPoolExecutor,
+        wave: list[DesiredPage],
+        workers: int,
+        go_on: Callable[[], bool],
+        done: Callable[[PageResult], None],
+    ) -> bool:
+        """One wave of `sync_pages`; False when `go_on` stopped it."""
+        started: list[Future[PageResult]] = []
+        running: set[Future[PageResult]] = set()
+        reported = 0
+        going = True
+        for want in wave:
+            if len(running) >= workers:
+                running = wait(running, return_when=FIRST_COMPLETED).not_done
+            reported = _report_finished(started, reported, done)
+            going = go_on()
+            if not going:
+                break
+            future = pool.submit(self.sync_page, want)
+            started.append(future)
+            running.add(future)
+        for future in started[reported:]:
+            done(future.result())  # waits for the pages in flight; a bug in one is raised here
+        return going
 
     def sync_page(self, want: DesiredPage) -> PageResult:
         """Create, update or leave one page; errors become a failed result, never an abort."""
         try:
-            found = self.observed.get(want.key)
+            with self._lock:
+                found = self.observed.get(want.key)
+                if found is not None:
+                    self.ids[want.key] = found.page.id
             if found is None:
                 return self._create(want)
-            self.ids[want.key] = found.page.id
             if found.memory.newer:
                 return _left_to_a_newer_version(want.key, found)
             return self._update(want, found)
@@ -108,10 +166,11 @@ class Syncer:
     def update_index(self) -> None:
         """Keep every managed page's id in the root's memory, so a page whose label a person
         removed is still found (one property write, only when pages came or went)."""
-        memory = self.memories.get(ROOT)
-        if self.dry_run or memory is None or memory.newer or ROOT not in self.ids:
+        with self._lock:
+            memory, ids = self.memories.get(ROOT), dict(self.ids)
+        if self.dry_run or memory is None or memory.newer or ROOT not in ids:
             return
-        index = {str(key): page_id for key, page_id in sorted(self.ids.items()) if key != ROOT}
+        index = {str(key): page_id for key, page_id in sorted(ids.items()) if key != ROOT}
         if dict(memory.index) != index:
             self._remember(ROOT, memory.model_copy(update={"index": index}))
 
@@ -139,9 +198,10 @@ class Syncer:
                 continue
             if title != want.title:
                 reason = f"{reason} {title!r}"
-            self.ids[want.key] = created.id
-            self.props[want.key] = created.properties.get(PROPERTY_KEY)
-            self.memories[want.key] = memory_of(want, 1, title)
+            with self._lock:
+                self.ids[want.key] = created.id
+                self.props[want.key] = created.properties.get(PROPERTY_KEY)
+                self.memories[want.key] = memory_of(want, 1, title)
             return PageResult(want.key, title, Action.CREATE, reason, page_id=created.id)
         raise ConfluenceError(f"no free title like {want.title!r} in space {self.space.key}")
 
@@ -155,9 +215,10 @@ class Syncer:
         if mine is None and _unfinished(page, want):
             mine = self._finish(page, want, title)
         if mine is not None:
-            self.observed[want.key] = mine
-            self.ids[want.key] = mine.page.id
-            self.props[want.key] = mine.page.properties.get(PROPERTY_KEY)
+            with self._lock:
+                self.observed[want.key] = mine
+                self.ids[want.key] = mine.page.id
+                self.props[want.key] = mine.page.properties.get(PROPERTY_KEY)
         return mine
 
     def _finish(self, page: Page, want: DesiredPage, title: str) -> Observed | None:
@@ -193,7 +254,8 @@ class Syncer:
         """The page as it is now, body included, and the plan for it: read unless this pass
         read it already. A version saved after the listing, while the sources were measured,
         is merged in as after a version conflict, never written over."""
-        current = self.planner.read.get(want.key)
+        with self._lock:
+            current = self.planner.read.get(want.key)
         if current is not None:
             return current, want
         current = self._read(page)
@@ -213,7 +275,9 @@ class Syncer:
         """Write the page, then its memory and labels (in a dry run, only say so); a _Conflict
         when someone saved the page since it was read."""
         want, page = change.want, found.page
-        reason = change.reason(taken=want.key in self.taken)
+        with self._lock:
+            taken = want.key in self.taken
+        reason = change.reason(taken=taken)
         diff = change.diff() if self.show_diff else None
         result = PageResult(
             want.key, change.title, Action.UPDATE, reason, page.id, diff, change.changed_fields()
@@ -237,14 +301,15 @@ class Syncer:
     def _take(self, key: PageKey, current: Page) -> DesiredPage:
         """The page planned again with the version someone saved during this pass: their
         edits merged in (and reported) the way the first plan merges the listed versions."""
-        again = self.planner.again(key, current)
-        edits = [edit for edit in again.edits if edit.key == key]
-        unreadable = [found for found in again.unreadable if found[0] == key]
-        self.edits.extend(edit for edit in edits if edit not in self.edits)
-        self.unreadable.extend(found for found in unreadable if found not in self.unreadable)
-        if edits or unreadable:
-            self.taken.add(key)
-        return again.pages[key]
+        with self._lock:
+            again = self.planner.again(key, current)
+            edits = [edit for edit in again.edits if edit.key == key]
+            unreadable = [found for found in again.unreadable if found[0] == key]
+            self.edits.extend(edit for edit in edits if edit not in self.edits)
+            self.unreadable.extend(found for found in unreadable if found not in self.unreadable)
+            if edits or unreadable:
+                self.taken.add(key)
+            return again.pages[key]
 
     def _labels_only(self, want: DesiredPage, page: Page, reason: str = "") -> PageResult:
         added = self._add_labels(page, want.labels)
@@ -266,31 +331,43 @@ class Syncer:
     def _remember(self, key: PageKey, memory: PageMemory) -> None:
         """Write the page's memory, tracking the property's version for the next write."""
         value = memory.to_json()
+        with self._lock:
+            page_id, prop = self.ids[key], self.props.get(key)
         try:
-            self.props[key] = self.gateway.set_property(
-                self.ids[key], PROPERTY_KEY, value, current=self.props.get(key)
-            )
+            prop = self.gateway.set_property(page_id, PROPERTY_KEY, value, current=prop)
         except ConflictError:
             # Another run of the bot wrote the memory first (two started by mistake): when it
             # wrote what we would, all is well; else ours goes on top of its version.
-            current = self.gateway.get_property(self.ids[key], PROPERTY_KEY)
+            current = self.gateway.get_property(page_id, PROPERTY_KEY)
             if current is None or current.value != value:
-                self.props[key] = self.gateway.set_property(
-                    self.ids[key], PROPERTY_KEY, value, current=current
-                )
+                prop = self.gateway.set_property(page_id, PROPERTY_KEY, value, current=current)
             else:
-                self.props[key] = current
-        self.memories[key] = memory
+                prop = current
+        with self._lock:
+            self.props[key] = prop
+            self.memories[key] = memory
 
     def _parent_id(self, want: DesiredPage) -> str | None:
         if want.parent is None:
             return self.space.homepage_id
-        parent = self.ids.get(want.parent)
+        with self._lock:
+            parent = self.ids.get(want.parent)
         if parent is None and not self.dry_run:
             # Either the parent failed earlier in this pass, or --only left it out while it
             # does not exist yet: a page is never created in the wrong place.
             raise ConfluenceError(f"its parent page ({want.parent}) does not exist")
         return parent
+
+
+def _report_finished(
+    started: list[Future[PageResult]], reported: int, done: Callable[[PageResult], None]
+) -> int:
+    """Hand `done` the results finished since `reported`, up to the first still running, so
+    they come in the order the pages were started; how many are reported now."""
+    while reported < len(started) and started[reported].done():
+        done(started[reported].result())
+        reported += 1
+    return reported
 
 
 def _left_to_a_newer_version(key: PageKey, found: Observed) -> PageResult:

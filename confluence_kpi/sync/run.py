@@ -13,7 +13,7 @@ from confluence_kpi.model import Status
 from confluence_kpi.pages.merge import Prefer
 from confluence_kpi.pipeline import measure_catalog
 from confluence_kpi.report import DataWarning, PageResult, SyncReport
-from confluence_kpi.settings import DEFAULT_SOURCE_WORKERS
+from confluence_kpi.settings import DEFAULT_SOURCE_WORKERS, DEFAULT_WRITE_WORKERS
 from confluence_kpi.sync.apply import Syncer
 from confluence_kpi.sync.observe import ROOT, observe, read_moved, recover
 from confluence_kpi.sync.planning import Planner
@@ -36,13 +36,16 @@ def run_sync(
     progress: Callable[[PageResult], None] = lambda _result: None,
     go_on: Callable[[], bool] = lambda: True,
     source_workers: int = DEFAULT_SOURCE_WORKERS,
+    write_workers: int = DEFAULT_WRITE_WORKERS,
 ) -> SyncReport:
     """One reconcile pass; connection, auth and space errors propagate before any write.
 
     The sources are read `source_workers` at a time; a table on a Confluence page is read
-    through `gateway`, the pass's own connection. `go_on` is asked before each page is synced:
-    when it says False, the pass ends there, every page written so far complete with its
-    memory, and retires nothing (a worker asked to stop; the next pass picks up the rest)."""
+    through `gateway`, the pass's own connection. Pages are written `write_workers` at a time,
+    parents first (`Syncer.sync_pages`), and reported in the plan's order. `go_on` is asked
+    before each page is synced: when it says False, the pass ends once the pages being written
+    are, each complete with its memory, and retires nothing (a worker asked to stop; the next
+    pass picks up the rest)."""
     started, clock = datetime.now(UTC), time.monotonic()
     space = gateway.check_space(catalog.space)
     observed = observe(gateway, catalog.space)
@@ -92,16 +95,17 @@ def run_sync(
         ],
     )
     chosen = set(only)
-    stopped = False
-    for want in sorted(first.pages.values(), key=lambda w: KIND_ORDER.index(w.key.kind)):
-        if chosen and want.key.id not in chosen:
-            continue
-        if not go_on():
-            stopped = True
-            break
-        result = syncer.sync_page(want)
+    wanted = [
+        want
+        for want in sorted(first.pages.values(), key=lambda w: KIND_ORDER.index(w.key.kind))
+        if not chosen or want.key.id in chosen
+    ]
+
+    def done(result: PageResult) -> None:
         report.pages.append(result)
         progress(result)
+
+    stopped = not syncer.sync_pages(wanted, workers=write_workers, go_on=go_on, done=done)
     # Only a whole pass knows which pages left the catalog and every page's id.
     if not (chosen or stopped):
         for key in sorted(set(observed) - set(first.pages)):

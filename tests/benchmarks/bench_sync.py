@@ -1,7 +1,9 @@
 """Benchmark, run by hand: requests, wall time and memory of syncing 1,000 KPIs, through REST API
-v1 (a Data Center sandbox) and v2 (a Cloud sandbox) side by side.
+v1 (a Data Center sandbox) and v2 (a Cloud sandbox) side by side; a first run written by one
+page writer against 4 and 8 (KPI_WRITE_WORKERS); and a run at 10,000 KPIs.
 
 Run: .venv/bin/python tests/benchmarks/bench_sync.py [--kpis 1000] [--latency-ms 20] [--quick]
+     [--only budgets|concurrency|scale ...] [--concurrency-latency-ms 100] [--scale-kpis 10000]
 Exits 1 when a limit is exceeded: ARCHITECTURE.md's "Budgets", set for 1,000 KPIs, scaled to the
 run's size (see `Limits`), so that the test suite's small `--quick` run fails on a line that
 says OVER.
@@ -13,6 +15,7 @@ import argparse
 import csv
 import logging
 import random
+import resource
 import sys
 import tempfile
 import time
@@ -32,10 +35,12 @@ from atlassian import Confluence
 
 from confluence_kpi.catalog import Catalog, load_catalog
 from confluence_kpi.confluence import CloudGateway, ConfluenceApi, Gateway, Transport
+from confluence_kpi.confluence.rate_limit import RateLimiter
 from confluence_kpi.memory import PageKey
 from confluence_kpi.pipeline import DesiredPage, evaluate_catalog, measure_catalog
 from confluence_kpi.report import Action, SyncReport
 from confluence_kpi.sandbox import SandboxConfig, SandboxServer
+from confluence_kpi.settings import DEFAULT_REQUESTS_PER_SECOND, DEFAULT_WRITE_WORKERS
 from confluence_kpi.sync import plan, run_sync
 
 SEED = 20260315
@@ -280,9 +285,22 @@ def measured(server: SandboxServer, work: Callable[[], object]) -> Run:
     return Run(seconds, stats["total"], stats["by_method"], stats["by_route"])
 
 
-def gateway_of(server: SandboxServer, api: str = "v1") -> ConfluenceApi:
-    """The product's gateway for `api`, logged in as the sandbox's admin."""
-    transport = Transport(server.base_url, username=AUTH[0], api_token=AUTH[1])
+def gateway_of(
+    server: SandboxServer,
+    api: str = "v1",
+    *,
+    writers: int = DEFAULT_WRITE_WORKERS,
+    per_second: float = 0,
+) -> ConfluenceApi:
+    """The product's gateway for `api`, logged in as the sandbox's admin, with a connection
+    for each of `writers` and a rate limit (0: none)."""
+    transport = Transport(
+        server.base_url,
+        username=AUTH[0],
+        api_token=AUTH[1],
+        connections=writers,
+        limiter=RateLimiter(per_second),
+    )
     return CloudGateway(transport) if api == "v2" else Gateway(transport)
 
 
@@ -366,9 +384,18 @@ class Results:
     lines: list[str] = field(default_factory=list)
     over: bool = False
 
-    def check(self, name: str, value: float, limit: float, shown: str, limit_shown: str) -> None:
-        """A line with a limit: OK when `value <= limit`."""
-        ok = value <= limit
+    def check(
+        self,
+        name: str,
+        value: float,
+        limit: float,
+        shown: str,
+        limit_shown: str,
+        *,
+        at_least: bool = False,
+    ) -> None:
+        """A line with a limit: OK when `value <= limit` (`at_least`: `value >= limit`)."""
+        ok = value >= limit if at_least else value <= limit
         self.over |= not ok
         self.lines.append(f"{name}: {shown} (limit: {limit_shown}) {'OK' if ok else 'OVER'}")
 
@@ -428,8 +455,11 @@ def reference_loop() -> None:
     sum(i * i for i in range(3_000_000))
 
 
-def bench_offline(results: Results, catalog_path: Path, repeats: int, limits: Limits) -> Offline:
-    """Measure, evaluate and render without HTTP: median times, their split, and peak memory.
+def bench_offline(
+    results: Results, catalog_path: Path, repeats: int, limits: Limits, label: str = ""
+) -> Offline:
+    """Measure, evaluate and render without HTTP: median times, their split, and peak memory;
+    every line's name starts with `label`.
 
     The budget is on evaluation and rendering; reading the sources is timed on its own, and
     the total is shown too."""
@@ -447,25 +477,27 @@ def bench_offline(results: Results, catalog_path: Path, repeats: int, limits: Li
     reference = median_time(reference_loop, repeats)
     pages = list(plan(catalog, measured, {}, {}, now=NOW, prefer="page").pages.values())
     results.check(
-        f"evaluate + render {len(catalog.kpis)} KPIs x {DAYS} days (median of {repeats})",
+        f"{label}evaluate + render {len(catalog.kpis)} KPIs x {DAYS} days (median of {repeats})",
         planned,
         limits.seconds,
         f"{planned:.2f} s",
         f"{limits.seconds:g} s",
     )
     results.info(
-        "evaluate + render: split (medians)",
+        f"{label}evaluate + render: split (medians)",
         f"evaluating {evaluating:.2f} s, merging and rendering {planned - evaluating:.2f} s "
         f"({len(pages)} pages, {sum(len(p.body) for p in pages) / 2**20:.1f} MB of storage format)",
     )
     results.info(
-        "sources: reading the CSV files into series (median, not in the limit)",
+        f"{label}sources: reading the CSV files into series (median, not in the limit)",
         f"{sources:.2f} s ({sum(len(s) for s in measured.series.values())} measurements); "
         f"sources + evaluate + render {sources + planned:.2f} s",
     )
-    results.info("machine speed: reference loop (median; compare runs by it)", f"{reference:.3f} s")
+    results.info(
+        f"{label}machine speed: reference loop (median; compare runs by it)", f"{reference:.3f} s"
+    )
     results.check(
-        "evaluate + render: peak memory, sources included (tracemalloc)",
+        f"{label}evaluate + render: peak memory, sources included (tracemalloc)",
         peak,
         limits.megabytes,
         f"{peak:.0f} MB",
@@ -651,22 +683,96 @@ def bench_naive(
         results.info("naive, no-change run: failure", f"{count} x {reason}")
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Runs every part in one go and prints the result block; 1 when a limit is exceeded."""
-    parser = argparse.ArgumentParser(description="Requests, wall time and memory of a sync.")
-    parser.add_argument("--kpis", type=int, default=1000)
-    parser.add_argument("--latency-ms", type=int, default=20)
-    parser.add_argument("--changed", type=int, default=10, help="KPIs whose data changes")
-    parser.add_argument(
-        "--naive-pages",
-        type=int,
-        default=250,
-        help="pages the naive loop runs on, extrapolated to all (0: all pages)",
+# Page writers a first run is timed with; the rate limit is off for them, so that the writers
+# alone are measured, and one more run shows what the default limit leaves of their gain.
+WRITERS = (1, 4, 8)
+SPEED_UP_GOAL = 4.0  # the best of 4 and 8 writers over one, at full size
+
+
+def syncing(
+    catalog: Catalog, gateway: ConfluenceApi, reports: list[SyncReport], writers: int
+) -> Callable[[], None]:
+    """A sync pass with `writers` page writers, its report added to `reports`."""
+    return lambda: reports.append(run_sync(catalog, gateway, now=NOW, write_workers=writers))
+
+
+def bench_concurrency(
+    results: Results, catalog_path: Path, latency_ms: int, full_size: bool
+) -> None:
+    """First runs on an empty space with one page writer, then several: wall time, speed-up,
+    and no page failed. The speed-up goal is checked at full size only: a small run's time
+    is mostly the part no writer shortens (sources, evaluation, one root page)."""
+    catalog = load_catalog(catalog_path)
+    seconds: dict[tuple[int, float], float] = {}
+    runs = [(writers, 0.0) for writers in WRITERS] + [(4, DEFAULT_REQUESTS_PER_SECOND)]
+    for writers, per_second in runs:
+        limit = f" at {per_second:g} requests/s (the default limit)" if per_second else ""
+        name = f"concurrency, first run, {writers} writer{'s' if writers > 1 else ''}{limit}"
+        with sandbox(latency_ms) as server:
+            gateway = gateway_of(server, writers=writers, per_second=per_second)
+            reports: list[SyncReport] = []
+            note(f"{name} ...")
+            run = measured(server, syncing(catalog, gateway, reports, writers))
+        seconds[writers, per_second] = run.seconds
+        speed_up = seconds[1, 0.0] / run.seconds
+        failed = sum(p.action is Action.FAILED for p in reports[-1].pages)
+        results.info(
+            name,
+            f"{run.seconds:.1f} s, speed-up {speed_up:.1f}x ({describe(reports[-1])}, "
+            f"{run.total} requests)",
+        )
+        results.check(f"{name}: failed pages", failed, 0, str(failed), "0")
+    best = max(seconds[1, 0.0] / seconds[writers, 0.0] for writers in WRITERS[1:])
+    name = "concurrency, first run: best speed-up of 4 and 8 writers"
+    if full_size:
+        shown = f"{best:.1f}x"
+        results.check(
+            name, best, SPEED_UP_GOAL, shown, f"at least {SPEED_UP_GOAL:g}x", at_least=True
+        )
+    else:
+        results.info(name, f"{best:.1f}x (the goal is checked at {FULL_SIZE:,} KPIs or more)")
+
+
+def bench_scale(results: Results, count: int) -> None:
+    """`count` KPIs (10,000 by default): evaluating and rendering them, its peak memory, and
+    the requests of a run in which nothing changed, against the budgets scaled to the size."""
+    limits = Limits.at(count)
+    label = f"scale {count:,}: "
+    with tempfile.TemporaryDirectory(prefix="bench-sync-scale-") as tmp:
+        kpis = plan_kpis(count)
+        note(f"{label}generating {count} KPIs x {DAYS} days of data in {tmp} ...")
+        write_data(Path(tmp), kpis, frozenset())
+        catalog_path = write_catalog(Path(tmp), kpis)
+        note(f"{label}evaluate + render, no HTTP ...")
+        bench_offline(results, catalog_path, 1, limits, label)
+        catalog = load_catalog(catalog_path)
+        with sandbox(0) as server:
+            gateway = gateway_of(server, writers=8)
+            reports: list[SyncReport] = []
+            note(f"{label}first run, 8 writers ...")
+            first = measured(server, lambda: reports.append(run_sync(catalog, gateway, now=NOW)))
+            results.info(
+                f"{label}first run, 8 writers, no latency",
+                f"{describe(reports[-1])}: {first.total} requests in {first.seconds:.1f} s",
+            )
+            note(f"{label}run with nothing changed ...")
+            idle = measured(server, lambda: reports.append(run_sync(catalog, gateway, now=NOW)))
+    results.check(
+        f"{label}no-change run: requests",
+        idle.total,
+        limits.run_requests,
+        f"{idle.total} in {idle.seconds:.1f} s ({describe(reports[-1])})",
+        str(limits.run_requests),
     )
-    parser.add_argument("--quick", action="store_true", help="one timing run instead of five")
-    args = parser.parse_args(argv)
-    logging.getLogger("atlassian").setLevel(logging.CRITICAL)
-    results = Results()
+    results.check(f"{label}no-change run: writes", idle.writes, 0, str(idle.writes), "0")
+    # ru_maxrss is in KiB on Linux: the whole process, the in-process sandbox and its pages too.
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    results.info(f"{label}peak resident memory of the process (sandbox included)", f"{peak:.0f} MB")
+
+
+def bench_budgets(results: Results, args: argparse.Namespace) -> tuple[int, int]:
+    """ARCHITECTURE.md's "Budgets" at `--kpis`: offline, ours through v1 and v2, the naive
+    loop; the KPIs and pages it ran with."""
     limits = Limits.at(args.kpis)
     results.info(
         "limits",
@@ -674,7 +780,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"{limits.seconds:g} s, {limits.megabytes:g} MB, {limits.run_requests} requests a run",
     )
     kpis = plan_kpis(args.kpis)
-    started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="bench-sync-") as tmp:
         note(f"generating {args.kpis} KPIs x {DAYS} days of data in {tmp} ...")
         write_data(Path(tmp), kpis, frozenset())
@@ -689,9 +794,61 @@ def main(argv: Sequence[str] | None = None) -> int:
         }
         side_by_side(results, runs)
         bench_naive(results, args.latency_ms, offline, runs["v1"], args.naive_pages)
+    return args.kpis, len(offline.pages)
+
+
+def concurrency_part(results: Results, args: argparse.Namespace) -> None:
+    """`bench_concurrency` on a workload of `--kpis` KPIs of its own."""
+    with tempfile.TemporaryDirectory(prefix="bench-sync-writers-") as tmp:
+        kpis = plan_kpis(args.kpis)
+        write_data(Path(tmp), kpis, frozenset())
+        catalog_path = write_catalog(Path(tmp), kpis)
+        bench_concurrency(
+            results, catalog_path, args.concurrency_latency_ms, args.kpis >= FULL_SIZE
+        )
+
+
+PARTS = ("budgets", "concurrency", "scale")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Runs every part in one go and prints the result block; 1 when a limit is exceeded."""
+    parser = argparse.ArgumentParser(description="Requests, wall time and memory of a sync.")
+    parser.add_argument("--kpis", type=int, default=1000)
+    parser.add_argument("--latency-ms", type=int, default=20)
+    parser.add_argument("--changed", type=int, default=10, help="KPIs whose data changes")
+    parser.add_argument(
+        "--naive-pages",
+        type=int,
+        default=250,
+        help="pages the naive loop runs on, extrapolated to all (0: all pages)",
+    )
+    parser.add_argument("--quick", action="store_true", help="one timing run instead of five")
+    parser.add_argument(
+        "--only",
+        nargs="+",
+        choices=PARTS,
+        default=list(PARTS),
+        help="the parts to run (default: all): the budgets at --kpis; one page writer against "
+        "4 and 8 at --kpis and --concurrency-latency-ms; a no-change run at --scale-kpis",
+    )
+    parser.add_argument("--concurrency-latency-ms", type=int, default=100)
+    parser.add_argument("--scale-kpis", type=int, default=10_000)
+    args = parser.parse_args(argv)
+    logging.getLogger("atlassian").setLevel(logging.CRITICAL)
+    results = Results()
+    started = time.perf_counter()
+    said = f"{args.kpis} KPIs"
+    if "budgets" in args.only:
+        kpis, pages = bench_budgets(results, args)
+        said = f"{kpis} KPIs, {pages} pages"
+    if "concurrency" in args.only:
+        concurrency_part(results, args)
+    if "scale" in args.only:
+        bench_scale(results, args.scale_kpis)
     print(
-        f"== bench_sync: {args.kpis} KPIs, {len(offline.pages)} pages, "
-        f"sandbox latency {args.latency_ms} ms per request =="
+        f"== bench_sync: {said}, sandbox latency {args.latency_ms} ms per request "
+        f"({args.concurrency_latency_ms} ms for the writers); parts: {', '.join(args.only)} =="
     )
     print("\n".join(results.lines))
     verdict = "LIMIT EXCEEDED" if results.over else "all limits met"

@@ -35,6 +35,8 @@ SETTINGS_VARIABLES = (
     "KPI_HEALTH_GRACE",
     "KPI_LEASE_SECONDS",
     "KPI_SOURCE_WORKERS",
+    "KPI_WRITE_WORKERS",
+    "CONFLUENCE_REQUESTS_PER_SECOND",
 )
 
 SandboxFactory = Callable[..., SandboxServer]  # the shape of tests/conftest.py's fixture
