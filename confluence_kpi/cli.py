@@ -22,6 +22,7 @@ settings (from the environment, a .env file here, VAR_FILE, or /run/secrets):
   CONFLUENCE_SPACE        overrides the catalog's space key
   KPI_CONFIG              the catalog (default config/catalog.yaml)
   CONFLUENCE_TIMEOUT, CONFLUENCE_VERIFY_TLS, CONFLUENCE_MAX_RETRIES, CONFLUENCE_API
+  KPI_SOURCE_WORKERS, KPI_WRITE_WORKERS, CONFLUENCE_REQUESTS_PER_SECOND
 
 example:
   confluence-kpi init                       # starter catalog, sample data, .env

@@ -4,8 +4,11 @@ also while the site throttles and fails writes."""
 
 from __future__ import annotations
 
+import time
 from collections import Counter
 from pathlib import Path
+
+import pytest
 
 from .helpers import PAGES, SMALL_PAGES, UPTIME_DEPENDENTS, Cli, Expected, Run, Wiki
 from .helpers import lower_november_uptime as lower_uptime
@@ -115,3 +118,31 @@ def test_throttled_and_failing_writes_still_give_every_page_once(
     assert "97.00 %" in wiki.body(SMALL_PAGES["kpi uptime"].title)
     assert quiet.actions() == dict.fromkeys(pages, "unchanged")
     assert wiki.writes() == {}
+
+
+@pytest.mark.parametrize("site", ["dc"])
+def test_the_request_rate_holds_for_every_writer_together(cli: Cli, wiki: Wiki) -> None:
+    cli.env(KPI_WRITE_WORKERS="8", CONFLUENCE_REQUESTS_PER_SECOND="10")
+    started = time.monotonic()
+    run = cli.sync("--report", "json")
+    seconds = time.monotonic() - started
+
+    assert run.code == 0, run.err
+    sent = wiki.stats()["total"]
+    assert sent > 15
+    # A second's worth at once, then 10 a second.
+    assert seconds >= (sent - 10) / 10 - 0.05
+
+
+@pytest.mark.parametrize("site", ["dc"])
+def test_too_many_writers_or_a_negative_rate_stop_the_run_before_any_write(
+    cli: Cli, wiki: Wiki
+) -> None:
+    cli.env(KPI_WRITE_WORKERS="33", CONFLUENCE_REQUESTS_PER_SECOND="-1")
+
+    run = cli.sync()
+
+    assert run.code == 2
+    assert "KPI_WRITE_WORKERS must be at most 32 (got '33')" in run.err
+    assert "CONFLUENCE_REQUESTS_PER_SECOND must be at least 0 (got '-1')" in run.err
+    assert wiki.stats()["total"] == 0
