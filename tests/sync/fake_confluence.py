@@ -9,9 +9,11 @@ People's doings are methods of their own (`save`, `remove_label`, `copy`,
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from types import MappingProxyType
+from typing import Concatenate, ParamSpec, TypeVar
 
 from confluence_kpi.confluence import (
     JSON,
@@ -24,6 +26,21 @@ from confluence_kpi.confluence import (
 )
 
 _PROPERTIES = "metadata.properties."
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def _one_at_a_time(
+    request: Callable[Concatenate[FakeConfluence, P], R],
+) -> Callable[Concatenate[FakeConfluence, P], R]:
+    """A request handled whole before the next, as a server handles each (the sync sends
+    several at once from its page writers)."""
+
+    def handled(fake: FakeConfluence, /, *args: P.args, **kwargs: P.kwargs) -> R:
+        with fake.lock:
+            return request(fake, *args, **kwargs)
+
+    return handled
 
 
 @dataclass
@@ -47,6 +64,7 @@ class FakeConfluence:
         self.space = SpaceInfo(id="1", key=space, name="KPIs", homepage_id="1")
         self.pages: dict[str, StoredPage] = {}
         self.calls: list[str] = []
+        self.lock = threading.RLock()
         self._saves_before_write: dict[str, list[Callable[[str], str]]] = {}
         self._add(title="Home", parent_id=None, body="<p>Welcome</p>")
 
@@ -56,26 +74,31 @@ class FakeConfluence:
     def request_count(self) -> int:
         return len(self.calls)
 
+    @_one_at_a_time
     def check_space(self, key: str) -> SpaceInfo:
         self.calls.append(f"check_space {key}")
         if key != self.space.key:
             raise NotFoundError(f"space {key} not found")
         return self.space
 
+    @_one_at_a_time
     def search(self, cql: str, *, expand: Sequence[str]) -> Iterator[Page]:
         self.calls.append(f"search {cql}")
         found = [page for page in self.pages.values() if _matches(page, cql)]
         return iter([_read(page, expand) for page in found])
 
+    @_one_at_a_time
     def find_page(self, space: str, title: str, *, expand: Sequence[str]) -> Page | None:
         self.calls.append(f"find_page {title}")
         found = self._titled(space, title)
         return None if found is None else _read(found, expand)
 
+    @_one_at_a_time
     def get_page(self, page_id: str, *, expand: Sequence[str]) -> Page:
         self.calls.append(f"get_page {page_id}")
         return _read(self._page(page_id), expand)
 
+    @_one_at_a_time
     def create_page(
         self,
         space: str,
@@ -96,6 +119,7 @@ class FakeConfluence:
         created = _read(page, ("body.storage", "metadata.labels"))
         return replace(created, properties=MappingProxyType(dict(page.properties)))
 
+    @_one_at_a_time
     def update_page(self, page: Page, title: str, body: str, *, version_message: str) -> Page:
         self.calls.append(f"update_page {page.id}")
         stored = self._page(page.id)
@@ -120,10 +144,12 @@ class FakeConfluence:
             properties=page.properties,
         )
 
+    @_one_at_a_time
     def get_property(self, page_id: str, key: str) -> Property | None:
         self.calls.append(f"get_property {page_id}")
         return self._page(page_id).properties.get(key)
 
+    @_one_at_a_time
     def set_property(
         self, page_id: str, key: str, value: JSON, *, current: Property | None
     ) -> Property:
@@ -137,6 +163,7 @@ class FakeConfluence:
         properties[key] = written
         return written
 
+    @_one_at_a_time
     def add_labels(self, page_id: str, labels: Iterable[str]) -> None:
         self.calls.append(f"add_labels {page_id}")
         self._page(page_id).labels.update(labels)
