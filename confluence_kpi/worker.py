@@ -70,7 +70,7 @@ class Stop:
     def _signalled(self, signum: int, _frame: FrameType | None) -> None:
         if self._asked.is_set():
             os._exit(128 + signum)  # the operator insists: no page is finished first
-        log.info("%s: finishing the page being written, then stopping", signal.strsignal(signum))
+        log.info("%s: finishing the pages being written, then stopping", signal.strsignal(signum))
         self._asked.set()
 
 
