@@ -54,6 +54,7 @@ class Syncer:
     edits: list[Edit] = field(default_factory=list)
     unreadable: list[tuple[PageKey, Unreadable]] = field(default_factory=list)
     taken: set[PageKey] = field(default_factory=set)  # pages whose team edits this run takes
+    root_missing: str = ""  # why a page under the root cannot be created (a shard's pass)
 
     def sync_page(self, want: DesiredPage) -> PageResult:
         """Create, update or leave one page; errors become a failed result, never an abort."""
@@ -289,7 +290,8 @@ class Syncer:
         if parent is None and not self.dry_run:
             # Either the parent failed earlier in this pass, or --only left it out while it
             # does not exist yet: a page is never created in the wrong place.
-            raise ConfluenceError(f"its parent page ({want.parent}) does not exist")
+            why = self.root_missing if want.parent == ROOT else ""
+            raise ConfluenceError(why or f"its parent page ({want.parent}) does not exist")
         return parent
 
 
