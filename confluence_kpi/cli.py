@@ -168,7 +168,7 @@ def _add_sync(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
     )
     sync.add_argument(
         "--root-wait",
-        type=float,
+        type=_parsed(_seconds),
         metavar="SECONDS",
         help="with --shard: how long a shard other than 0 waits for shard 0 to create the "
         "root page on a first run (default 300)",
@@ -507,6 +507,13 @@ def _shard(text: str) -> Shard:
     from confluence_kpi.sync.shards import Shard
 
     return Shard.parse(text, os.environ)
+
+
+def _seconds(text: str) -> int:
+    """A whole number of seconds, 0 or more."""
+    if not text.strip().isdigit():
+        raise ValueError(f"{text!r}: expected a whole number of seconds, 0 or more")
+    return int(text)
 
 
 def _parsed(parse: Callable[[str], T]) -> Callable[[str], T]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
@@ -19,6 +20,8 @@ from confluence_kpi.sync.observe import ROOT, find_root, observe, read_moved, re
 from confluence_kpi.sync.planning import Planner
 from confluence_kpi.sync.shards import WHOLE, Shard, part_of, recalled
 from confluence_kpi.verdicts import verdicts
+
+log = logging.getLogger(__name__)
 
 # Parents come before children, so a page created in this run has its parent's id.
 KIND_ORDER = ("root", "team", "goal", "kpi")
@@ -92,7 +95,9 @@ def run_sync(
     syncer.memories.update(memories)
     syncer.taken.update(edit.key for edit in first.edits)
     syncer.taken.update(key for key, _ in first.unreadable)
-    if not (shard.first or dry_run or ROOT in syncer.ids):
+    # Pages to create under the root, which shard 0 creates: wait for it.
+    new = any(want.parent == ROOT and want.key not in observed for want in first.pages.values())
+    if new and not (shard.first or dry_run or ROOT in syncer.ids):
         syncer.ids.update(_root_of_shard_0(gateway, catalog.space, root_wait, go_on))
         syncer.root_missing = (
             f"the root page does not exist yet: shard 0 of the sharded sync creates it "
@@ -153,12 +158,13 @@ def _root_of_shard_0(
     `seconds`: a shard never creates the root (it would write it with half the knowledge);
     {} when it is not there in time: the shard's team pages then fail for want of a parent."""
     deadline = time.monotonic() + seconds
-    while True:
-        root: Page | None = find_root(gateway, space)
-        left = deadline - time.monotonic()
-        if root is not None or left <= 0 or not go_on():
-            return {} if root is None else {ROOT: root.id}
+    root: Page | None = find_root(gateway, space)
+    if root is None and seconds > 0:
+        log.warning("no root page yet: waiting up to %g s for shard 0 to create it", seconds)
+    while root is None and (left := deadline - time.monotonic()) > 0 and go_on():
         time.sleep(min(_ROOT_POLL, left))
+        root = find_root(gateway, space)
+    return {} if root is None else {ROOT: root.id}
 
 
 def _keys(catalog: Catalog) -> list[PageKey]:

@@ -112,6 +112,15 @@ def test_a_shard_waits_for_shard_0_to_create_the_root(cli: Cli, wiki: Wiki) -> N
     assert wiki.writes() == {}
 
 
+def test_a_shard_without_teams_writes_nothing_and_does_not_wait(cli: Cli, wiki: Wiki) -> None:
+    run = cli.sync("--shard", "2/8", "--report", "json")  # six teams: 2 of 8 gets none
+
+    assert run.code == 0, run.err
+    assert run.actions() == {}
+    assert wiki.writes() == {}
+    assert run.json()["duration_seconds"] < 30  # not the 300 s it would wait for a root
+
+
 def test_only_shard_0_retires_a_kpi_that_left_the_catalog(
     cli: Cli, wiki: Wiki, catalog: Path
 ) -> None:
@@ -129,14 +138,23 @@ def test_only_shard_0_retires_a_kpi_that_left_the_catalog(
     assert "kpi-retired" in wiki.labels("KPI: Net promoter score")
 
 
-@pytest.mark.parametrize("value", ["4/4", "a/b", "0/0", "auto/4"])
+@pytest.mark.parametrize(
+    ("options", "says"),
+    [
+        (("--shard", "4/4"), "argument --shard: 4/4: the index must be 0 to 3"),
+        (("--shard", "a/b"), "argument --shard: 'a/b': expected INDEX/COUNT (2/4) or auto/COUNT"),
+        (("--shard", "0/0"), "argument --shard: 0/0: the number of shards must be at least 1"),
+        (("--shard", "auto/4"), "auto needs JOB_COMPLETION_INDEX to hold the index"),
+        (("--shard", "1/4", "--only", "nps"), "not allowed with argument --shard"),
+        (("--shard", "1/4", "--root-wait", "nan"), "argument --root-wait: 'nan': expected a"),
+    ],
+)
 def test_a_shard_that_cannot_be_is_refused_before_anything_runs(
-    cli: Cli, wiki: Wiki, capsys: pytest.CaptureFixture[str], value: str
+    cli: Cli, wiki: Wiki, capsys: pytest.CaptureFixture[str], options: tuple[str, ...], says: str
 ) -> None:
     with pytest.raises(SystemExit) as exit_:
-        cli.sync("--shard", value)
+        cli.sync(*options)
 
     assert exit_.value.code == 2
-    err = capsys.readouterr().err
-    assert "argument --shard" in err
+    assert says in capsys.readouterr().err
     assert wiki.stats()["total"] == 0
