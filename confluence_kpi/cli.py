@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, time
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from confluence_kpi import __version__
+
+if TYPE_CHECKING:
+    from confluence_kpi.sync.shards import Shard
 
 T = TypeVar("T")
 
@@ -147,12 +151,28 @@ def _add_sync(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
         help="show what changes on each page: the values, before -> after (plan, the "
         "default), or the raw storage-format diff (storage)",
     )
-    sync.add_argument(
+    chosen = sync.add_mutually_exclusive_group()
+    chosen.add_argument(
         "--only",
         nargs="+",
         default=[],
         metavar="ID",
         help="sync only the pages of these KPI, goal or team ids",
+    )
+    chosen.add_argument(
+        "--shard",
+        type=_parsed(_shard),
+        metavar="I/N",
+        help="sync shard I of N (0 <= I < N): the teams split among N processes by a hash of "
+        "their id, each with its goals and KPIs; shard 0 also writes the root page and retires "
+        "pages; auto/N takes I from JOB_COMPLETION_INDEX (a Kubernetes Indexed Job)",
+    )
+    sync.add_argument(
+        "--root-wait",
+        type=_parsed(_seconds),
+        metavar="SECONDS",
+        help="with --shard: how long a shard other than 0 waits for shard 0 to create the "
+        "root page on a first run (default 300)",
     )
     sync.add_argument(
         "--report",
@@ -202,6 +222,8 @@ def _sync(args: argparse.Namespace) -> int:
                 only=args.only,
                 prefer=args.prefer,
                 progress=progress,
+                shard=args.shard,
+                root_wait=args.root_wait,
             )
     except SetupError as exc:
         print(f"confluence-kpi sync: {exc}", file=sys.stderr)
@@ -479,6 +501,20 @@ def _validate(args: argparse.Namespace) -> int:
 
 def _counted(number: int, noun: str) -> str:
     return f"{number} {noun}" + ("" if number == 1 else "s")
+
+
+def _shard(text: str) -> Shard:
+    """A `--shard` value, `auto` read from the environment."""
+    from confluence_kpi.sync.shards import Shard
+
+    return Shard.parse(text, os.environ)
+
+
+def _seconds(text: str) -> int:
+    """A whole number of seconds, 0 or more."""
+    if not text.strip().isdigit():
+        raise ValueError(f"{text!r}: expected a whole number of seconds, 0 or more")
+    return int(text)
 
 
 def _parsed(parse: Callable[[str], T]) -> Callable[[str], T]:

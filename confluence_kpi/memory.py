@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -31,7 +31,7 @@ from pydantic import (
     model_serializer,
 )
 
-from confluence_kpi.model import ManualRow
+from confluence_kpi.model import ManualRow, PeriodValue
 from confluence_kpi.pages.merge import Values
 
 PROPERTY_KEY = "confluence-kpi"
@@ -61,6 +61,18 @@ def _lenient(default: object) -> WrapValidator:
             return default
 
     return WrapValidator(read)
+
+
+class Shown(BaseModel):
+    """What the root page shows of a KPI beside its status, and what its goals roll up: kept
+    in the KPI page's memory so that a run that does not measure the KPI (`sync --shard`, the
+    shard that writes the root) can still say it."""
+
+    model_config = ConfigDict(frozen=True)
+
+    current: PeriodValue | None = None
+    stale_since: date | None = None
+    progress: float | None = None
 
 
 class PageMemory(BaseModel):
@@ -94,6 +106,8 @@ class PageMemory(BaseModel):
     # with a default: older versions of the bot ignore it, so the schema stays 1.
     status: Annotated[str, _lenient("")] = ""
     index: Annotated[dict[str, str], _lenient({})] = {}  # root only: page ids by key
+    # KPI pages: what the root shows of the KPI (an added field with a default, as `status`).
+    shown: Annotated[Shown | None, _lenient(None)] = None
 
     @property
     def key(self) -> PageKey:
@@ -124,7 +138,15 @@ class PageMemory(BaseModel):
     def _only_what_is_set(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
         """The property value; what most pages never have is left out when empty."""
         value: dict[str, Any] = handler(self)
-        for name in ("kept_rows", "rows", "retired", "index", "unavailable_since", "status"):
+        for name in (
+            "kept_rows",
+            "rows",
+            "retired",
+            "index",
+            "unavailable_since",
+            "status",
+            "shown",
+        ):
             if not value[name]:
                 del value[name]
         return value

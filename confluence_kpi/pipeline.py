@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import gc
 import hashlib
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Container, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -42,7 +42,7 @@ from confluence_kpi.evaluate import (
     failed_evaluation,
 )
 from confluence_kpi.manual import MEASUREMENT
-from confluence_kpi.memory import PageKey
+from confluence_kpi.memory import PageKey, Shown
 from confluence_kpi.model import (
     Evaluation,
     Goal,
@@ -132,6 +132,7 @@ class DesiredPage:
     rows: tuple[ManualRow, ...] = ()  # a manual KPI's typed measurements, remembered
     unavailable_since: datetime | None = None  # a KPI page kept while its source fails
     status: str = ""  # the verdict a KPI or goal page shows, remembered for the next report
+    shown: Shown | None = None  # a KPI page: what the root shows of the KPI, remembered
 
     @cached_property
     def digest(self) -> str:
@@ -157,16 +158,21 @@ def measure_catalog(
     now: datetime,
     pages: PageReader | None = None,
     workers: int = DEFAULT_SOURCE_WORKERS,
+    only: Container[str] | None = None,
 ) -> Measured:
-    """Every source-backed KPI's series as needed to evaluate it as of `now`; a failing
-    source is noted, never fatal.
+    """Every source-backed KPI's series (of the KPIs in `only`, when given) as needed to
+    evaluate it as of `now`; a failing source is noted, never fatal.
 
     The distinct queries are fetched first, `workers` at a time (slow sources wait side by
     side, not one after the other); the KPIs are then measured in catalog order from the
     tables, so the result is the same whichever query finished first. `pages` is the run's
     connection to Confluence, for sources that read a page.
     """
-    kpis = [kpi for kpi in catalog.kpis if kpi.formula is None and not kpi.manual]
+    kpis = [
+        kpi
+        for kpi in catalog.kpis
+        if kpi.formula is None and not kpi.manual and (only is None or kpi.id in only)
+    ]
     series: dict[str, Sequence[Measurement]] = {}
     errors: dict[str, str] = {}
     windows = data_windows(catalog, kpis, now=now)
@@ -211,13 +217,22 @@ def _collector_paused() -> Iterator[None]:
             gc.enable()
 
 
-def evaluate_catalog(catalog: Catalog, measured: Measured, *, now: datetime) -> Evaluations:
-    """Evaluate every KPI (derived ones after their inputs), then roll up goals and teams."""
+def evaluate_catalog(
+    catalog: Catalog,
+    measured: Measured,
+    *,
+    now: datetime,
+    recalled: Mapping[str, Evaluation] = MappingProxyType({}),
+) -> Evaluations:
+    """Evaluate every KPI (derived ones after their inputs), then roll up goals and teams;
+    a KPI in `recalled` is taken as it is there (another shard evaluates it)."""
     zone, week_start = catalog.zone, catalog.week_start_index
     kpis: dict[str, Evaluation] = {}
     for kpi in evaluation_order(catalog.kpis):
         bands = kpi.bands or catalog.defaults.bands
-        if kpi.formula is not None:
+        if kpi.id in recalled:
+            kpis[kpi.id] = recalled[kpi.id]
+        elif kpi.formula is not None:
             kpis[kpi.id] = evaluate_derived(
                 kpi, kpis, now=now, zone=zone, week_start=week_start, bands=bands
             )
@@ -258,8 +273,10 @@ def desired_pages(
     unreadable: Mapping[PageKey, Sequence[UnreadableEdit]],
     rows: Mapping[str, Sequence[ManualRow]],
     kept: Mapping[str, KeptPage] = MappingProxyType({}),
+    wanted: Container[PageKey] | None = None,
 ) -> list[DesiredPage]:
-    """Render every page the catalog calls for, parents before children.
+    """Render every page the catalog calls for (those in `wanted`, when given), parents
+    before children.
 
     `fields` and `seen` are the merged team-editable values and the catalog's values, kept in
     each page's memory; `unreadable` lists what people typed that could not be read; `rows`
@@ -286,16 +303,24 @@ def desired_pages(
     kpis = {k.id: k for k in catalog.kpis}
     root = PageKey("root", "root")
     tevs = [evaluations.teams[t] for t in catalog.teams]
-    pages = [
-        DesiredPage(
-            key=root,
-            title=catalog.root_page,
-            parent=None,
-            labels=labels_of("root"),
-            body=render_root_page(catalog.teams, tevs, kpis, catalog.goals, ctx),
+
+    def skipped(key: PageKey) -> bool:
+        return wanted is not None and key not in wanted
+
+    pages = []
+    if not skipped(root):
+        pages.append(
+            DesiredPage(
+                key=root,
+                title=catalog.root_page,
+                parent=None,
+                labels=labels_of("root"),
+                body=render_root_page(catalog.teams, tevs, kpis, catalog.goals, ctx),
+            )
         )
-    ]
     for team_id, team in catalog.teams.items():
+        if skipped(PageKey("team", team_id)):
+            continue
         pages.append(
             DesiredPage(
                 key=PageKey("team", team_id),
@@ -309,6 +334,8 @@ def desired_pages(
         )
     for goal in catalog.goals:
         key = PageKey("goal", goal.id)
+        if skipped(key):
+            continue
         edits = unreadable.get(key, ())
         pages.append(
             DesiredPage(
@@ -331,6 +358,8 @@ def desired_pages(
             serving.setdefault(kpi_id, []).append(goal)
     for kpi in catalog.kpis:
         key = PageKey("kpi", kpi.id)
+        if skipped(key):
+            continue
         edits = unreadable.get(key, ())
         extra = {f"kpi-{kpi.kind.value}", f"kpi-{kpi.horizon.value}"}
         if kpi.category:
@@ -363,9 +392,15 @@ def desired_pages(
                 rows=tuple(rows.get(kpi.id, ())),
                 unavailable_since=None if keep is None else keep.since,
                 status=evaluations.kpis[kpi.id].status.value,
+                shown=shown(evaluations.kpis[kpi.id]),
             )
         )
     return pages
+
+
+def shown(ev: Evaluation) -> Shown:
+    """What the root shows of a KPI evaluated so, to remember on its page."""
+    return Shown(current=ev.current, stale_since=ev.stale_since, progress=ev.progress)
 
 
 def source_label(name: str, config: SourceConfig) -> SourceLabel:

@@ -25,6 +25,8 @@ from confluence_kpi.settings import (
     load_settings,
 )
 from confluence_kpi.sync import run_sync
+from confluence_kpi.sync.run import ROOT_WAIT
+from confluence_kpi.sync.shards import WHOLE, Shard
 
 
 class SetupError(Exception):
@@ -109,10 +111,13 @@ def sync_once(
     prefer: Prefer = "page",
     progress: Callable[[PageResult], None] = lambda _result: None,
     go_on: Callable[[], bool] = lambda: True,
+    shard: Shard | None = None,
+    root_wait: float | None = None,
 ) -> SyncReport:
     """One pass; SetupError when Confluence cannot be used at all (before anything is written).
     `go_on` is asked before each page: False stops the pass there (a worker shutting down);
-    the pages being written then are finished."""
+    the pages being written then are finished. `shard` (none: the whole catalog) is the
+    share of the pages this process syncs."""
     unknown = sorted(set(only) - _ids(setup.catalog))
     if unknown:
         raise SetupError(f"--only: no KPI, goal or team with id {', '.join(unknown)}")
@@ -129,6 +134,8 @@ def sync_once(
             go_on=go_on,
             source_workers=setup.source_workers,
             write_workers=setup.write_workers,
+            shard=shard or WHOLE,
+            root_wait=ROOT_WAIT if root_wait is None else root_wait,
         )
     except ConfluenceError as exc:
         raise SetupError(str(exc)) from None

@@ -57,7 +57,7 @@ def test_the_indexed_job_gives_each_pod_its_shard_of_as_many_as_it_runs() -> Non
 
     assert job["spec"]["completionMode"] == "Indexed"
     assert job["spec"]["parallelism"] == shards
-    assert container(job)["args"] == ["sync", "--shard", f"$(JOB_COMPLETION_INDEX)/{shards}"]
+    assert container(job)["args"] == ["sync", "--shard", f"auto/{shards}"]
 
 
 def test_credentials_come_from_the_secret_never_from_a_manifest() -> None:

@@ -63,6 +63,7 @@ class Syncer:
     edits: list[Edit] = field(default_factory=list)
     unreadable: list[tuple[PageKey, Unreadable]] = field(default_factory=list)
     taken: set[PageKey] = field(default_factory=set)  # pages whose team edits this run takes
+    root_missing: str = ""  # why a page under the root cannot be created (a shard's pass)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
 
     def sync_pages(
@@ -355,7 +356,8 @@ class Syncer:
         if parent is None and not self.dry_run:
             # Either the parent failed earlier in this pass, or --only left it out while it
             # does not exist yet: a page is never created in the wrong place.
-            raise ConfluenceError(f"its parent page ({want.parent}) does not exist")
+            why = self.root_missing if want.parent == ROOT else ""
+            raise ConfluenceError(why or f"its parent page ({want.parent}) does not exist")
         return parent
 
 

@@ -8,14 +8,15 @@ measuring again.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Container, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from confluence_kpi.catalog import Catalog
 from confluence_kpi.confluence.protocol import Page
 from confluence_kpi.manual import MEASUREMENT
 from confluence_kpi.memory import PageKey, PageMemory
+from confluence_kpi.model import Evaluation
 from confluence_kpi.pages.layout import bot_part
 from confluence_kpi.pages.merge import Prefer
 from confluence_kpi.pages.parse import Unreadable
@@ -56,11 +57,14 @@ def plan(
     *,
     now: datetime,
     prefer: Prefer,
+    recalled: Mapping[str, Evaluation] | None = None,
+    wanted: Container[PageKey] | None = None,
 ) -> Plan:
-    """Merge people's edits into the catalog, evaluate and render every page (pure)."""
+    """Merge people's edits into the catalog, evaluate and render every page (those in
+    `wanted`, when given; KPIs in `recalled` taken as evaluated there) (pure)."""
     back = read_back(catalog, memories, bodies, today=local_date(now, catalog.zone), prefer=prefer)
     measured = Measured({**measured.series, **back.series}, measured.errors)
-    evaluations = evaluate_catalog(back.catalog, measured, now=now)
+    evaluations = evaluate_catalog(back.catalog, measured, now=now, recalled=recalled or {})
     edits_shown = {
         key: tuple(
             UnreadableEdit(row=_ROWS.get(u.field, u.field), text=u.text, reason=u.reason)
@@ -77,6 +81,7 @@ def plan(
         unreadable=edits_shown,
         rows=back.rows,
         kept=_kept(measured.errors, memories, bodies, now=now),
+        wanted=wanted,
     )
     by_key = {page.key: page for page in pages}
     return Plan(
@@ -85,9 +90,12 @@ def plan(
         edits=[
             Edit(key, by_key[key].title, change)
             for key, result in back.merges.items()
+            if key in by_key
             for change in result.changes
         ],
-        unreadable=[(key, u) for key, found in back.unreadable.items() for u in found],
+        unreadable=[
+            (key, u) for key, found in back.unreadable.items() if key in by_key for u in found
+        ],
     )
 
 
@@ -123,12 +131,23 @@ class Planner:
     read: dict[PageKey, Page]  # the pages read in full this pass, by the bot's key
     now: datetime
     prefer: Prefer
+    # A shard's pass (sync/shards.py): the KPIs another shard evaluates, as their memories
+    # tell them, and the pages this one writes (None: every page).
+    recalled: Mapping[str, Evaluation] = field(default_factory=dict)
+    wanted: Container[PageKey] | None = None
 
     def plan(self) -> Plan:
         """The plan, with the bodies read so far."""
         bodies = {key: page.body or "" for key, page in self.read.items()}
         return plan(
-            self.catalog, self.measured, self.memories, bodies, now=self.now, prefer=self.prefer
+            self.catalog,
+            self.measured,
+            self.memories,
+            bodies,
+            now=self.now,
+            prefer=self.prefer,
+            recalled=self.recalled,
+            wanted=self.wanted,
         )
 
     def again(self, key: PageKey, page: Page) -> Plan:

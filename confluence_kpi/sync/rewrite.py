@@ -136,6 +136,7 @@ def memory_of(
         index=index or {},
         unavailable_since=want.unavailable_since,
         status=want.status,
+        shown=want.shown,
     )
 
 
@@ -149,6 +150,7 @@ def _same(memory: PageMemory, want: DesiredPage) -> bool:
         and memory.kept_rows == want.kept_rows
         and memory.rows == want.rows
         and memory.unavailable_since == want.unavailable_since
+        and memory.shown == want.shown
         and not memory.retired
     )
 

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 
 from confluence_kpi.catalog import Catalog
-from confluence_kpi.confluence.protocol import ConfluenceApi
+from confluence_kpi.confluence.protocol import ConfluenceApi, Page
 from confluence_kpi.memory import PROPERTY_KEY, PageKey
 from confluence_kpi.model import Status
 from confluence_kpi.pages.merge import Prefer
@@ -15,12 +16,17 @@ from confluence_kpi.pipeline import measure_catalog
 from confluence_kpi.report import DataWarning, PageResult, SyncReport
 from confluence_kpi.settings import DEFAULT_SOURCE_WORKERS, DEFAULT_WRITE_WORKERS
 from confluence_kpi.sync.apply import Syncer
-from confluence_kpi.sync.observe import ROOT, observe, read_moved, recover
+from confluence_kpi.sync.observe import ROOT, find_root, observe, read_moved, recover
 from confluence_kpi.sync.planning import Planner
+from confluence_kpi.sync.shards import WHOLE, Shard, part_of, recalled
 from confluence_kpi.verdicts import verdicts
+
+log = logging.getLogger(__name__)
 
 # Parents come before children, so a page created in this run has its parent's id.
 KIND_ORDER = ("root", "team", "goal", "kpi")
+ROOT_WAIT = 300.0  # seconds a shard waits for shard 0 to create the root on a first run
+_ROOT_POLL = 2.0  # seconds between two looks for it
 _STATUSES = frozenset(status.value for status in Status)
 
 
@@ -37,6 +43,8 @@ def run_sync(
     go_on: Callable[[], bool] = lambda: True,
     source_workers: int = DEFAULT_SOURCE_WORKERS,
     write_workers: int = DEFAULT_WRITE_WORKERS,
+    shard: Shard = WHOLE,
+    root_wait: float = ROOT_WAIT,
 ) -> SyncReport:
     """One reconcile pass; connection, auth and space errors propagate before any write.
 
@@ -45,15 +53,31 @@ def run_sync(
     parents first (`Syncer.sync_pages`), and reported in the plan's order. `go_on` is asked
     before each page is synced: when it says False, the pass ends once the pages being written
     are, each complete with its memory, and retires nothing (a worker asked to stop; the next
-    pass picks up the rest)."""
+    pass picks up the rest).
+
+    `shard` syncs only its share of the pages (sync/shards.py); a shard other than 0 waits up
+    to `root_wait` seconds for the root page, which shard 0 creates, before it writes."""
     started, clock = datetime.now(UTC), time.monotonic()
     space = gateway.check_space(catalog.space)
     observed = observe(gateway, catalog.space)
     deleted = recover(gateway, catalog.space, observed, _keys(catalog))
-    measured = measure_catalog(catalog, now=now, pages=gateway, workers=source_workers)
+    part = part_of(catalog, shard)
+    measured = measure_catalog(
+        catalog, now=now, pages=gateway, workers=source_workers, only=part.kpis
+    )
     memories = {key: obs.memory for key, obs in observed.items()}
-    read = read_moved(gateway, observed, failed=measured.errors)
-    planner = Planner(catalog, measured, memories, read, now=now, prefer=prefer)
+    mine = {key: obs for key, obs in observed.items() if part.reads(key)}
+    read = read_moved(gateway, mine, failed=measured.errors)
+    planner = Planner(
+        catalog,
+        measured,
+        memories,
+        read,
+        now=now,
+        prefer=prefer,
+        recalled=recalled(catalog, part, memories, now=now),
+        wanted=part.pages,
+    )
     first = planner.plan()
     syncer = Syncer(
         gateway,
@@ -74,23 +98,33 @@ def run_sync(
     syncer.memories.update(memories)
     syncer.taken.update(edit.key for edit in first.edits)
     syncer.taken.update(key for key, _ in first.unreadable)
+    # Pages to create under the root, which shard 0 creates: wait for it.
+    new = any(want.parent == ROOT and want.key not in observed for want in first.pages.values())
+    if new and not (shard.first or dry_run or ROOT in syncer.ids):
+        syncer.ids.update(_root_of_shard_0(gateway, catalog.space, root_wait, go_on))
+        syncer.root_missing = (
+            f"the root page does not exist yet: shard 0 of the sharded sync creates it "
+            f"(waited {root_wait:g} s for it)"
+        )
+    # The report speaks of this shard's KPIs only (all of them when not sharded).
+    evaluated = {k: ev for k, ev in first.evaluations.kpis.items() if part.owns(k)}
     report = SyncReport(
         dry_run=dry_run,
         as_of=now,
         started=started,
-        verdicts=verdicts(catalog, first.evaluations.kpis),
+        verdicts=verdicts(catalog, evaluated),
         kpi_status_before={
             key.id: Status(obs.memory.status)
             for key, obs in observed.items()
-            if key.kind == "kpi" and obs.memory.status in _STATUSES
+            if key.kind == "kpi" and obs.memory.status in _STATUSES and part.owns(key.id)
         },
-        kpi_errors=dict(first.evaluations.errors),
-        kpi_status={kpi_id: ev.status for kpi_id, ev in first.evaluations.kpis.items()},
+        kpi_errors={k: e for k, e in first.evaluations.errors.items() if part.owns(k)},
+        kpi_status={kpi_id: ev.status for kpi_id, ev in evaluated.items()},
         edits=list(first.edits),
         unreadable=list(first.unreadable),
         data_warnings=[
             DataWarning(kpi_id, warning)
-            for kpi_id, ev in first.evaluations.kpis.items()
+            for kpi_id, ev in evaluated.items()
             for warning in ev.warnings
         ],
     )
@@ -106,9 +140,10 @@ def run_sync(
         progress(result)
 
     stopped = not syncer.sync_pages(wanted, workers=write_workers, go_on=go_on, done=done)
-    # Only a whole pass knows which pages left the catalog and every page's id.
-    if not (chosen or stopped):
-        for key in sorted(set(observed) - set(first.pages)):
+    # Only a whole pass knows which pages left the catalog and every page's id; of a sharded
+    # sync, shard 0 retires them and keeps the index (other shards' new pages join it next pass).
+    if not (chosen or stopped) and shard.first:
+        for key in sorted(set(observed) - set(_keys(catalog))):
             result = syncer.retire(key, observed[key])
             report.pages.append(result)
             progress(result)
@@ -118,6 +153,22 @@ def run_sync(
     report.requests = gateway.request_count
     report.duration = time.monotonic() - clock
     return report
+
+
+def _root_of_shard_0(
+    gateway: ConfluenceApi, space: str, seconds: float, go_on: Callable[[], bool]
+) -> dict[PageKey, str]:
+    """The root page's id once shard 0 has created it, looked for every few seconds for up to
+    `seconds`: a shard never creates the root (it would write it with half the knowledge);
+    {} when it is not there in time: the shard's team pages then fail for want of a parent."""
+    deadline = time.monotonic() + seconds
+    root: Page | None = find_root(gateway, space)
+    if root is None and seconds > 0:
+        log.warning("no root page yet: waiting up to %g s for shard 0 to create it", seconds)
+    while root is None and (left := deadline - time.monotonic()) > 0 and go_on():
+        time.sleep(min(_ROOT_POLL, left))
+        root = find_root(gateway, space)
+    return {} if root is None else {ROOT: root.id}
 
 
 def _keys(catalog: Catalog) -> list[PageKey]:
