@@ -23,6 +23,7 @@ settings (from the environment, a .env file here, VAR_FILE, or /run/secrets):
   CONFLUENCE_PAT          Data Center: a personal access token
   CONFLUENCE_SPACE        overrides the catalog's space key
   KPI_CONFIG              the catalog (default config/catalog.yaml)
+  CONFLUENCE_CA_BUNDLE    the CA certificates (PEM) of a site whose CA is the company's own
   CONFLUENCE_TIMEOUT, CONFLUENCE_VERIFY_TLS, CONFLUENCE_MAX_RETRIES, CONFLUENCE_API
 
 example:
