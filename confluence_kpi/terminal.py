@@ -156,13 +156,17 @@ def _pages_table(report: SyncReport, detail: Detail) -> Table:
 
 
 def _status_lines(report: SyncReport, detail: Detail) -> list[Text]:
-    """The KPIs whose status changed ("KPI Uptime: on track → at risk (97.00 % in November
-    2026)"); when verbose, every KPI's verdict and why."""
+    """The KPIs and goals whose status changed ("Uptime: on track → at risk (97.00 % in
+    November 2026)", "Goal: Keep uptime: on track → at risk"); when verbose, every KPI's
+    verdict and why."""
     changes = report.status_changes()
-    lines = [Text("Status changes:", style="bold")] if changes else []
+    goal_changes = report.goal_status_changes()
+    lines = [Text("Status changes:", style="bold")] if changes or goal_changes else []
     for verdict, before in changes:
-        was = f"{status_words(before)} → " if before is not None else "new: "
+        was = _was(before)
         lines.append(Text(f"  {verdict.name}: {was}{verdict.status_text} ({verdict.value_text})"))
+    for goal, before in goal_changes:
+        lines.append(Text(f"  Goal: {goal.title}: {_was(before)}{status_words(goal.status)}"))
     if detail is Detail.VERBOSE:
         lines.append(Text("Verdicts:", style="bold"))
         lines += [
@@ -170,6 +174,11 @@ def _status_lines(report: SyncReport, detail: Detail) -> list[Text]:
             for v in report.verdicts
         ]
     return lines
+
+
+def _was(before: Status | None) -> str:
+    """What a status change line says before the new status: the old one, or that it is new."""
+    return f"{status_words(before)} → " if before is not None else "new: "
 
 
 def print_verdicts(verdicts: Sequence[Verdict], out: TextIO) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
 
 from confluence_kpi.catalog import Catalog
@@ -12,10 +12,10 @@ from confluence_kpi.memory import PROPERTY_KEY, PageKey
 from confluence_kpi.model import Status
 from confluence_kpi.pages.merge import Prefer
 from confluence_kpi.pipeline import measure_catalog
-from confluence_kpi.report import DataWarning, PageResult, SyncReport
+from confluence_kpi.report import DataWarning, GoalVerdict, PageResult, SyncReport
 from confluence_kpi.settings import DEFAULT_SOURCE_WORKERS
 from confluence_kpi.sync.apply import Syncer
-from confluence_kpi.sync.observe import ROOT, observe, read_moved, recover
+from confluence_kpi.sync.observe import ROOT, Observed, observe, read_moved, recover
 from confluence_kpi.sync.planning import Planner
 from confluence_kpi.verdicts import verdicts
 
@@ -76,11 +76,13 @@ def run_sync(
         as_of=now,
         started=started,
         verdicts=verdicts(catalog, first.evaluations.kpis),
-        kpi_status_before={
-            key.id: Status(obs.memory.status)
-            for key, obs in observed.items()
-            if key.kind == "kpi" and obs.memory.status in _STATUSES
-        },
+        kpi_status_before=_status_before(observed, "kpi"),
+        goals=[
+            GoalVerdict(goal.id, goal.title, first.evaluations.goals[goal.id].status)
+            for goal in catalog.goals
+            if goal.id in first.evaluations.goals
+        ],
+        goal_status_before=_status_before(observed, "goal"),
         kpi_errors=dict(first.evaluations.errors),
         kpi_status={kpi_id: ev.status for kpi_id, ev in first.evaluations.kpis.items()},
         edits=list(first.edits),
@@ -114,6 +116,15 @@ def run_sync(
     report.requests = gateway.request_count
     report.duration = time.monotonic() - clock
     return report
+
+
+def _status_before(observed: Mapping[PageKey, Observed], kind: str) -> dict[str, Status]:
+    """The status each page of `kind` showed when the bot last wrote it, by id, where known."""
+    return {
+        key.id: Status(obs.memory.status)
+        for key, obs in observed.items()
+        if key.kind == kind and obs.memory.status in _STATUSES
+    }
 
 
 def _keys(catalog: Catalog) -> list[PageKey]:
