@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import sys
 from collections.abc import Callable, Sequence
@@ -11,6 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
 from confluence_kpi import __version__
+from confluence_kpi.logs import LOG_FORMATS, complain, configure
 
 if TYPE_CHECKING:
     from confluence_kpi.sync.shards import Shard
@@ -25,6 +27,7 @@ settings (from the environment, a .env file here, VAR_FILE, or /run/secrets):
   CONFLUENCE_PAT          Data Center: a personal access token
   CONFLUENCE_SPACE        overrides the catalog's space key
   KPI_CONFIG              the catalog (default config/catalog.yaml)
+  CONFLUENCE_CA_BUNDLE    the CA certificates (PEM) of a site whose CA is the company's own
   CONFLUENCE_TIMEOUT, CONFLUENCE_VERIFY_TLS, CONFLUENCE_MAX_RETRIES, CONFLUENCE_API
   KPI_SOURCE_WORKERS, KPI_WRITE_WORKERS, CONFLUENCE_REQUESTS_PER_SECOND
 
@@ -46,6 +49,7 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"confluence-kpi {__version__}")
+    parser.add_argument("--log-format", choices=LOG_FORMATS, default="auto", help=_LOG_HELP)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     _add_sync(commands)
     _add_validate(commands)
@@ -55,13 +59,22 @@ def build_parser() -> argparse.ArgumentParser:
     _add_sandbox(commands)
     _add_run(commands)
     _add_health(commands)
+    for command in commands.choices.values():  # before or after the command, as people type it
+        command.add_argument(
+            "--log-format", choices=LOG_FORMATS, default=argparse.SUPPRESS, help=_LOG_HELP
+        )
     return parser
+
+
+_LOG_HELP = "log lines on stderr as text or JSON (auto, the default: JSON unless a terminal)"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the console script; returns the process exit code."""
     parser = build_parser()
     args = parser.parse_args(argv)
+    quiet = getattr(args, "quiet", False)
+    args.log_format = configure(args.log_format, logging.WARNING if quiet else logging.INFO)
     handler: Callable[[argparse.Namespace], int] = args.handler
     return handler(args)
 
@@ -213,7 +226,7 @@ def _sync(args: argparse.Namespace) -> int:
     detail = Detail.QUIET if args.quiet else Detail.VERBOSE if args.verbose else Detail.NORMAL
     try:
         setup = load_setup(args.config)
-        with progress_for(sys.stderr, detail) as progress:
+        with progress_for(sys.stderr, detail, as_json=args.log_format == "json") as progress:
             report = sync_once(
                 setup,
                 now=args.as_of or datetime.now(UTC),
@@ -226,7 +239,7 @@ def _sync(args: argparse.Namespace) -> int:
                 root_wait=args.root_wait,
             )
     except SetupError as exc:
-        print(f"confluence-kpi sync: {exc}", file=sys.stderr)
+        complain("sync", str(exc))
         return 2
     if args.report == "json":
         print_json(report, sys.stdout)
@@ -256,9 +269,9 @@ def _demo(args: argparse.Namespace) -> int:
     try:
         return run_demo(port=args.port, keep_running=args.keep_running, out=sys.stdout)
     except OSError as exc:
-        print(f"confluence-kpi demo: cannot start the sandbox: {exc}", file=sys.stderr)
+        complain("demo", f"cannot start the sandbox: {exc}")
     except SetupError as exc:
-        print(f"confluence-kpi demo: {exc}", file=sys.stderr)
+        complain("demo", str(exc))
     return 2
 
 
@@ -279,19 +292,16 @@ def _add_run(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 
 def _run(args: argparse.Namespace) -> int:
     """The worker, logging to stderr."""
-    import logging
-
     from confluence_kpi.runner import SetupError
     from confluence_kpi.settings import SettingsError, load_settings
     from confluence_kpi.worker import Stop, Worker
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     stop = Stop()
     stop.install()
     try:
         worker = Worker(args.config, load_settings(), stop)
     except (SettingsError, SetupError) as exc:
-        print(f"confluence-kpi run: {exc}", file=sys.stderr)
+        complain("run", str(exc))
         return 2
     return worker.run_once() if args.once else worker.serve()
 
@@ -382,13 +392,11 @@ def _status(args: argparse.Namespace) -> int:
     try:
         catalog = load_catalog(args.config or catalog_path())
     except CatalogError as exc:
-        print(f"confluence-kpi status: catalog:\n{exc}", file=sys.stderr)
+        complain("status", f"catalog:\n{exc}")
         return 2
     if args.team is not None and args.team not in catalog.teams:
         known = ", ".join(catalog.teams)
-        print(
-            f"confluence-kpi status: --team: no team {args.team!r}; teams: {known}", file=sys.stderr
-        )
+        complain("status", f"--team: no team {args.team!r}; teams: {known}")
         return 2
     now = args.as_of or datetime.now(UTC)
     evaluations = evaluate_catalog(catalog, measure_catalog(catalog, now=now), now=now)
@@ -421,7 +429,7 @@ def _init(args: argparse.Namespace) -> int:
     try:
         written = write_starter(Path.cwd(), args.lang, datetime.now(UTC).date())
     except ExistingFilesError as exc:
-        print(f"confluence-kpi init: already there, nothing written: {exc}", file=sys.stderr)
+        complain("init", f"already there, nothing written: {exc}")
         return 2
     for path in written:
         print(f"wrote {path.relative_to(Path.cwd())}")

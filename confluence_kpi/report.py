@@ -80,6 +80,15 @@ class DataWarning:
         return load_strings("en").say(f"note.{self.note.code.value}", **dict(self.note.values))
 
 
+@dataclass(frozen=True)
+class GoalVerdict:
+    """A SMART goal's status this pass, rolled up from its KPIs."""
+
+    goal_id: str
+    title: str
+    status: Status
+
+
 @dataclass
 class SyncReport:
     """Everything the pass did, for the text or JSON report and the exit code."""
@@ -95,6 +104,9 @@ class SyncReport:
     # Each KPI's status when the bot last wrote its page (from the page's memory), where known.
     kpi_status_before: dict[str, Status] = field(default_factory=dict)
     verdicts: list[Verdict] = field(default_factory=list)
+    goals: list[GoalVerdict] = field(default_factory=list)  # in catalog order
+    # Each goal's status when the bot last wrote its page, where known, as for the KPIs.
+    goal_status_before: dict[str, Status] = field(default_factory=dict)
     as_of: datetime | None = None  # the moment evaluated
     started: datetime | None = None  # when the pass started (wall clock)
     duration: float = 0.0  # seconds the pass took
@@ -106,6 +118,15 @@ class SyncReport:
             (verdict, self.kpi_status_before.get(verdict.kpi_id))
             for verdict in self.verdicts
             if self.kpi_status_before.get(verdict.kpi_id) != verdict.status
+        ]
+
+    def goal_status_changes(self) -> list[tuple[GoalVerdict, Status | None]]:
+        """The goals whose status differs from the one their page showed, with that one (None:
+        the page is new, or its memory predates remembering the status)."""
+        return [
+            (goal, self.goal_status_before.get(goal.goal_id))
+            for goal in self.goals
+            if self.goal_status_before.get(goal.goal_id) != goal.status
         ]
 
     @property

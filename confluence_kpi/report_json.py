@@ -86,6 +86,15 @@ class JsonKpi(BaseModel):
     edits: list[JsonEdit]
 
 
+class JsonGoal(BaseModel):
+    """One SMART goal's status now and when its page was last written (None: not known)."""
+
+    id: str
+    title: str
+    status: str
+    previous_status: str | None
+
+
 class JsonReport(BaseModel):
     """The report as `--report json` writes it; docs/sync-report.schema.json describes it."""
 
@@ -103,6 +112,7 @@ class JsonReport(BaseModel):
     data_warnings: list[JsonDataWarning]
     pages: list[JsonPage]
     kpis: list[JsonKpi]
+    goals: list[JsonGoal]
 
     @classmethod
     def of(cls, report: SyncReport) -> JsonReport:
@@ -146,6 +156,16 @@ class JsonReport(BaseModel):
                 for p in report.pages
             ],
             kpis=[_kpi(v, report, edits) for v in report.verdicts],
+            goals=[
+                JsonGoal(
+                    id=goal.goal_id,
+                    title=goal.title,
+                    status=goal.status.value,
+                    previous_status=before.value if before is not None else None,
+                )
+                for goal in report.goals
+                for before in [report.goal_status_before.get(goal.goal_id)]
+            ],
         )
 
 

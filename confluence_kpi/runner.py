@@ -14,6 +14,7 @@ from pathlib import Path
 from confluence_kpi.catalog import Catalog, CatalogError, load_catalog
 from confluence_kpi.confluence import ConfluenceApi, ConfluenceError, Transport, gateway_for_api
 from confluence_kpi.confluence.rate_limit import RateLimiter
+from confluence_kpi.logs import hide
 from confluence_kpi.pages.merge import Prefer
 from confluence_kpi.pages.strings import TemplatesError
 from confluence_kpi.report import PageResult, SyncReport
@@ -81,14 +82,20 @@ def site_gateway(settings: Settings) -> ConfluenceApi:
 def gateway_for(settings: Settings, url: str) -> ConfluenceApi:
     """A gateway to `url` with the credentials and knobs of `settings`, speaking the REST API
     they name (or the one the site serves)."""
+    api_token = settings.api_token.get_secret_value() if settings.api_token else None
+    pat = settings.pat.get_secret_value() if settings.pat else None
+    hide(api_token, pat)
+    # A CA bundle only matters while verifying; without one requests takes the system's CAs,
+    # or REQUESTS_CA_BUNDLE's (requests reads it when it is told to verify with True).
+    ca_bundle = str(settings.ca_bundle) if settings.ca_bundle else None
     try:
         transport = Transport(
             url,
             username=settings.username,
-            api_token=settings.api_token.get_secret_value() if settings.api_token else None,
-            pat=settings.pat.get_secret_value() if settings.pat else None,
+            api_token=api_token,
+            pat=pat,
             timeout=settings.timeout,
-            verify_tls=settings.verify_tls,
+            verify_tls=(ca_bundle or True) if settings.verify_tls else False,
             max_retries=settings.max_retries + 1,  # the setting counts retries, not attempts
             limiter=RateLimiter(settings.requests_per_second),
             connections=settings.write_workers,

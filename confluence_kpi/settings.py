@@ -148,6 +148,9 @@ class Settings(_FromTheEnvironment):
     catalog_path: Path = Field(default=DEFAULT_CATALOG, validation_alias="KPI_CONFIG")
     timeout: float = Field(default=30.0, gt=0, validation_alias="CONFLUENCE_TIMEOUT")
     verify_tls: bool = Field(default=True, validation_alias="CONFLUENCE_VERIFY_TLS")
+    # The CA certificates (a PEM file) that the site's certificate is checked against, for a
+    # site whose CA is a company's own; else the system's (or REQUESTS_CA_BUNDLE's).
+    ca_bundle: Path | None = Field(default=None, validation_alias="CONFLUENCE_CA_BUNDLE")
     max_retries: int = Field(default=5, ge=0, validation_alias="CONFLUENCE_MAX_RETRIES")
     # Which REST API to speak: v2 on Cloud, v1 on Data Center, asked of the site when "auto".
     api: Literal["auto", "v1", "v2"] = Field(default="auto", validation_alias="CONFLUENCE_API")
@@ -215,6 +218,19 @@ class Settings(_FromTheEnvironment):
         if parts.hostname.endswith(".atlassian.net") and not urlsplit(url).path.endswith("/wiki"):
             raise ValueError(f"is a Confluence Cloud site, so it ends in /wiki: {url}/wiki")
         return url
+
+    @field_validator("ca_bundle")
+    @classmethod
+    def _readable_file(cls, value: Path) -> Path:
+        """The bundle must be there and readable now, not at the first request."""
+        try:
+            with value.open("rb"):
+                pass
+        except OSError as error:
+            raise ValueError(
+                f"must name a readable PEM file of CA certificates: {value}: {error.strerror}"
+            ) from None
+        return value
 
     @field_validator("secrets_dir")
     @classmethod

@@ -1,6 +1,6 @@
 """What `sync` shows a person: progress while the pass runs (a rich progress line on a
-terminal, a plain line per page elsewhere), then the report in words, at three levels of
-detail (`--quiet`, default, `--verbose`).
+terminal, a plain line per page elsewhere, a log record per page when the log is JSON), then
+the report in words, at three levels of detail (`--quiet`, default, `--verbose`).
 
 Names, titles, reasons and values come from catalogs, sources and pages: the console reads no
 markup or emoji codes (`report.console_for`), and styles are given as `Text` styles.
@@ -8,6 +8,7 @@ markup or emoji codes (`report.console_for`), and styles are given as `Text` sty
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from enum import IntEnum
@@ -23,6 +24,8 @@ from confluence_kpi.plan_text import plan_lines
 from confluence_kpi.report import Action, PageResult, ProgressCallback, SyncReport, console_for
 from confluence_kpi.report import summary as summary_line
 from confluence_kpi.verdicts import Verdict, status_words
+
+log = logging.getLogger(__name__)
 
 
 class Detail(IntEnum):
@@ -43,11 +46,17 @@ _STYLE = {
 
 
 @contextmanager
-def progress_for(out: TextIO, detail: Detail) -> Iterator[ProgressCallback]:
+def progress_for(
+    out: TextIO, detail: Detail, *, as_json: bool = False
+) -> Iterator[ProgressCallback]:
     """A callback telling `out` (stderr) each page as it is done: a live line on a terminal,
-    "sync: KPI: Uptime: updated" elsewhere, nothing when quiet."""
+    "sync: KPI: Uptime: updated" elsewhere, a log record (to be a JSON line) with `as_json`,
+    nothing when quiet."""
     if detail is Detail.QUIET:
         yield lambda _result: None
+        return
+    if as_json:
+        yield _logged
         return
     if not out.isatty():
 
@@ -71,6 +80,19 @@ def progress_for(out: TextIO, detail: Detail) -> Iterator[ProgressCallback]:
             bar.update(task, advance=1, description=f"{result.title}: {result.action.value}")
 
         yield advance
+
+
+def _logged(result: PageResult) -> None:
+    """A page's progress as a log record, what it says also as extras for programs."""
+    extra = {
+        "page": result.title,
+        "kind": result.key.kind,
+        "id": result.key.id,
+        "action": result.action.value,
+    }
+    if result.key.kind == "kpi":
+        extra["kpi"] = result.key.id
+    log.info("%s: %s", result.title, result.action.value, extra=extra)
 
 
 def print_text(
@@ -134,13 +156,17 @@ def _pages_table(report: SyncReport, detail: Detail) -> Table:
 
 
 def _status_lines(report: SyncReport, detail: Detail) -> list[Text]:
-    """The KPIs whose status changed ("KPI Uptime: on track → at risk (97.00 % in November
-    2026)"); when verbose, every KPI's verdict and why."""
+    """The KPIs and goals whose status changed ("Uptime: on track → at risk (97.00 % in
+    November 2026)", "Goal: Keep uptime: on track → at risk"); when verbose, every KPI's
+    verdict and why."""
     changes = report.status_changes()
-    lines = [Text("Status changes:", style="bold")] if changes else []
+    goal_changes = report.goal_status_changes()
+    lines = [Text("Status changes:", style="bold")] if changes or goal_changes else []
     for verdict, before in changes:
-        was = f"{status_words(before)} → " if before is not None else "new: "
+        was = _was(before)
         lines.append(Text(f"  {verdict.name}: {was}{verdict.status_text} ({verdict.value_text})"))
+    for goal, before in goal_changes:
+        lines.append(Text(f"  Goal: {goal.title}: {_was(before)}{status_words(goal.status)}"))
     if detail is Detail.VERBOSE:
         lines.append(Text("Verdicts:", style="bold"))
         lines += [
@@ -148,6 +174,11 @@ def _status_lines(report: SyncReport, detail: Detail) -> list[Text]:
             for v in report.verdicts
         ]
     return lines
+
+
+def _was(before: Status | None) -> str:
+    """What a status change line says before the new status: the old one, or that it is new."""
+    return f"{status_words(before)} → " if before is not None else "new: "
 
 
 def print_verdicts(verdicts: Sequence[Verdict], out: TextIO) -> None:

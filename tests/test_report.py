@@ -49,7 +49,7 @@ def test_json_report_has_the_shape_programs_read() -> None:
     print_json(report, out)
 
     # Version 2 added schema_version, as_of, started, duration_seconds, each page's changes
-    # and the kpis list; every field of version 1 is still there, as it was.
+    # and the kpis list, then the goals list; every field of version 1 is still there, as it was.
     assert json.loads(out.getvalue()) == {
         "schema_version": 2,
         "dry_run": True,
@@ -109,4 +109,5 @@ def test_json_report_has_the_shape_programs_read() -> None:
             },
         ],
         "kpis": [],
+        "goals": [],
     }

@@ -8,6 +8,7 @@ repeats POSTs (ARCHITECTURE.md, rule 9), retries a 429 once, and drops /wiki on 
 from __future__ import annotations
 
 import logging
+import re
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -70,7 +71,7 @@ class Transport:
         api_token: str | None = None,
         pat: str | None = None,
         timeout: float = 30,
-        verify_tls: bool = True,
+        verify_tls: bool | str = True,  # or the path of a PEM file of CA certificates
         max_retries: int = 5,
         max_retry_after: float = 60,
         sleep: Callable[[float], None] = time.sleep,
@@ -244,9 +245,7 @@ class Transport:
             )
         except requests.exceptions.SSLError as exc:
             # A subclass of ConnectionError, but no retry will make the certificate trusted.
-            raise ConnectionFailed(
-                f"cannot reach Confluence at {self._shown_url}: TLS verification failed ({exc})"
-            ) from None
+            raise ConnectionFailed(_untrusted(self._shown_url, exc)) from None
         except (
             requests.ConnectionError,
             requests.Timeout,
@@ -313,6 +312,20 @@ def landed(target: Target, *, before: int, now: int, ours: bool, answer: Any) ->
     raise ConflictError(
         f"cannot {target.action} {target.subject}: it changed while our write was in flight "
         f"(version {before} -> {now})"
+    )
+
+
+def _untrusted(shown_url: str, exc: requests.exceptions.SSLError) -> str:
+    """What to do about a certificate that does not verify, with the reason TLS gave."""
+    text = str(exc)
+    reason = re.search(r"certificate verify failed: ([^(\]'\"]+)", text)
+    why = reason.group(1).strip() if reason else text
+    if "certificate verify failed" not in text:  # not the certificate: the handshake itself
+        return f"cannot reach Confluence at {shown_url}: TLS failed ({text})"
+    origin = urlunsplit(urlsplit(shown_url)._replace(path="", query="", fragment=""))
+    return (
+        f"the certificate of {origin} is not trusted ({why}): set CONFLUENCE_CA_BUNDLE to the "
+        "CA's PEM file, or CONFLUENCE_VERIFY_TLS=false only for testing"
     )
 
 

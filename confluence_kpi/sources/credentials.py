@@ -12,6 +12,7 @@ from base64 import b64encode
 from dataclasses import dataclass, field
 
 from confluence_kpi.catalog import SourceAuth
+from confluence_kpi.logs import hide
 from confluence_kpi.settings import SettingsError, secret_variable
 from confluence_kpi.sources.table import SourceError
 
@@ -61,4 +62,5 @@ def read_secret(variable: str | None, origin: str) -> str:
             f"{origin}: {variable} is not set (nor {variable}_FILE, nor a file {variable} in "
             "the secrets directory)"
         )
+    hide(value)  # from every log line too, whoever logs it
     return value

@@ -108,6 +108,7 @@ class WebClient:
         explain: Explain | None = None,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
+        self.name = name
         self.origin = f"{name} ({shown_url(config.url)})"
         credentials = read_credentials(config.auth, self.origin)
         self.session = _Session(credentials.headers)
@@ -163,6 +164,7 @@ class WebClient:
                 wait,
                 number,
                 self._attempts,
+                extra={"source": self.name},
             )
 
         policy = retrying(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
 
 from confluence_kpi.catalog import Catalog
@@ -13,10 +13,10 @@ from confluence_kpi.memory import PROPERTY_KEY, PageKey
 from confluence_kpi.model import Status
 from confluence_kpi.pages.merge import Prefer
 from confluence_kpi.pipeline import measure_catalog
-from confluence_kpi.report import DataWarning, PageResult, SyncReport
+from confluence_kpi.report import DataWarning, GoalVerdict, PageResult, SyncReport
 from confluence_kpi.settings import DEFAULT_SOURCE_WORKERS, DEFAULT_WRITE_WORKERS
 from confluence_kpi.sync.apply import Syncer
-from confluence_kpi.sync.observe import ROOT, find_root, observe, read_moved, recover
+from confluence_kpi.sync.observe import ROOT, Observed, find_root, observe, read_moved, recover
 from confluence_kpi.sync.planning import Planner
 from confluence_kpi.sync.shards import WHOLE, Shard, part_of, recalled
 from confluence_kpi.verdicts import verdicts
@@ -114,10 +114,16 @@ def run_sync(
         started=started,
         verdicts=verdicts(catalog, evaluated),
         kpi_status_before={
-            key.id: Status(obs.memory.status)
-            for key, obs in observed.items()
-            if key.kind == "kpi" and obs.memory.status in _STATUSES and part.owns(key.id)
+            kpi_id: status
+            for kpi_id, status in _status_before(observed, "kpi").items()
+            if part.owns(kpi_id)
         },
+        goals=[
+            GoalVerdict(goal.id, goal.title, first.evaluations.goals[goal.id].status)
+            for goal in catalog.goals
+            if goal.id in first.evaluations.goals and PageKey("goal", goal.id) in part.pages
+        ],
+        goal_status_before=_status_before(observed, "goal"),
         kpi_errors={k: e for k, e in first.evaluations.errors.items() if part.owns(k)},
         kpi_status={kpi_id: ev.status for kpi_id, ev in evaluated.items()},
         edits=list(first.edits),
@@ -169,6 +175,15 @@ def _root_of_shard_0(
         time.sleep(min(_ROOT_POLL, left))
         root = find_root(gateway, space)
     return {} if root is None else {ROOT: root.id}
+
+
+def _status_before(observed: Mapping[PageKey, Observed], kind: str) -> dict[str, Status]:
+    """The status each page of `kind` showed when the bot last wrote it, by id, where known."""
+    return {
+        key.id: Status(obs.memory.status)
+        for key, obs in observed.items()
+        if key.kind == kind and obs.memory.status in _STATUSES
+    }
 
 
 def _keys(catalog: Catalog) -> list[PageKey]:

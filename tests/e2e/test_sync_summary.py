@@ -33,7 +33,7 @@ def test_summary_says_which_kpis_changed_status_from_what_to_what(
 def test_progress_names_each_page_as_it_is_done_and_quiet_says_only_the_summary(
     cli: Cli,
 ) -> None:
-    run = cli.sync()
+    run = cli.sync("--log-format", "text")  # what a person sees; JSON: tests/e2e/test_logs.py
     quiet = cli.sync("--quiet")
 
     assert "sync: KPI: Uptime: created" in run.err.splitlines()

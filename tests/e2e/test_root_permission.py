@@ -1,0 +1,47 @@
+"""A root page the bot's account may not edit (a space admin restricted it): that page fails
+with the reason and what to grant; every other page is written whole, and once the permission
+is granted the next sync writes the root page too."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from .helpers import UPTIME_DEPENDENTS, Cli, Wiki, lower_november_uptime
+
+ROOT = "E2E KPI handbook"
+
+
+@pytest.mark.parametrize("site", ["dc", "cloud-v2"])
+def test_a_root_page_the_bot_may_not_edit_fails_alone_saying_what_to_grant(
+    cli: Cli, wiki: Wiki, catalog_dir: Path
+) -> None:
+    assert cli.sync().code == 0
+    lower_november_uptime(catalog_dir / "ops.csv")
+    before = wiki.versions()
+    # Confluence answers 403 to a write the page's restrictions forbid.
+    wiki.inject({"method": "PUT", "path": wiki.page_path(ROOT), "status": 403})
+
+    run = cli.sync("--report", "json")
+
+    assert run.code == 1, run.err
+    actions = run.actions()
+    assert actions.pop("root root") == "failed"
+    reason = run.reasons()["root root"]
+    assert reason.startswith(f"no permission to edit page {wiki.page_id(ROOT)} '{ROOT}'")
+    assert "give the bot's account permission to add and edit pages" in reason
+    assert "on the root page, if it is restricted" in reason
+    assert {key for key, action in actions.items() if action == "updated"} == (
+        UPTIME_DEPENDENTS - {"root root"}
+    )
+    after = wiki.versions()
+    assert after[ROOT] == before[ROOT]
+    assert "97.00 %" in wiki.body("KPI: Uptime")
+    assert wiki.memory("KPI: Uptime")["page_version"] == after["KPI: Uptime"]  # written whole
+
+    wiki.clear_faults()
+    again = cli.sync("--report", "json")
+
+    assert again.code == 0, again.err
+    assert {k for k, a in again.actions().items() if a != "unchanged"} == {"root root"}
