@@ -78,8 +78,10 @@ class PrometheusSource:
         _check_covers(query, step, origin)
         sent = query.replace("{step}", _STEP_TEXT[named])
         series: list[Any] = []
-        # Each value covers the step before its moment: the first moment is one step in.
-        for start, end in _parts(span.start + step, span.end + _DRIFT, step):
+        # Each value covers the step before its moment: the first moment is one step in. A
+        # span shorter than a step (a check's one day) still asks for that one moment.
+        first = span.start + step
+        for start, end in _parts(first, max(first, span.end + _DRIFT), step):
             params = {
                 "query": sent,
                 "start": f"{start.timestamp():.3f}",
