@@ -8,8 +8,8 @@ some servers do in their error pages, so that a message quoting the answer would
 from __future__ import annotations
 
 import json
-from base64 import b64decode
 import logging
+from base64 import b64decode
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -65,7 +65,8 @@ class _Everywhere(dict[str, Handler]):
         super().__init__()
         self._handler = handler
 
-    def get(self, key: str, default: Any = None) -> Handler:  # type: ignore[override]
+    def get(self, key: str, default: Any = None) -> Handler:
+        """The one handler, whatever the path."""
         return self._handler
 
 
