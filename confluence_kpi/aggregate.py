@@ -5,9 +5,10 @@ over the sorted values, the method numpy calls "linear" and Excel PERCENTILE.INC
 the period's sums and never average per-row ratios. Non-finite input values are skipped: a page
 never shows NaN or Infinity.
 
-A measurement may stand for several rows that a database aggregated already (one day's; see
-`Measurement`): counts and means count the rows, and every aggregation below gives the same
-value from a day's aggregates as from its rows.
+A measurement may stand for several rows that a database aggregated already (one day's, or
+for a percentile one day's rows of one value; see `Measurement`): counts and means count the
+rows, percentiles count a value as often as its rows hold it, and every aggregation below gives
+the same value from a day's aggregates as from its rows.
 
 Measurements that are there but give no value one can defend (a ratio over a negative total, a
 result too large for a float) raise `UnfitDataError`, whose code and values become the period's
@@ -16,9 +17,11 @@ data warning: the period is left without a value, and people are told why.
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from functools import partial
+from itertools import accumulate
 from math import floor, fsum, isfinite
 from operator import attrgetter
 
@@ -50,6 +53,17 @@ def percentile(values: Sequence[float], q: float) -> float:
     low = floor(rank)
     high = min(low + 1, len(ordered) - 1)
     return ordered[low] + (rank - low) * (ordered[high] - ordered[low])
+
+
+def counted_percentile(values: Sequence[float], counts: Sequence[int], q: float) -> float:
+    """`percentile` of non-empty `values`, each counted as many times as its count says (a
+    value a database sent once for its rows), without repeating it."""
+    ordered = sorted(zip(values, counts, strict=True))
+    rank = (sum(counts) - 1) * q
+    low = floor(rank)
+    ends = list(accumulate(count for _, count in ordered))  # one past each value's last rank
+    below, above = (ordered[bisect_right(ends, at)][0] for at in (low, min(low + 1, ends[-1] - 1)))
+    return below + (rank - low) * (above - below)
 
 
 def last(values: Sequence[float]) -> float:
@@ -88,12 +102,15 @@ def ratio(
     return fsum(numerators) / denominator if denominator else None
 
 
+_QUANTILES = {
+    Aggregation.MEDIAN: 0.5,
+    Aggregation.P75: 0.75,
+    Aggregation.P90: 0.90,
+    Aggregation.P95: 0.95,
+}
 _OF_VALUES: dict[Aggregation, Callable[[Sequence[float]], float]] = {
     Aggregation.SUM: fsum,
-    Aggregation.MEDIAN: partial(percentile, q=0.5),
-    Aggregation.P75: partial(percentile, q=0.75),
-    Aggregation.P90: partial(percentile, q=0.90),
-    Aggregation.P95: partial(percentile, q=0.95),
+    **{how: partial(percentile, q=q) for how, q in _QUANTILES.items()},
     Aggregation.MIN: min,
     Aggregation.MAX: max,
     Aggregation.LAST: last,
@@ -125,6 +142,12 @@ def aggregate(
 
 def _compute(how: Aggregation, chunk: Sequence[Measurement], end: datetime) -> float | None:
     """`aggregate` before scaling and the guard against results that are not finite."""
+    q = _QUANTILES.get(how)
+    if q is not None and row_count(chunk) != len(chunk):  # values that stand for several rows
+        usable = _finite_rows(chunk)
+        if not usable:
+            return None
+        return counted_percentile([m.value for m in usable], [m.rows for m in usable], q)
     of_values = _OF_VALUES.get(how)
     if of_values is not None:  # the most common kind: a function of the values alone
         values = list(map(_value, chunk))

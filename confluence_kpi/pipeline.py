@@ -73,7 +73,7 @@ from confluence_kpi.pages.render import (
 from confluence_kpi.pages.values import period_example
 from confluence_kpi.periods import local_date
 from confluence_kpi.settings import DEFAULT_SOURCE_WORKERS
-from confluence_kpi.sources import Fetcher, PageReader, SourceError, measure
+from confluence_kpi.sources import Fetcher, PageReader, SourceError, measure, query_grains
 
 BOT_LABEL = "confluence-kpi"
 # Database kinds as their makers write them, for "the PostgreSQL database sales".
@@ -176,7 +176,8 @@ def measure_catalog(
     series: dict[str, Sequence[Measurement]] = {}
     errors: dict[str, str] = {}
     windows = data_windows(catalog, kpis, now=now)
-    fetcher = Fetcher(catalog.sources, pages=pages, windows=windows, now=now)
+    grains = query_grains(kpis)
+    fetcher = Fetcher(catalog.sources, pages=pages, windows=windows, grains=grains, now=now)
     with _collector_paused(), fetcher:
         fetcher.prefetch(((kpi.source, kpi.query) for kpi in kpis), workers=workers)
         for kpi in kpis:  # not those computed from others, or typed into their pages

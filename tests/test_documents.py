@@ -102,3 +102,19 @@ def test_the_readme_documents_every_option_of_every_built_in_source_type_and_no_
 
     assert set(SOURCE_MODELS) == set(BUILT_IN_TYPES)
     assert documented_source_options() == fields
+
+
+def test_the_readme_plugin_example_is_the_plugin_the_tests_install_and_run() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    start = readme.index("A worked example, the plugin the tests install")
+    toml, python = re.findall(r"```(?:toml|python)\n(.*?)```", readme[start:], re.DOTALL)[:2]
+    plugin = ROOT / "tests" / "e2e" / "plugin"
+    module = (plugin / "kpi_monthly_plugin.py").read_text(encoding="utf-8")
+    # The module as the README shows it: all but its docstring, which speaks of the tests.
+    assert python == module[module.index("from __future__") :]
+    declared = (plugin / "kpi_monthly_plugin-1.0.dist-info" / "entry_points.txt").read_text(
+        encoding="utf-8"
+    )
+    group, entry = declared.split("\n")[:2]
+    name, target = entry.split(" = ")
+    assert toml == f'[project.entry-points."{group[1:-1]}"]\n{name} = "{target}"\n'

@@ -489,10 +489,11 @@ class HttpSourceConfig(WebSourceConfig):
 
 class PrometheusSourceConfig(WebSourceConfig):
     """A Prometheus server's HTTP API: each KPI's `query` (PromQL) evaluated over the window at
-    one point per `step`. Several series make a column each, named by their `label`."""
+    one point per `step` (without one, the step follows the KPIs' grain). Several series make
+    a column each, named by their `label`."""
 
     type: Literal["prometheus"]
-    step: Literal["day", "week"] = "day"
+    step: Literal["day", "week"] | None = None
     label: str | None = None
 
 

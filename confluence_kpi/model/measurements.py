@@ -32,7 +32,8 @@ class Measurement(NamedTuple):
     (sources/sql_pushdown.py): such a measurement stands for `rows` rows, its `ts` is the
     latest of theirs, and `value` is their aggregate in the form the KPI's aggregation
     combines over days: the sum (for sum and mean), the min, the max or the last value; a
-    ratio's numerator and denominator are the sums of theirs.
+    ratio's numerator and denominator are the sums of theirs. For a percentile it stands for
+    the day's rows of one value, which is its `value`.
     """
 
     ts: datetime

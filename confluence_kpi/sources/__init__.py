@@ -2,7 +2,7 @@
 
 from confluence_kpi.plugins import PLUGIN_GROUP
 from confluence_kpi.sources.confluence_table import PageReader
-from confluence_kpi.sources.fetcher import Fetcher
+from confluence_kpi.sources.fetcher import Fetcher, query_grains
 from confluence_kpi.sources.registry import open_source
 from confluence_kpi.sources.series import extract_series, measure
 from confluence_kpi.sources.table import Source, SourceError, Table
@@ -17,4 +17,5 @@ __all__ = [
     "extract_series",
     "measure",
     "open_source",
+    "query_grains",
 ]

@@ -3,7 +3,7 @@ and distinct queries may be fetched in parallel, a bounded number at a time."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import datetime
 from threading import Lock
@@ -12,7 +12,7 @@ from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 from confluence_kpi.catalog import SourceConfig, SqlSourceConfig, StaticSourceConfig
-from confluence_kpi.model import KpiDefinition, TimeSeries, Window
+from confluence_kpi.model import Grain, KpiDefinition, TimeSeries, Window
 from confluence_kpi.sources.confluence_table import PageReader, TakingTurns
 from confluence_kpi.sources.http_source import HttpSource
 from confluence_kpi.sources.jira import JiraSource
@@ -37,7 +37,8 @@ class Fetcher:
     `pages` is the run's connection to Confluence, for sources that read pages.
 
     `windows` are the spans of time the sync needs from each (source, query), which a SQL
-    query gets as `:start` and `:end` and a web API as its request's bounds; `now` is the
+    query gets as `:start` and `:end` and a web API as its request's bounds; `grains` the
+    grains of the KPIs that read each, which Prometheus's step follows; `now` is the
     moment the sync evaluates, with which a SQL source aggregates a KPI's rows by day where it
     can (`grouped`).
     """
@@ -48,10 +49,12 @@ class Fetcher:
         *,
         pages: PageReader | None = None,
         windows: Mapping[Query, Window] | None = None,
+        grains: Mapping[Query, frozenset[Grain]] | None = None,
         now: datetime | None = None,
     ) -> None:
         self._configs = dict(sources)
         self._windows = dict(windows or {})
+        self._grains = dict(grains or {})
         self._now = now
         self._pages = None if pages is None else TakingTurns(pages)
         self._lock = Lock()
@@ -136,6 +139,11 @@ class Fetcher:
             opened = self._source(source)
             with self._lock:
                 self.fetch_count += 1
+            if isinstance(opened, PrometheusSource):
+                key = (source, query)
+                return opened.fetch(
+                    query, self._windows.get(key), self._grains.get(key, frozenset())
+                )
             if isinstance(opened, _WINDOWED):
                 return opened.fetch(query, self._windows.get((source, query)))
             return opened.fetch(query)
@@ -188,6 +196,15 @@ class Fetcher:
         traceback: TracebackType | None,
     ) -> None:
         self.close()
+
+
+def query_grains(kpis: Sequence[KpiDefinition]) -> dict[Query, frozenset[Grain]]:
+    """The grains of the KPIs that read each (source, query)."""
+    grains: dict[Query, frozenset[Grain]] = {}
+    for kpi in kpis:
+        key = (kpi.source, kpi.query)
+        grains[key] = grains.get(key, frozenset()) | {kpi.grain}
+    return grains
 
 
 def _bug(source: str, exc: Exception) -> SourceError:

@@ -9,6 +9,15 @@ rows themselves: per period, like for like over a running period's first days (w
 the grouping is by day and not by period), a running total's pace by kind of day, the latest
 data, and data after the moment evaluated (grouped apart: up to a period ahead, and further).
 
+A percentile (the median, p75, p90, p95) is not made of parts that add up, and a period's is
+wanted over any run of days (a running period's first days), so no per-group PERCENTILE_CONT
+can serve it. The database groups a day's rows by value instead: each distinct value comes
+back once, as a measurement of that value standing for its rows, and the percentile counts
+each value as often as its rows (`aggregate.percentile`). The values arrive as the rows hold
+them, so the percentile is the rows' exactly, on every database. What this saves depends on
+how often values repeat: durations in whole minutes or days, scores and sizes collapse to a
+few rows a day, while values that are all distinct cost about what their rows cost.
+
 The result is the same as from the rows: counts, minima, maxima and last values always, sums
 and means whenever a day's sum is exact in binary floating point (integer columns, as counts
 and cents are, and values with few binary places); otherwise a database's own summation order
@@ -16,7 +25,7 @@ can differ from Python's exact one in the last bits. Ties for the last value (tw
 day at the same moment) are broken by the database, as a query without ORDER BY leaves them.
 
 Where the database cannot do this the same way, the rows are read as before, and a debug log
-says why: percentiles and the time-weighted mean (not made of parts that add up), sprint
+says why: the time-weighted mean (neither made of parts that add up nor of values), sprint
 KPIs (their periods come from the rows), a time column that is not a date or time type (text
 is read by `read_time`, which no SQL function mirrors), a value column that is not a number
 type, single-precision floats (drivers read them as their shortest decimal text), MariaDB's
@@ -70,6 +79,8 @@ _OF_DAY = {
     Aggregation.LAST: "max(last_v)",
     Aggregation.COUNT: "count(*)",
 }
+# A percentile is not made of parts that add up: a day's rows are grouped by value instead.
+_PERCENTILES = frozenset({Aggregation.MEDIAN, Aggregation.P75, Aggregation.P90, Aggregation.P95})
 # PostgreSQL type OIDs (pg_type) of the columns it aggregates.
 _PG_TIMES = {1184: "({} AT TIME ZONE :kpi_zone)", 1114: "{}", 1082: "CAST({} AS timestamp)"}
 _PG_NUMBERS = frozenset({20, 21, 23, 701, 1700})  # int8, int2, int4, float8, numeric
@@ -123,7 +134,8 @@ def _check_kind(kpi: KpiDefinition, dialect: str) -> None:
         raise _RowsNeededError(f"days are cut only in {', '.join(_DIALECTS)}")
     if kpi.grain is Grain.SPRINT or kpi.period_column is not None:
         raise _RowsNeededError("a sprint's periods come from its rows")
-    if kpi.aggregation not in _OF_DAY and kpi.aggregation is not Aggregation.RATIO:
+    pushed = kpi.aggregation in _OF_DAY or kpi.aggregation in _PERCENTILES
+    if not pushed and kpi.aggregation is not Aggregation.RATIO:
         raise _RowsNeededError(f"{kpi.aggregation.value} is not made of parts that add up")
     if kpi.aggregation is Aggregation.RATIO and (kpi.numerator is None or kpi.denominator is None):
         raise _RowsNeededError("a ratio needs both its columns")
@@ -183,7 +195,8 @@ def _check_number(dialect: str, probe: Rows, at: int) -> None:
 
 def _grouped_sql(kpi: KpiDefinition, columns: _Columns, statement: str, dialect: str) -> str:
     """One row per local day and part (up to now, up to a period ahead, further), each with
-    its row count, its latest local time and its aggregate."""
+    its row count, its latest local time and its aggregate; for a percentile, one per value
+    of each."""
     ratio = kpi.aggregation is Aggregation.RATIO
     day = "substr(local, 1, 10)" if dialect == "sqlite" else "CAST(local AS DATE)"
     read = [
@@ -203,6 +216,8 @@ def _grouped_sql(kpi: KpiDefinition, columns: _Columns, statement: str, dialect:
         kept = "num, den"
         aggregates = "sum(num), sum(den), sum(CASE WHEN den = 0 THEN 1 ELSE 0 END)"
         keys = "day, part, negative"
+    elif kpi.aggregation in _PERCENTILES:
+        usable, parts, kept, keys, aggregates = "v IS NOT NULL", "", "v", "day, part, v", "v"
     else:
         usable, parts, kept, keys = "v IS NOT NULL", "", "v", "day, part"
         # sum(v) is NULL-safe and turns NaN or infinity anywhere in the day into its own.

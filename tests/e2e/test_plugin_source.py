@@ -125,3 +125,26 @@ def replace_in(path: Path, old: str, new: str) -> None:
     text = path.read_text(encoding="utf-8")
     assert text.count(old) == 1, f"{old!r} is not in {path} once"
     path.write_text(text.replace(old, new), encoding="utf-8")
+
+
+@pytest.mark.usefixtures("installed")
+def test_a_plugin_source_that_fails_marks_its_kpi_and_the_run_goes_on(
+    cli: Cli, wiki: Wiki, plugin_catalog: Path
+) -> None:
+    replace_in(plugin_catalog, "    source: backlog\n", "    source: backlog\n    query: all\n")
+    text = plugin_catalog.read_text(encoding="utf-8")
+    text = text.replace("  backlog:\n", "  manual: {type: static}\n  backlog:\n")
+    plugin_catalog.write_text(
+        text
+        + "  - {id: deals, name: Deals, team: ops, direction: increase, source: manual,\n"
+        + "     values: [{date: 2026-11-01, value: 8}]}\n",
+        encoding="utf-8",
+    )
+
+    run = cli.sync("--report", "json")
+
+    assert run.code == 1, run.out + run.err
+    assert run.json()["kpi_errors"] == {"open-bugs": "backlog: a monthly series takes no query"}
+    assert "backlog: a monthly series takes no query" in wiki.body("KPI: Open bugs")
+    assert run.actions()["kpi deals"] == "created"  # the other KPI is synced
+    assert "could not be evaluated" not in wiki.body("KPI: Deals")

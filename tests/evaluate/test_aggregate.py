@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from confluence_kpi.aggregate import UnfitDataError, aggregate
 from confluence_kpi.model import Aggregation, Measurement, NoteCode
@@ -130,3 +132,22 @@ def test_a_result_too_large_for_a_float_is_unfit_data_not_infinity(
 
 def test_only_non_finite_values_give_no_value() -> None:
     assert aggregate(Aggregation.MAX, rows(float("nan"), float("inf")), END) is None
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    values=st.lists(
+        st.tuples(st.integers(-8, 8).map(lambda n: n / 4), st.integers(1, 5)), min_size=1
+    ),
+    how=st.sampled_from([Aggregation.MEDIAN, Aggregation.P75, Aggregation.P90, Aggregation.P95]),
+)
+def test_a_percentile_counts_a_value_as_often_as_its_rows_hold_it(
+    values: list[tuple[float, int]], how: Aggregation
+) -> None:
+    # A database sends a day's repeated values once, with how many rows hold them.
+    counted = [
+        Measurement(START + timedelta(hours=n), value, rows=count)
+        for n, (value, count) in enumerate(values)
+    ]
+    repeated = rows(*(value for value, count in values for _ in range(count)))
+    assert aggregate(how, counted, END) == aggregate(how, repeated, END)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import logging
 from base64 import b64decode
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -252,3 +252,106 @@ kpis:
     assert len(values) == (window.end.date() - window.start.date()).days
     assert len(values) < DEFAULT_HISTORY.days
     assert {m.value for m in values} == {0.999}
+
+
+WEEKLY_REQUESTS = "sum(increase(http_requests_total[{step}]))"
+
+
+def measured_with(
+    web_server: WebServer, tmp_path: Path, kpis: str, source: str = ""
+) -> tuple[Mapping[str, str], list[dict[str, str]]]:
+    """Measures a catalog's prometheus KPIs (`kpis`: YAML items) as a sync does; the errors
+    by KPI, and the parameters of every range query sent."""
+    answers = {
+        query: [Series({}, always("1"))]
+        for query in (UPTIME, *(WEEKLY_REQUESTS.replace("{step}", s) for s in ("1d", "1w")))
+    }
+    web_server.route(QUERY_RANGE, FakePrometheus(answers))
+    path = tmp_path / "catalog.yaml"
+    path.write_text(
+        f"""space: KPI
+root_page: KPI handbook
+timezone: Europe/Amsterdam
+sources:
+  metrics: {{type: prometheus, url: "{web_server.url}", retries: 0{source}}}
+teams:
+  ops: {{name: Operations}}
+kpis:
+{kpis}""",
+        encoding="utf-8",
+    )
+    measured = measure_catalog(load_catalog(path), now=datetime.now(UTC))
+    return measured.errors, [dict(sent.params) for sent in web_server.received]
+
+
+def kpi_item(kpi_id: str, grain: str, query: str) -> str:
+    return (
+        f"  - {{id: {kpi_id}, name: {kpi_id}, team: ops, direction: increase, grain: {grain},"
+        f' source: metrics, query: "{query}"}}\n'
+    )
+
+
+def test_the_step_follows_the_grain_of_the_kpis_reading_the_query(
+    web_server: WebServer, tmp_path: Path
+) -> None:
+    errors, sent = measured_with(
+        web_server,
+        tmp_path,
+        kpi_item("uptime", "day", UPTIME)
+        + kpi_item("requests", "week", WEEKLY_REQUESTS)
+        + kpi_item("yearly", "year", UPTIME),
+    )
+
+    assert errors == {}
+    steps = {params["query"]: params["step"] for params in sent}
+    # A daily and a yearly KPI share the uptime query: days, of which a year is made.
+    assert steps == {UPTIME: "86400s", "sum(increase(http_requests_total[1w]))": "604800s"}
+
+
+def test_a_weekly_kpi_whose_query_covers_a_day_reads_a_value_a_day(
+    web_server: WebServer, tmp_path: Path
+) -> None:
+    errors, sent = measured_with(web_server, tmp_path, kpi_item("uptime", "week", UPTIME))
+
+    assert errors == {}
+    assert [params["step"] for params in sent] == ["86400s"]
+
+
+def test_a_step_the_catalog_sets_wins_over_the_grain(web_server: WebServer, tmp_path: Path) -> None:
+    errors, sent = measured_with(
+        web_server, tmp_path, kpi_item("requests", "week", WEEKLY_REQUESTS), ", step: day"
+    )
+
+    assert errors == {}
+    assert [(p["query"], p["step"]) for p in sent] == [
+        ("sum(increase(http_requests_total[1d]))", "86400s")
+    ]
+
+
+def test_a_query_that_looks_at_a_day_of_a_weekly_step_is_refused(
+    web_server: WebServer, tmp_path: Path
+) -> None:
+    errors, sent = measured_with(
+        web_server, tmp_path, kpi_item("uptime", "week", UPTIME), ", step: week"
+    )
+
+    assert sent == []
+    assert errors["uptime"].startswith("metrics (avg_over_time(up[1d])): the query looks back")
+    assert "write the range as [{step}], or set the source's step: day" in errors["uptime"]
+
+
+def test_a_range_of_more_than_11000_points_is_asked_for_in_parts(
+    prometheus: Callable[..., PrometheusSource], web_server: WebServer
+) -> None:
+    source = prometheus({UPTIME: [Series({}, always("0.99"))]})
+    start = datetime(1990, 1, 1, tzinfo=AMSTERDAM)
+    end = datetime(2026, 1, 1, tzinfo=AMSTERDAM)  # 13,149 days
+
+    table = source.fetch(UPTIME, Window(start, end))
+
+    parts = [(float(p.params["start"]), float(p.params["end"])) for p in web_server.received]
+    assert len(parts) == 2
+    assert all((last - first) / 86400 <= 11_000 for first, last in parts)
+    assert parts[1][0] == parts[0][1] + 86400  # on a step after the first part's end
+    days = [row[0].date() for row in table.rows if isinstance(row[0], datetime)]
+    assert days == [(start + timedelta(days=n)).date() for n in range((end - start).days)]
