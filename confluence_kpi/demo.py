@@ -82,12 +82,10 @@ def demo_sources(catalog: Catalog, pages: ConfluenceApi) -> Iterator[Catalog]:
     its token in the variable they name), and the pages its confluence_table sources read,
     created through `pages` when missing. The variables are set for this process only, and
     put back as they were afterwards."""
-    with (
-        tempfile.TemporaryDirectory(prefix="confluence-kpi-demo-") as folder,
-        JiraStandIn(
-            _bugs(), username=JIRA_USER, password=JIRA_TOKEN[1], zone=catalog.zone
-        ) as jira,
-    ):
+    jira_standin = JiraStandIn(
+        _bugs(), username=JIRA_USER, password=JIRA_TOKEN[1], zone=catalog.zone
+    )
+    with tempfile.TemporaryDirectory(prefix="confluence-kpi-demo-") as folder, jira_standin as jira:
         urls = {name: _database(Path(folder), script) for name, script in DATABASES.items()}
         sources = {
             name: config.model_copy(update={"url": jira.url})

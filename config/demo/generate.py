@@ -300,7 +300,9 @@ def sales_survey(rng: random.Random) -> None:
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as fixed:
         for name, data in parts:
             if name == "docProps/core.xml":
-                data = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*", rb"\g<1>2026-11-27T17:00:00Z", data)
+                data = re.sub(
+                    rb"(<dcterms:modified[^>]*>)[^<]*", rb"\g<1>2026-11-27T17:00:00Z", data
+                )
             fixed.writestr(zipfile.ZipInfo(name, (2026, 11, 27, 17, 0, 0)), data)
 
 
