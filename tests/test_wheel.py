@@ -129,6 +129,13 @@ def test_wheel_carries_every_module_template_and_strings_file(installed: Install
     }
     assert modules - names == set(), "a subpackage is missing from pyproject.toml's packages"
     assert templates - names == set()
+    # The example catalog and its demo data, but not the script that generates them.
+    example = {
+        "confluence_kpi/example/" + str(p.relative_to(ROOT / "config"))
+        for p in (ROOT / "config").rglob("*")
+        if p.is_file() and p.suffix != ".py" and "__pycache__" not in p.parts
+    }
+    assert example - names == set(), "demo data missing from pyproject.toml's package-data"
     assert {"confluence_kpi/py.typed", "confluence_kpi/example/catalog.yaml"} <= names
     assert not any(name.startswith(("tests/", "config/", "page_templates/")) for name in names)
 
@@ -136,7 +143,7 @@ def test_wheel_carries_every_module_template_and_strings_file(installed: Install
 def test_demo_runs_from_the_root_directory(installed: Installed) -> None:
     result = installed.run("demo", "--port", "0")
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "48 created" in result.stdout
+    assert "50 created, 0 updated, 0 unchanged, 0 retired, 0 failed" in result.stdout
     assert "site-packages/confluence_kpi/example/catalog.yaml" in result.stdout
 
 

@@ -1,8 +1,14 @@
 """Writes the demo data next to this file: two years of deterministic, realistic measurements.
 
-Run `python config/demo/generate.py` to regenerate; the files it writes are committed, so the
-demo never depends on this script. Every series is seeded, so the output is byte-identical
-from run to run. The data ends the day before DEMO_AS_OF, the moment the demo evaluates at.
+Run `python config/demo/generate.py` to regenerate (with openpyxl, which the package needs
+anyway); the files it writes are committed, so the demo never depends on this script. Every
+series is seeded, so the output is byte-identical from run to run. The data ends the day before
+DEMO_AS_OF, the moment the demo evaluates at.
+
+Each file is in the form its team keeps it: CSV exports, an Excel workbook, SQL databases
+(shipped as SQL scripts the demo loads into SQLite at start, never as binary files), the bugs
+a Jira site holds (served by the demo's Jira stand-in) and a table on a Confluence page (the
+page's storage format, which the demo puts into its sandbox).
 """
 
 from __future__ import annotations
@@ -10,14 +16,21 @@ from __future__ import annotations
 import csv
 import math
 import random
+import re
 import sqlite3
+import zipfile
 from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from openpyxl import Workbook
+from openpyxl.worksheet.table import Table, TableStyleInfo
 
 HERE = Path(__file__).resolve().parent
 FIRST_DAY = date(2024, 11, 28)
 LAST_DAY = date(2026, 11, 27)
+ZONE = ZoneInfo("Europe/Amsterdam")  # the catalog's
 
 
 def days() -> Iterator[date]:
@@ -48,6 +61,13 @@ def write_csv(name: str, header: list[str], rows: list[list[object]]) -> None:
         writer = csv.writer(handle)
         writer.writerow(header)
         writer.writerows(rows)
+
+
+def write_sql(name: str, db: sqlite3.Connection) -> None:
+    """Writes a database as the SQL script that builds it (`sqlite3`'s dump), then closes it."""
+    with (HERE / name).open("w", encoding="utf-8", newline="\n") as handle:
+        handle.writelines(f"{line}\n" for line in db.iterdump())
+    db.close()
 
 
 def sales(rng: random.Random) -> None:
@@ -83,9 +103,7 @@ def marketing(rng: random.Random) -> None:
 
 def support(rng: random.Random) -> None:
     """Tickets with response and resolution times and survey answers; open-ticket samples."""
-    path = HERE / "support.sqlite"
-    path.unlink(missing_ok=True)
-    db = sqlite3.connect(path)
+    db = sqlite3.connect(":memory:")
     db.execute(
         "CREATE TABLE tickets (id INTEGER PRIMARY KEY, created_at TEXT NOT NULL,"
         " first_response_hours REAL, resolution_hours REAL, surveyed INTEGER, satisfied INTEGER)"
@@ -121,17 +139,14 @@ def support(rng: random.Random) -> None:
         tickets,
     )
     db.executemany("INSERT INTO backlog_samples VALUES (?, ?)", samples)
-    db.commit()
-    db.close()
+    write_sql("support.sql", db)
 
 
 def engineering(rng: random.Random) -> None:
-    """Sprints, bugs, incidents, request latency samples and daily availability."""
-    path = HERE / "engineering.sqlite"
-    path.unlink(missing_ok=True)
-    db = sqlite3.connect(path)
+    """Sprints, incidents, request latency samples and daily availability in the database;
+    the bugs in Jira (jira_bugs.csv: each bug's key, when it was reported and when fixed)."""
+    db = sqlite3.connect(":memory:")
     db.execute("CREATE TABLE sprints (ended_on TEXT NOT NULL, story_points INTEGER)")
-    db.execute("CREATE TABLE bugs (resolved_at TEXT NOT NULL, resolution_days REAL)")
     db.execute(
         "CREATE TABLE incidents (started_at TEXT NOT NULL, minutes_to_resolve REAL,"
         " recurring INTEGER)"
@@ -145,16 +160,15 @@ def engineering(rng: random.Random) -> None:
             (sprint_end.isoformat(), max(0, round(rng.gauss(34 + 4 * progress(sprint_end), 5)))),
         )
         sprint_end += timedelta(days=14)
+    bugs: list[list[object]] = []
     for day in days():
         p = progress(day)
         for _ in range(rng.randint(0, 6) if day.weekday() < 5 else 0):
-            db.execute(
-                "INSERT INTO bugs VALUES (?, ?)",
-                (
-                    f"{day.isoformat()} 16:00:00",
-                    round(rng.lognormvariate(math.log(6 - 2 * p), 0.6), 1),
-                ),
-            )
+            # Fixes are deployed at 16:00; the time to fix is in tenths of a day (2h24m).
+            resolved = datetime(day.year, day.month, day.day, 16, tzinfo=ZONE)
+            spent = timedelta(days=round(rng.lognormvariate(math.log(6 - 2 * p), 0.6), 1))
+            key = f"OPS-{1001 + len(bugs)}"
+            bugs.append([key, jira_moment(resolved - spent), jira_moment(resolved)])
         if rng.random() < 0.12:
             minutes = rng.lognormvariate(math.log(95 - 35 * p), 0.5)
             recurring = 1 if rng.random() < 0.3 - 0.12 * p else 0
@@ -172,8 +186,14 @@ def engineering(rng: random.Random) -> None:
             "INSERT INTO availability VALUES (?, ?, ?)",
             (day.isoformat(), 1440, round(1440 - down, 2)),
         )
-    db.commit()
-    db.close()
+    write_sql("engineering.sql", db)
+    write_csv("jira_bugs.csv", ["key", "created", "resolutiondate"], bugs)
+
+
+def jira_moment(moment: datetime) -> str:
+    """A moment as Jira's REST API writes one: `2026-03-02T09:00:00.000+0100`, in the zone of
+    the moment (Jira's users' zone is the catalog's)."""
+    return moment.astimezone(ZONE).strftime("%Y-%m-%dT%H:%M:%S.000%z")
 
 
 def product(rng: random.Random) -> None:
@@ -250,9 +270,80 @@ def people(rng: random.Random) -> None:
     write_csv("hires.csv", ["accepted_on", "days_to_hire"], hires)
 
 
+def sales_survey(rng: random.Random) -> None:
+    """The workbook in which Sales keeps its monthly customer survey, as a Dutch team keeps
+    it: a named table (Enquete) on the sheet Tevredenheid, the month a date cell shown as
+    dd-mm-jjjj, how many customers answered and how many of them were satisfied."""
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None  # a new workbook has its one sheet
+    sheet.title = "Tevredenheid"
+    sheet.append(["Klanttevredenheid na aankoop, per maand"])
+    sheet.append([])
+    sheet.append(["Maand", "Antwoorden", "Tevreden", "Opmerking"])
+    for month in months():
+        answered = max(20, round(rng.gauss(64 + 10 * progress(month), 7)))
+        satisfied = min(answered, round(answered * rng.gauss(0.79 + 0.07 * progress(month), 0.03)))
+        note = "nieuwe vragenlijst" if month == date(2025, 9, 1) else None
+        sheet.append([month, answered, satisfied, note])
+        sheet.cell(sheet.max_row, 1).number_format = "dd-mm-yyyy"
+    table = Table(displayName="Enquete", ref=f"A3:D{sheet.max_row}")
+    table.tableStyleInfo = TableStyleInfo(name="TableStyleMedium2", showRowStripes=True)
+    sheet.add_table(table)
+    book.properties.created = datetime(2026, 11, 27, 17, 0)
+    path = HERE / "sales_survey.xlsx"
+    book.save(path)
+    # openpyxl stamps the saving moment on the document and on each part of the archive: a
+    # fixed one instead, so that each run writes the same bytes.
+    with zipfile.ZipFile(path) as saved:
+        parts = [(item.filename, saved.read(item)) for item in saved.infolist()]
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as fixed:
+        for name, data in parts:
+            if name == "docProps/core.xml":
+                data = re.sub(
+                    rb"(<dcterms:modified[^>]*>)[^<]*", rb"\g<1>2026-11-27T17:00:00Z", data
+                )
+            fixed.writestr(zipfile.ZipInfo(name, (2026, 11, 27, 17, 0, 0)), data)
+
+
+def support_desk_log(rng: random.Random) -> None:
+    """The page on which the helpdesk's team leads log, by hand, each month's formal
+    complaints and escalations to second line: its body in Confluence's storage format, the
+    month as a date lozenge (what typing // inserts), a note where there was something to say."""
+    rows = []
+    for month in months():
+        complaints = max(0, round(rng.gauss(14 - 6 * progress(month), 2.5)))
+        escalations = max(0, round(rng.gauss(31 - 9 * progress(month), 4)))
+        note = "<p>Outage on the 14th: most complaints that week</p>" if complaints > 16 else ""
+        rows.append(
+            f'<tr><td><p><time datetime="{month.isoformat()}" /></p></td>'
+            f"<td><p>{complaints}</p></td><td><p>{escalations}</p></td><td>{note}</td></tr>"
+        )
+    body = (
+        "<p>Filled in by the team leads on the first working day of each month, from the "
+        "complaints register and the second-line queue. The KPI pages read this table: "
+        "keep its header row as it is.</p>"
+        "<table><tbody><tr><th><p>Month</p></th><th><p>Complaints</p></th>"
+        "<th><p>Escalations</p></th><th><p>Notes</p></th></tr>"
+        + "\n".join(reversed(rows))  # the latest month on top, as the team adds them
+        + "</tbody></table>"
+    )
+    (HERE / "support_desk_log.xml").write_text(body + "\n", encoding="utf-8")
+
+
 def main() -> None:
     """Writes every demo data file, each from its own seeded generator."""
-    writers = (sales, marketing, support, engineering, product, finance, people)
+    writers = (
+        sales,
+        marketing,
+        support,
+        engineering,
+        product,
+        finance,
+        people,
+        sales_survey,
+        support_desk_log,
+    )
     for seed, write in enumerate(writers):
         write(random.Random(seed))
 

@@ -16,8 +16,11 @@ from datetime import datetime
 from pathlib import Path
 
 from confluence_kpi.catalog import Catalog, load_catalog
-from confluence_kpi.demo import DEMO_AS_OF, DEMO_CATALOG
+from confluence_kpi.confluence import Gateway, Transport
+from confluence_kpi.demo import DEMO_AS_OF, DEMO_CATALOG, demo_sources
 from confluence_kpi.pipeline import measure_catalog
+from confluence_kpi.sandbox import SandboxConfig, SandboxServer
+from confluence_kpi.sources.confluence_table import PageReader
 from confluence_kpi.sync import plan
 
 sys.path.insert(0, str(Path(__file__).parent))
@@ -25,9 +28,11 @@ sys.path.insert(0, str(Path(__file__).parent))
 import bench_sync  # type: ignore[import-not-found]
 
 
-def digest(catalog: Catalog, now: datetime) -> tuple[int, str]:
-    """How many pages the catalog renders, and one digest over their keys, titles and bodies."""
-    pages = plan(catalog, measure_catalog(catalog, now=now), {}, {}, now=now, prefer="page").pages
+def digest(catalog: Catalog, now: datetime, reader: PageReader | None = None) -> tuple[int, str]:
+    """How many pages the catalog renders, and one digest over their keys, titles and bodies;
+    `reader` reads the pages its confluence_table sources name."""
+    measured = measure_catalog(catalog, now=now, pages=reader)
+    pages = plan(catalog, measured, {}, {}, now=now, prefer="page").pages
     total = hashlib.sha256()
     for key in sorted(pages, key=str):
         page = pages[key]
@@ -39,10 +44,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--kpis", type=int, default=200, help="KPIs of the benchmark catalog")
     args = parser.parse_args(argv)
-    demo = load_catalog(DEMO_CATALOG)
-    for locale in ("en", "nl"):
-        count, value = digest(demo.model_copy(update={"locale": locale}), DEMO_AS_OF)
-        print(f"demo catalog, {locale}: {count} pages, digest {value}")
+    with SandboxServer(SandboxConfig(port=0)) as server:
+        gateway = Gateway(Transport(server.base_url, username="admin", api_token="admin"))
+        with demo_sources(load_catalog(DEMO_CATALOG), gateway) as demo:
+            for locale in ("en", "nl"):
+                shown = demo.model_copy(update={"locale": locale})
+                count, value = digest(shown, DEMO_AS_OF, gateway)
+                print(f"demo catalog, {locale}: {count} pages, digest {value}")
     with tempfile.TemporaryDirectory() as folder:
         kpis = bench_sync.plan_kpis(args.kpis)
         bench_sync.write_data(Path(folder), kpis, frozenset())

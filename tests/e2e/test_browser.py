@@ -20,7 +20,7 @@ import pytest
 
 from confluence_kpi.catalog import load_catalog
 from confluence_kpi.confluence import Gateway, Transport
-from confluence_kpi.demo import DEMO_AS_OF, DEMO_CATALOG
+from confluence_kpi.demo import DEMO_AS_OF, DEMO_CATALOG, demo_sources
 from confluence_kpi.report_json import JsonReport
 from confluence_kpi.runner import Setup, sync_once
 from confluence_kpi.sandbox import SandboxConfig, SandboxServer
@@ -71,11 +71,10 @@ def demo() -> Iterator[dict[str, dict[str, str]]]:
     with SandboxServer(SandboxConfig(port=0, spaces=spaces)) as server:
         addresses: dict[str, dict[str, str]] = {}
         for locale, space in SPACES.items():
-            catalog = load_catalog(DEMO_CATALOG).model_copy(
-                update={"locale": locale, "space": space}
-            )
             gateway = Gateway(Transport(server.base_url, username=ADMIN[0], api_token=ADMIN[1]))
-            report = sync_once(Setup(catalog, gateway), now=DEMO_AS_OF)
+            with demo_sources(load_catalog(DEMO_CATALOG), gateway) as shipped:
+                catalog = shipped.model_copy(update={"locale": locale, "space": space})
+                report = sync_once(Setup(catalog, gateway), now=DEMO_AS_OF)
             assert not report.failed, JsonReport.of(report).model_dump()
             addresses[locale] = {}
             for title in PAGES:
