@@ -59,7 +59,7 @@ class Case:
     catalog: tuple[dict[str, str], ...] = ()
     files: dict[str, Any] = field(default_factory=dict)
     env: dict[str, str | None] = field(default_factory=dict)
-    dotenv: str | None = None
+    dotenv: str | dict[str, str] | None = None
     edit: dict[str, str] | None = None
     faults: tuple[dict[str, Any], ...] = ()
     flavour: str = "dc"
@@ -161,14 +161,18 @@ def _write_input(case: Case, catalog_dir: Path, work: Path) -> None:
             text += change["append"]
     catalog.write_text(text, encoding="utf-8")
     for name, content in case.files.items():
-        path = catalog_dir / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if isinstance(content, dict):  # {text, encoding}: bytes as another program writes them
-            path.write_bytes(content["text"].encode(content["encoding"]))
-        else:
-            path.write_bytes(content.encode("utf-8"))
+        _write(catalog_dir / name, content)
     if case.dotenv is not None:
-        (work / ".env").write_bytes(case.dotenv.encode("utf-8"))
+        _write(work / ".env", case.dotenv)
+
+
+def _write(path: Path, content: str | dict[str, str]) -> None:
+    """Text in UTF-8, or `{text, encoding}`: the bytes another program writes."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if isinstance(content, dict):
+        path.write_bytes(content["text"].encode(content["encoding"]))
+    else:
+        path.write_bytes(content.encode("utf-8"))
 
 
 def _edit_page(edit: dict[str, str], cli: Cli, wiki: Wiki) -> None:
