@@ -281,8 +281,10 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
 
 def _readable_dotenv() -> None:
     """SettingsError when `.env` is not UTF-8 text, which its reader would fail on unsaid."""
+    if not DOTENV_FILE.is_file():
+        return
     try:
-        DOTENV_FILE.read_bytes().decode("utf-8") if DOTENV_FILE.is_file() else None
+        DOTENV_FILE.read_bytes().decode("utf-8")
     except UnicodeDecodeError as error:
         bad = error.object[error.start]
         raise SettingsError(
@@ -367,7 +369,7 @@ def _said(error: ErrorDetails) -> str:
 
 
 def _place(name: str) -> str:
-    """" (in .env)" for a variable set there and not in the environment: where to look."""
+    """ " (in .env)" for a variable set there and not in the environment: where to look."""
     if name in _ENVIRONMENT.get(os.environ) or not DOTENV_FILE.is_file():
         return ""
     return f" (in {DOTENV_FILE})" if name in _dotenv_names() else ""

@@ -85,11 +85,11 @@ def _unread_problems(
     if kpi.values and not isinstance(source, StaticSourceConfig):
         yield document.about((*at, "values"), "is only read from a static source")
     if kpi.query and isinstance(source, _UNQUERIED):
-        yield document.about(
-            (*at, "query"), f"is not read: source '{kpi.source}' is {source.type}"
-        )
+        yield document.about((*at, "query"), f"is not read: source '{kpi.source}' is {source.type}")
     if kpi.direction is not Direction.RANGE:
-        targets = [(("milestones", i), t) for i, t in enumerate(kpi.milestones)]
+        targets: list[tuple[KeyPath, Target]] = [
+            (("milestones", i), t) for i, t in enumerate(kpi.milestones)
+        ]
         targets += [(("target",), kpi.target)] if kpi.target is not None else []
         for path, target in targets:
             if target.upper is not None:

@@ -175,7 +175,9 @@ class SandboxApp:
             return self._error(ApiError(500, "An unexpected error occurred in the sandbox"))
 
     def _fault(self, status: int, plan: FaultPlan) -> Response:
-        headers = (("Retry-After", plan.retry_after),) if plan.retry_after is not None else ()
+        headers: tuple[tuple[str, str], ...] = ()
+        if plan.retry_after is not None:
+            headers += (("Retry-After", plan.retry_after),)
         if plan.location is not None:
             headers += (("Location", plan.location),)
         if plan.body is not None:

@@ -22,7 +22,6 @@ import pytest
 import yaml
 
 from confluence_kpi.sandbox import SandboxServer
-
 from tests.e2e.conftest import CATALOGS, SETTINGS_VARIABLES
 from tests.e2e.helpers import ADMIN, AS_OF, PROPERTY, Cli, Run, Wiki, replace_once, set_row
 
@@ -79,7 +78,8 @@ class Case:
                 "failed_pages": tuple(raw.get("failed_pages", ())),
             }
         )
-        assert case.kind in KINDS and case.command in COMMANDS, case.name
+        assert case.kind in KINDS, case.name
+        assert case.command in COMMANDS, case.name
         assert case.says, f"case {case.name} expects nothing of the message"
         return case
 
