@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import difflib
 import re
+import unicodedata
 from collections.abc import Sequence
 from types import UnionType
 from typing import Annotated, TypeGuard, Union, get_args, get_origin
@@ -87,6 +88,23 @@ def shown(value: object) -> str:
         return "a list"
     text = repr(value) if isinstance(value, str) else str(value)
     return text if len(text) <= _MAX_SHOWN else text[: _MAX_SHOWN - 1] + "…"
+
+
+def visible(text: str) -> str:
+    """`text` with every character that shows nothing, or looks like a plain space, written
+    as its code (`\\u200b`, `\\xa0`): an id that differs from another only by one is found."""
+    return "".join(_code(ch) if _invisible(ch) else ch for ch in text)
+
+
+def _invisible(ch: str) -> bool:
+    # Format characters (zero-width spaces and joiners, a BOM, a soft hyphen), spaces other
+    # than the plain one, and controls other than the line breaks and tabs a message holds.
+    kind = unicodedata.category(ch)
+    return kind == "Cf" or (kind == "Zs" and ch != " ") or (kind == "Cc" and ch not in "\n\t")
+
+
+def _code(ch: str) -> str:
+    return f"\\x{ord(ch):02x}" if ord(ch) < 0x100 else f"\\u{ord(ch):04x}"
 
 
 def did_you_mean(name: str, known: Sequence[str]) -> str:

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
+from dotenv.parser import Binding, parse_stream
 from pydantic import (
     AfterValidator,
     Field,
@@ -43,7 +44,7 @@ from pydantic_settings import (
     SettingsConfigDict,
 )
 
-from confluence_kpi.plain_errors import describe
+from confluence_kpi.plain_errors import describe, visible
 
 SECRETS_DIR_VARIABLE = "CONFLUENCE_KPI_SECRETS_DIR"
 DEFAULT_SECRETS_DIR = Path("/run/secrets")
@@ -146,7 +147,9 @@ class Settings(_FromTheEnvironment):
     pat: Token | None = Field(default=None, validation_alias="CONFLUENCE_PAT")
     space: str | None = Field(default=None, validation_alias="CONFLUENCE_SPACE")
     catalog_path: Path = Field(default=DEFAULT_CATALOG, validation_alias="KPI_CONFIG")
-    timeout: float = Field(default=30.0, gt=0, validation_alias="CONFLUENCE_TIMEOUT")
+    timeout: float = Field(
+        default=30.0, gt=0, allow_inf_nan=False, validation_alias="CONFLUENCE_TIMEOUT"
+    )
     verify_tls: bool = Field(default=True, validation_alias="CONFLUENCE_VERIFY_TLS")
     # The CA certificates (a PEM file) that the site's certificate is checked against, for a
     # site whose CA is a company's own; else the system's (or REQUESTS_CA_BUNDLE's).
@@ -190,7 +193,8 @@ class Settings(_FromTheEnvironment):
 
         Raised from here since the auth check needs the values as given (a token that was set
         but is invalid is still set), and a field error must not hide it."""
-        problems = _auth_problems(values) if isinstance(values, Mapping) else []
+        problems = _dotenv_problems()
+        problems += _auth_problems(values) if isinstance(values, Mapping) else []
         try:
             settings = handler(values)
         except ValidationError as invalid:
@@ -212,6 +216,8 @@ class Settings(_FromTheEnvironment):
                 "must not hold a user name or password: use CONFLUENCE_USERNAME and "
                 "CONFLUENCE_API_TOKEN, or CONFLUENCE_PAT"
             )
+        if visible(value) != value:  # pasted with a no-break or zero-width space
+            raise ValueError(f"holds a character that shows nothing: {visible(value)}")
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise ValueError(f"must start with http:// or https://, got {value!r}")
         url = value.rstrip("/")
@@ -302,7 +308,21 @@ class _FileVariableSource(PydanticBaseSettingsSource):
 def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     """The settings from `env` (default: the process environment) and the places listed above."""
     with _environment(os.environ if env is None else env):
+        _readable_dotenv()
         return Settings()
+
+
+def _readable_dotenv() -> None:
+    """SettingsError when `.env` is not UTF-8 text, which its reader would fail on unsaid."""
+    if not DOTENV_FILE.is_file():
+        return
+    try:
+        DOTENV_FILE.read_bytes().decode("utf-8")
+    except UnicodeDecodeError as error:
+        bad = error.object[error.start]
+        raise SettingsError(
+            [f"{DOTENV_FILE} is not UTF-8 text (byte {bad:#04x}): save it as UTF-8"]
+        ) from None
 
 
 def secret_variable(name: str, env: Mapping[str, str] | None = None) -> str | None:
@@ -312,6 +332,7 @@ def secret_variable(name: str, env: Mapping[str, str] | None = None) -> str | No
     SettingsError when it cannot be had (`NAME` and `NAME_FILE` both set, an unreadable file);
     the message names the variable, never its value."""
     with _environment(os.environ if env is None else env):
+        _readable_dotenv()
         try:
             return _variable_model(name)().value
         except ValidationError as invalid:
@@ -339,8 +360,9 @@ def catalog_path(env: Mapping[str, str] | None = None) -> Path:
     """
     with _environment(os.environ if env is None else env):
         try:
+            _readable_dotenv()
             return _CatalogOnly().catalog_path
-        except ValidationError:
+        except (ValidationError, SettingsError):
             return DEFAULT_CATALOG
 
 
@@ -375,7 +397,37 @@ def _said(error: ErrorDetails) -> str:
     if error["type"] == _UNAVAILABLE:
         return error["msg"]
     name = str(error["loc"][0])  # every field is flat, so the location is the variable
-    return f"{name} {describe(error, show_input=name not in _SECRETS)}"
+    said = visible(describe(error, show_input=name not in _SECRETS))
+    return f"{name}{_place(name)} {said}"
+
+
+def _place(name: str) -> str:
+    """ " (in .env)" for a variable set there and not in the environment: where to look."""
+    if name in _ENVIRONMENT.get(os.environ) or not DOTENV_FILE.is_file():
+        return ""
+    return f" (in {DOTENV_FILE})" if name in _dotenv_names() else ""
+
+
+def _dotenv_names() -> set[str]:
+    return {binding.key for binding in _dotenv_bindings() if binding.key}
+
+
+def _dotenv_problems() -> list[str]:
+    """The lines of `.env` that cannot be read, which would otherwise be skipped unsaid; the
+    line itself is never quoted, as it may hold a secret."""
+    return [
+        f"{DOTENV_FILE}, line {binding.original.line}: cannot be read as NAME=value (a quote "
+        "left open, or a line without =)"
+        for binding in _dotenv_bindings()
+        if binding.error
+    ]
+
+
+def _dotenv_bindings() -> list[Binding]:
+    if not DOTENV_FILE.is_file():
+        return []
+    with DOTENV_FILE.open(encoding="utf-8", errors="replace") as stream:
+        return list(parse_stream(stream))
 
 
 _SECRETS = frozenset({"CONFLUENCE_API_TOKEN", "CONFLUENCE_PAT"})

@@ -457,7 +457,7 @@ def test_load_catalog_raises_with_every_error_one_per_line() -> None:
             "9: kpis[0] 'first-response-time': query is required: source 'db' is sql",
         ),
         (
-            KPI.replace("source: db", "source: manual"),
+            KPI.replace("source: db", "source: manual").replace("    query: SELECT 1\n", ""),
             "9: kpis[0] 'first-response-time': values is required: source 'manual' is static, so "
             "the catalog lists the values ([{date: ..., value: ...}, ...])",
         ),
@@ -589,7 +589,7 @@ def test_sql_source_needs_one_of_url_and_url_env(tmp_path: Path) -> None:
         f"{path}:4: sources 'none': needs exactly one of url and url_env",
         f"{path}:5: sources 'both': needs exactly one of url and url_env",
         f"{path}:6: sources 'odd': url_env must be an environment variable name like "
-        "KPI_DB_URL (got 'not a name')",
+        "KPI_DB_URL, not a value",
         f"{path}:7: sources 'broken': url must be a database URL like postgresql://host/db or "
         "sqlite:///demo/data.sqlite",
     ]

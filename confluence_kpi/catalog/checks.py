@@ -92,6 +92,11 @@ def _goal_problems(document: Document, index: int, goal: Goal, parts: Parts) -> 
     yield from parts.reference(document, (*at, "team"), goal.team, "teams")
     for position, kpi_id in enumerate(goal.kpis):
         yield from parts.reference(document, (*at, "kpis", position), kpi_id, "kpis")
+        if kpi_id in goal.kpis[:position]:  # counted twice in the goal's roll-up
+            first = goal.kpis.index(kpi_id)
+            yield document.about(
+                (*at, "kpis", position), f"'{kpi_id}' is listed already, as kpis[{first}]"
+            )
     if goal.deadline is None:
         yield document.about(at, "has no deadline: a SMART goal is time-bound", "warning")
     known = [kpi for _, kpi in parts.kpis if kpi.id in goal.kpis]

@@ -13,6 +13,10 @@ from confluence_kpi.catalog.parts import Parts
 from confluence_kpi.catalog.problems import Problem
 from confluence_kpi.catalog.schema import (
     TABULAR,
+    ConfluenceTableConfig,
+    CsvSourceConfig,
+    ExcelSourceConfig,
+    HttpSourceConfig,
     JiraSourceConfig,
     PrometheusSourceConfig,
     SourceConfig,
@@ -26,6 +30,15 @@ from confluence_kpi.plain_errors import did_you_mean
 
 # Sources that run each KPI's own query: SQL, PromQL, JQL.
 _QUERIED = (SqlSourceConfig, PrometheusSourceConfig, JiraSourceConfig)
+# Built-in sources that read no query: a KPI picks its columns from their table (a plugin may
+# read one).
+_UNQUERIED = (
+    CsvSourceConfig,
+    ExcelSourceConfig,
+    HttpSourceConfig,
+    ConfluenceTableConfig,
+    StaticSourceConfig,
+)
 
 
 class _WrongWay(NamedTuple):
@@ -62,6 +75,25 @@ def kpi_problems(
     elif not kpi.manual:
         yield from parts.reference(document, (*at, "source"), kpi.source, "sources")
         yield from _source_problems(document, at, kpi, parts.sources.get(kpi.source))
+    yield from _unread_problems(document, at, kpi, parts.sources.get(kpi.source))
+
+
+def _unread_problems(
+    document: Document, at: KeyPath, kpi: KpiDefinition, source: SourceConfig | None
+) -> Iterator[Problem]:
+    """Fields this KPI would never read: a value written there would be dropped silently."""
+    if kpi.values and not isinstance(source, StaticSourceConfig):
+        yield document.about((*at, "values"), "is only read from a static source")
+    if kpi.query and isinstance(source, _UNQUERIED):
+        yield document.about((*at, "query"), f"is not read: source '{kpi.source}' is {source.type}")
+    if kpi.direction is not Direction.RANGE:
+        targets: list[tuple[KeyPath, Target]] = [
+            (("milestones", i), t) for i, t in enumerate(kpi.milestones)
+        ]
+        targets += [(("target",), kpi.target)] if kpi.target is not None else []
+        for path, target in targets:
+            if target.upper is not None:
+                yield document.about((*at, *path, "upper"), "is only used with direction: range")
 
 
 def _source_problems(

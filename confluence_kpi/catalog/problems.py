@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from confluence_kpi.plain_errors import visible
+
 Severity = Literal["error", "warning"]
 
 
@@ -22,7 +24,7 @@ class Problem:
     def __str__(self) -> str:
         place = self.file if self.line is None else f"{self.file}:{self.line}"
         parts = [place, "warning" if self.severity == "warning" else "", self.where, self.message]
-        return ": ".join(part for part in parts if part)
+        return visible(": ".join(part for part in parts if part))
 
 
 class CatalogError(Exception):

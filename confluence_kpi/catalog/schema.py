@@ -71,9 +71,11 @@ _HEADER_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")  # an HTTP header name
 
 def _variable_name(value: str) -> str:
     """An environment variable's name, as a source names the variable holding a secret."""
-    if not _VARIABLE_NAME.fullmatch(value):
-        raise ValueError(f"must be an environment variable name like KPI_DB_URL (got {value!r})")
-    return value
+    if _VARIABLE_NAME.fullmatch(value):
+        return value
+    # A name mistyped is quoted; anything else may be the secret itself, pasted in its place.
+    got = f" (got {value!r})" if re.fullmatch(r"[\w.-]{1,40}", value) else ", not a value"
+    raise ValueError(f"must be an environment variable name like KPI_DB_URL{got}")
 
 
 VariableName = Annotated[str, AfterValidator(_variable_name)]
@@ -753,6 +755,24 @@ class Catalog(Definition):
     teams: dict[str, Team] = Field(default_factory=dict)
     goals: tuple[Goal, ...] = ()
     kpis: tuple[KpiDefinition, ...] = ()
+
+    @field_validator("space")
+    @classmethod
+    def _space_key(cls, value: str) -> str:
+        # Confluence's keys are letters and digits (`~name` for a personal space): anything
+        # else, an invisible character included, would only fail later as "space not found".
+        if not re.fullmatch(r"~?[A-Za-z0-9]+", value):
+            raise ValueError(
+                f"must be a space key of letters and digits, like KPI (got {shown(value)})"
+            )
+        return value
+
+    @field_validator("root_page")
+    @classmethod
+    def _a_title(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("must be a page title, not only spaces")
+        return value
 
     @field_validator("templates")
     @classmethod

@@ -148,8 +148,10 @@ def error_for(
 
 def malformed(what: str, exc: Exception) -> ConfluenceError:
     """The error for an answer that lacks what `what` should hold."""
+    lacks = f"it has no {exc.args[0]!r}" if isinstance(exc, KeyError) else "not the shape expected"
     return ConfluenceError(
-        f"unexpected answer from Confluence for {what}: {type(exc).__name__} {exc}"
+        f"unexpected answer from Confluence for {what} ({lacks}): is CONFLUENCE_URL the "
+        "Confluence site itself, not a proxy or a login page in front of it?"
     )
 
 

@@ -243,6 +243,11 @@ class Transport:
             response: requests.Response = self._client.request(
                 method, path=url, params=params, data=body, absolute=True, advanced_mode=True
             )
+        except requests.TooManyRedirects:
+            raise ConfluenceError(
+                f"Confluence at {self._shown_url} redirects {where} without end: check "
+                "CONFLUENCE_URL, and any proxy or single sign-on in front of Confluence"
+            ) from None
         except requests.exceptions.SSLError as exc:
             # A subclass of ConnectionError, but no retry will make the certificate trusted.
             raise ConnectionFailed(_untrusted(self._shown_url, exc)) from None
@@ -275,6 +280,12 @@ class Transport:
         try:
             return response.json()
         except ValueError:
+            if "json" in response.headers.get("Content-Type", ""):  # JSON, but cut short
+                raise ConfluenceError(
+                    f"Confluence at {self._shown_url} answered {where} with JSON that ends "
+                    "before it is complete: try again, and if it persists, check the proxy "
+                    "between the bot and Confluence"
+                ) from None
             raise ConfluenceError(
                 f"Confluence at {self._shown_url} answered {where} with "
                 f"{response.headers.get('Content-Type', 'no content type')}, not JSON: "

@@ -233,9 +233,9 @@ class KpiDefinition(Definition):
     source: str = ""
     formula: str | None = None  # `revenue / customers`: KPI ids, `-` written as `_`
     query: str | None = None  # sql: the query; other sources ignore it
-    time_column: str = "ts"
+    time_column: str = Field(default="ts", min_length=1)
     period_column: str | None = None  # sprint grain: the column with each row's sprint start
-    column: str = "value"
+    column: str = Field(default="value", min_length=1)
     numerator: str | None = None  # ratio KPIs: the columns summed before dividing
     denominator: str | None = None
     # Multiplies each period's aggregated value: 100 shows a ratio of 0.925 as 92.5 %.

@@ -29,7 +29,7 @@ from confluence_kpi.sandbox.control import PREFIX, Control
 from confluence_kpi.sandbox.database import Database
 from confluence_kpi.sandbox.errors import ApiError, PlainError, error_body
 from confluence_kpi.sandbox.faults import FaultPlan, Faults
-from confluence_kpi.sandbox.messages import DROP, Outcome, Request, Response
+from confluence_kpi.sandbox.messages import DROP, JSON_TYPE, Outcome, Request, Response
 from confluence_kpi.sandbox.preview.viewer import Viewer
 from confluence_kpi.sandbox.render import Renderer
 from confluence_kpi.sandbox.routes import Call, Route, Router, missing_resource
@@ -100,7 +100,9 @@ class SandboxApp:
         if api_path is None:
             return self._view(request)
         outcome = self._api(replace(request, path=api_path))
-        return v2_api.shaped(outcome) if api_path.startswith(v2_api.ROOT) else outcome
+        if isinstance(outcome, _AsGiven) or not api_path.startswith(v2_api.ROOT):
+            return outcome
+        return v2_api.shaped(outcome)
 
     def max_body(self, path: str) -> int:
         """The largest request body accepted: 100 MB for attachment uploads, 5 MB otherwise."""
@@ -173,8 +175,15 @@ class SandboxApp:
             return self._error(ApiError(500, "An unexpected error occurred in the sandbox"))
 
     def _fault(self, status: int, plan: FaultPlan) -> Response:
+        headers: tuple[tuple[str, str], ...] = ()
+        if plan.retry_after is not None:
+            headers += (("Retry-After", plan.retry_after),)
+        if plan.location is not None:
+            headers += (("Location", plan.location),)
+        if plan.body is not None:
+            content_type = plan.content_type or JSON_TYPE
+            return _AsGiven(status, plan.body.encode(), content_type, headers)
         message = "Rate limit exceeded." if status == 429 else "Injected fault."
-        headers = (("Retry-After", plan.retry_after),) if plan.retry_after is not None else ()
         body = error_body(ApiError(status, message), self.config.flavour)
         return Response.json(status, body, headers)
 
@@ -189,6 +198,10 @@ class SandboxApp:
             with store.writing() as txn:
                 if spec.key not in txn.state.spaces:
                     add_space(txn, spec.key, spec.name, owner, self.services.now())
+
+
+class _AsGiven(Response):
+    """A fault's answer with the body its rule gives: sent as it is, never reshaped for v2."""
 
 
 def _not_found_text() -> Response:

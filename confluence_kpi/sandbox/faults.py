@@ -48,8 +48,11 @@ class FaultRule(BaseModel):
     path: str | None = None
     count: int | None = Field(default=None, ge=1)
     probability: float | None = Field(default=None, ge=0, le=1)
-    status: int | None = Field(default=None, ge=400, le=599)
+    status: int | None = Field(default=None, ge=200, le=599)
     retry_after: str | None = None
+    body: str | None = None
+    content_type: str | None = Field(default=None, min_length=1)
+    location: str | None = Field(default=None, min_length=1)
     latency_ms: int = Field(default=0, ge=0, le=MAX_LATENCY_MS)
     drop: Literal["before", "after"] | None = None
     edit: Edit | None = None
@@ -93,6 +96,12 @@ class FaultRule(BaseModel):
     def _has_an_effect(self) -> Self:
         if self.status is None and not self.latency_ms and self.drop is None and not self.edit:
             raise ValueError("a rule needs an effect: status, latency_ms, drop or edit")
+        if (self.body is not None or self.location) and self.status is None:
+            raise ValueError("body and location need a status to answer with")
+        if self.content_type and self.body is None:
+            raise ValueError("content_type needs a body")
+        if self.location and not 300 <= (self.status or 0) < 400:
+            raise ValueError("location needs a 3xx status")
         return self
 
     def matches(self, method: str, path: str) -> bool:
@@ -111,11 +120,15 @@ class FaultRules(BaseModel):
 @dataclass(frozen=True)
 class FaultPlan:
     """What to do to one request: the sum of the latencies, the first status and drop, and
-    the edits to save first, in rule order."""
+    the edits to save first, in rule order; the answer's body, type and location come with its
+    status."""
 
     latency_ms: int = 0
     status: int | None = None
     retry_after: str | None = None
+    body: str | None = None
+    content_type: str | None = None
+    location: str | None = None
     drop: str | None = None
     edits: tuple[Edit, ...] = ()
 
@@ -145,20 +158,31 @@ class Faults:
 
     def plan(self, method: str, path: str) -> FaultPlan:
         """Fires the rules matching a request and says what they do to it."""
-        latency, status, retry_after, drop = 0, None, None, None
+        latency, drop, answer = 0, None, None
         edits: list[Edit] = []
         with self._lock:
             for rule in self._rules:
                 if not rule.matches(method, path) or not self._fires(rule):
                     continue
                 latency += rule.latency_ms
-                if status is None and rule.status is not None:
-                    status, retry_after = rule.status, rule.retry_after
+                if answer is None and rule.status is not None:
+                    answer = rule
                 drop = drop or rule.drop
                 if rule.edit is not None:
                     edits.append(rule.edit)
             self._rules = [r for r in self._rules if r.count != 0]
-        return FaultPlan(latency, status, _header_value(retry_after), drop, tuple(edits))
+        if answer is None:
+            return FaultPlan(latency, drop=drop, edits=tuple(edits))
+        return FaultPlan(
+            latency,
+            answer.status,
+            _header_value(answer.retry_after),
+            answer.body,
+            answer.content_type,
+            answer.location,
+            drop,
+            tuple(edits),
+        )
 
     def _fires(self, rule: FaultRule) -> bool:
         if rule.probability is not None and self._rng.random() >= rule.probability:

@@ -126,10 +126,52 @@ def test_probability_faults_repeat_for_a_seed(
     assert {200, 503} == set(first)
 
 
+@pytest.mark.parametrize("path", ["/rest/api/space/KPI", "/api/v2/spaces"])
+def test_a_fault_may_answer_with_its_own_body_and_type_as_given(
+    sandbox_factory: Callable[..., SandboxServer], path: str
+) -> None:
+    api = Api(sandbox_factory(flavour="cloud"))
+    _faults(api, {"count": 1, "status": 200, "body": '{"key": "K', "content_type": "text/x"})
+
+    response = api.session.get(api.server.base_url + path, timeout=10)
+
+    assert (response.status_code, response.text) == (200, '{"key": "K')
+    assert response.headers["Content-Type"] == "text/x"
+
+
+def test_a_fault_body_is_json_unless_its_type_is_given(api: Api) -> None:
+    _faults(api, {"count": 1, "status": 502, "body": "<html>Bad gateway</html>"})
+
+    response = api.get("/rest/api/space/KPI")
+
+    assert (response.status_code, response.text) == (502, "<html>Bad gateway</html>")
+    assert response.headers["Content-Type"].startswith("application/json")
+
+
+def test_a_redirect_fault_sends_its_location(api: Api) -> None:
+    _faults(api, {"count": 1, "status": 302, "location": "/login.action"})
+
+    response = api.session.get(
+        api.server.base_url + "/rest/api/space/KPI", allow_redirects=False, timeout=10
+    )
+
+    assert (response.status_code, response.headers["Location"]) == (302, "/login.action")
+
+
 @pytest.mark.parametrize(
     ("rules", "error"),
     [
-        ([{"status": 200}], "rules[0].status: Input should be greater than or equal to 400"),
+        ([{"status": 199}], "rules[0].status: Input should be greater than or equal to 200"),
+        ([{"body": "x"}], "rules[0]: a rule needs an effect: status, latency_ms, drop or edit"),
+        (
+            [{"status": 200, "content_type": "text/html"}],
+            "rules[0]: content_type needs a body",
+        ),
+        ([{"status": 200, "location": "/x"}], "rules[0]: location needs a 3xx status"),
+        (
+            [{"latency_ms": 5, "location": "/x"}],
+            "rules[0]: body and location need a status to answer with",
+        ),
         ([{"status": "429"}], "rules[0].status: Input should be a valid integer"),
         ([{"method": "GET"}], "rules[0]: a rule needs an effect: status, latency_ms, drop or edit"),
         ([{"drop": "sideways"}], "rules[0].drop: Input should be 'before' or 'after'"),
@@ -182,6 +224,9 @@ def test_active_fault_rules_read_back_whole_and_can_be_posted_back(api: Api) -> 
             "probability": None,
             "status": 429,
             "retry_after": "1.5",
+            "body": None,
+            "content_type": None,
+            "location": None,
             "latency_ms": 0,
             "drop": None,
             "edit": None,
@@ -193,6 +238,9 @@ def test_active_fault_rules_read_back_whole_and_can_be_posted_back(api: Api) -> 
             "probability": None,
             "status": None,
             "retry_after": None,
+            "body": None,
+            "content_type": None,
+            "location": None,
             "latency_ms": 0,
             "drop": None,
             "edit": {"find": "draft", "replace": "final"},
