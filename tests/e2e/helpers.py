@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import secrets
 import subprocess
 import sys
 from collections import Counter
@@ -26,6 +27,13 @@ SPACE = "KPI"
 ADMIN = ("admin", "admin")
 PROPERTY = "confluence-kpi"
 WRITE_METHODS = ("POST", "PUT", "DELETE")
+# The CLI's login in the end-to-end tests: a user the `cli` fixture adds to the sandbox, with a
+# token unique to this test session, so that it can be searched for in everything shown.
+BOT_LOGIN = ("kpi-sync", f"tok-{secrets.token_hex(12)}")
+# Secrets no output, log or page may show (ARCHITECTURE.md, rule 10), and every output a
+# test saw since the last scan: conftest.py's `no_secret_shown` checks one against the other.
+PLANTED: set[str] = {BOT_LOGIN[1]}
+SHOWN: list[str] = []
 
 
 @dataclass(frozen=True)
@@ -280,6 +288,9 @@ class Run:
     out: str
     err: str
 
+    def __post_init__(self) -> None:
+        SHOWN.extend((self.out, self.err))  # every run's output is scanned for secrets
+
     def json(self) -> dict[str, Any]:
         """The `--report json` output."""
         data: dict[str, Any] = json.loads(self.out)
@@ -319,7 +330,12 @@ class Cli:
 
     def __call__(self, *argv: str) -> Run:
         """Run the CLI with these arguments, exactly."""
-        self._capsys.readouterr()  # drop output from before this run
+        SHOWN.append(str(self._capsys.readouterr()))  # output from before this run
+        PLANTED.update(
+            value
+            for name, value in os.environ.items()
+            if re.search("TOKEN|PASSWORD|SECRET|PAT$", name) and len(value) >= 12
+        )
         code = main(list(argv))
         captured = self._capsys.readouterr()
         return Run(code, captured.out, captured.err)
@@ -355,6 +371,15 @@ def finish(process: subprocess.Popen[str], timeout: float = 60) -> Run:
     """Wait for a spawned `sync` and collect its exit code and output."""
     out, err = process.communicate(timeout=timeout)
     return Run(process.returncode, out, err)
+
+
+def leaks(texts: list[str], planted: set[str]) -> list[str]:
+    """Where a planted secret shows in the texts: a line per text that holds one."""
+    return [
+        f"a secret shows in: {text[:200]!r}"
+        for text in texts
+        if any(secret in text for secret in planted)
+    ]
 
 
 def lower_november_uptime(csv_file: Path) -> None:
