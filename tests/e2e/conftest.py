@@ -104,12 +104,11 @@ def cli(
     monkeypatch.setenv("CONFLUENCE_KPI_SECRETS_DIR", str(secrets))
     command = Cli(monkeypatch, capsys, catalog)
     command.env(**dict.fromkeys(SETTINGS_VARIABLES))
-    # The bot logs in with the session's planted token, which `no_secret_shown` searches for.
-    user = {"name": BOT_LOGIN[0], "secret": BOT_LOGIN[1]}
-    requests.post(f"{sandbox.url}/_sandbox/users", json=user, timeout=10).raise_for_status()
+    # The bot logs in with the session's planted token, which `no_secret_shown` searches for;
+    # setting CONFLUENCE_URL enrols that login in the sandbox there.
     command.env(
-        CONFLUENCE_URL=sandbox.base_url,
         CONFLUENCE_USERNAME=BOT_LOGIN[0],
+        CONFLUENCE_URL=sandbox.base_url,
         CONFLUENCE_API_TOKEN=BOT_LOGIN[1],
         CONFLUENCE_API=api,
     )
