@@ -36,6 +36,18 @@ class Detail(IntEnum):
     VERBOSE = 2  # also the unchanged pages and every KPI's verdict
 
 
+# Control characters as their escape (`\x1b`), so a name cannot move the cursor, clear the
+# screen or set the window title (ARCHITECTURE.md, rule 11); rich drops only some of them.
+_CONTROLS = {
+    code: f"\\x{code:02x}" for code in (*range(0x20), *range(0x7F, 0xA0)) if chr(code) not in "\n\t"
+}
+
+
+def literal(text: str) -> str:
+    """Text from a catalog or a page as the terminal should show it: controls escaped."""
+    return text.translate(_CONTROLS)
+
+
 _STYLE = {
     Action.CREATE: "green",
     Action.UPDATE: "yellow",
@@ -163,14 +175,15 @@ def _status_lines(report: SyncReport, detail: Detail) -> list[Text]:
     goal_changes = report.goal_status_changes()
     lines = [Text("Status changes:", style="bold")] if changes or goal_changes else []
     for verdict, before in changes:
-        was = _was(before)
-        lines.append(Text(f"  {verdict.name}: {was}{verdict.status_text} ({verdict.value_text})"))
+        line = f"  {verdict.name}: {_was(before)}{verdict.status_text} ({verdict.value_text})"
+        lines.append(Text(literal(line)))
     for goal, before in goal_changes:
-        lines.append(Text(f"  Goal: {goal.title}: {_was(before)}{status_words(goal.status)}"))
+        line = f"  Goal: {goal.title}: {_was(before)}{status_words(goal.status)}"
+        lines.append(Text(literal(line)))
     if detail is Detail.VERBOSE:
         lines.append(Text("Verdicts:", style="bold"))
         lines += [
-            Text(f"  {v.name}: {v.status_text}, {v.value_text}. {v.reason}")
+            Text(literal(f"  {v.name}: {v.status_text}, {v.value_text}. {v.reason}"))
             for v in report.verdicts
         ]
     return lines
@@ -190,10 +203,10 @@ def print_verdicts(verdicts: Sequence[Verdict], out: TextIO) -> None:
         style = _VERDICT_STYLE.get(verdict.status, "")
         table.add_row(
             Text(verdict.status_text, style=style),
-            verdict.name,
-            verdict.team,
+            literal(verdict.name),
+            literal(verdict.team),
             verdict.value_text,
-            verdict.reason,
+            literal(verdict.reason),
         )
     console_for(out).print(table)
 

@@ -291,13 +291,27 @@ def _text_span(storage: str, start: int, end: int) -> list[tuple[int, int]]:
 
 
 def _reader_text(element: etree._Element) -> str:
-    """The text as a reader sees it, whitespace collapsed; a link reads as its target's title."""
-    pieces = [element.text or "", element.get(f"{{{RI}}}content-title", "")]
-    for child in element:
-        if isinstance(child.tag, str):
-            pieces.append(_reader_text(child))
-        pieces.append(child.tail or "")
-    return _WHITESPACE.sub(" ", "".join(pieces)).strip()
+    """The text as a reader sees it, whitespace collapsed; a link reads as its target's title.
+
+    Each element's text is collapsed and stripped on its own, then joined with the text
+    around it (signatures kept in pages' memory depend on that). Walks with a stack of its
+    own, not recursion, so markup nested deeper than Python's recursion limit is read too.
+    """
+    title = f"{{{RI}}}content-title"
+    stack = [(element, iter(element), [element.text or "", element.get(title, "")])]
+    while True:
+        node, children, pieces = stack[-1]
+        child = next(children, None)
+        if child is None:
+            stack.pop()
+            text = _WHITESPACE.sub(" ", "".join(pieces)).strip()
+            if not stack:
+                return text
+            stack[-1][2].extend((text, node.tail or ""))
+        elif isinstance(child.tag, str):
+            stack.append((child, iter(child), [child.text or "", child.get(title, "")]))
+        else:  # a comment or processing instruction: only the text after it shows
+            pieces.append(child.tail or "")
 
 
 def _digest(block: str) -> str:

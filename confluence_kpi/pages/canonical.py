@@ -60,6 +60,7 @@ _CONTAINERS = frozenset(
         _ROOT, "table", "thead", "tbody", "tfoot", "tr", "colgroup", "ul", "ol",
         f"{{{AC}}}structured-macro", f"{{{AC}}}rich-text-body", f"{{{AC}}}task-list",
         f"{{{AC}}}task", f"{{{AC}}}link", f"{{{AC}}}image",
+        f"{{{AC}}}layout", f"{{{AC}}}layout-section", f"{{{AC}}}layout-cell",
     }
 )  # fmt: skip
 

@@ -13,10 +13,11 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+import requests
 
 from confluence_kpi.sandbox import SandboxServer
 
-from .helpers import ADMIN, Cli, Wiki
+from .helpers import ADMIN, BOT_LOGIN, PLANTED, SHOWN, Cli, Wiki, leaks
 
 CATALOGS = Path(__file__).parent / "catalogs"
 # Every variable the settings read: a developer's own environment must not leak into a test.
@@ -106,10 +107,46 @@ def cli(
     monkeypatch.setenv("CONFLUENCE_KPI_SECRETS_DIR", str(secrets))
     command = Cli(monkeypatch, capsys, catalog)
     command.env(**dict.fromkeys(SETTINGS_VARIABLES))
+    # The bot logs in with the session's planted token, which `no_secret_shown` searches for;
+    # setting CONFLUENCE_URL enrols that login in the sandbox there.
     command.env(
+        CONFLUENCE_USERNAME=BOT_LOGIN[0],
         CONFLUENCE_URL=sandbox.base_url,
-        CONFLUENCE_USERNAME=ADMIN[0],
-        CONFLUENCE_API_TOKEN=ADMIN[1],
+        CONFLUENCE_API_TOKEN=BOT_LOGIN[1],
         CONFLUENCE_API=api,
     )
     return command
+
+
+@pytest.fixture(autouse=True)
+def no_secret_shown(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Fails a test in whose outputs, logs or pages a planted secret shows: every CLI run's
+    output and report (`Run`), the captured log, and every page body and property of the
+    test's sandbox (ARCHITECTURE.md, rule 10)."""
+    # Asked for before the test runs, so they are torn down after the scan.
+    server = request.getfixturevalue("sandbox") if "sandbox" in request.fixturenames else None
+    log = request.getfixturevalue("caplog") if "caplog" in request.fixturenames else None
+    SHOWN.clear()
+    yield
+    texts = list(SHOWN)
+    SHOWN.clear()
+    if log is not None:
+        texts.append(log.text)
+    if server is not None:
+        texts += stored_texts(server)
+    found = leaks(texts, PLANTED)
+    if found:
+        pytest.fail("\n".join(found), pytrace=False)
+
+
+def stored_texts(server: SandboxServer) -> list[str]:
+    """Every page's title, body and the bot's property in the sandbox, as JSON text."""
+    answer = requests.get(
+        f"{server.base_url}/rest/api/content",
+        params={"type": "page", "limit": "500", "expand": "body.storage,metadata.properties"},
+        auth=ADMIN,
+        timeout=10,
+    )
+    if not answer.ok:  # a test that stopped the sandbox or locked admin out
+        return []
+    return [answer.text]

@@ -3,9 +3,11 @@ control surface, the `confluence-kpi` CLI run in-process, and a CSV cell changed
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
+import secrets
 import subprocess
 import sys
 from collections import Counter
@@ -13,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
+from urllib.parse import urlsplit
 
 import pytest
 import requests
@@ -26,6 +29,13 @@ SPACE = "KPI"
 ADMIN = ("admin", "admin")
 PROPERTY = "confluence-kpi"
 WRITE_METHODS = ("POST", "PUT", "DELETE")
+# The CLI's login in the end-to-end tests: a user the `cli` fixture adds to the sandbox, with a
+# token unique to this test session, so that it can be searched for in everything shown.
+BOT_LOGIN = ("kpi-sync", f"tok-{secrets.token_hex(12)}")
+# Secrets no output, log or page may show (ARCHITECTURE.md, rule 10), and every output a
+# test saw since the last scan: conftest.py's `no_secret_shown` checks one against the other.
+PLANTED: set[str] = {BOT_LOGIN[1]}
+SHOWN: list[str] = []
 
 
 @dataclass(frozen=True)
@@ -280,6 +290,9 @@ class Run:
     out: str
     err: str
 
+    def __post_init__(self) -> None:
+        SHOWN.extend((self.out, self.err))  # every run's output is scanned for secrets
+
     def json(self) -> dict[str, Any]:
         """The `--report json` output."""
         data: dict[str, Any] = json.loads(self.out)
@@ -316,10 +329,17 @@ class Cli:
                 self._monkeypatch.delenv(name, raising=False)
             else:
                 self._monkeypatch.setenv(name, value)
+        if variables.get("CONFLUENCE_URL"):
+            enrol(str(variables["CONFLUENCE_URL"]))
 
     def __call__(self, *argv: str) -> Run:
         """Run the CLI with these arguments, exactly."""
-        self._capsys.readouterr()  # drop output from before this run
+        SHOWN.append(str(self._capsys.readouterr()))  # output from before this run
+        PLANTED.update(
+            value
+            for name, value in os.environ.items()
+            if re.search("TOKEN|PASSWORD|SECRET|PAT$", name) and len(value) >= 12
+        )
         code = main(list(argv))
         captured = self._capsys.readouterr()
         return Run(code, captured.out, captured.err)
@@ -355,6 +375,24 @@ def finish(process: subprocess.Popen[str], timeout: float = 60) -> Run:
     """Wait for a spawned `sync` and collect its exit code and output."""
     out, err = process.communicate(timeout=timeout)
     return Run(process.returncode, out, err)
+
+
+def enrol(url: str) -> None:
+    """Lets BOT_LOGIN log in to the sandbox at `url`, when a sandbox answers there (a test may
+    point the CLI at a sandbox of its own, or at an address where nothing answers)."""
+    root = urlsplit(url)
+    user = {"name": BOT_LOGIN[0], "secret": BOT_LOGIN[1]}
+    with contextlib.suppress(requests.RequestException):
+        requests.post(f"{root.scheme}://{root.netloc}/_sandbox/users", json=user, timeout=5)
+
+
+def leaks(texts: list[str], planted: set[str]) -> list[str]:
+    """Where a planted secret shows in the texts: a line per text that holds one."""
+    return [
+        f"a secret shows in: {text[:200]!r}"
+        for text in texts
+        if any(secret in text for secret in planted)
+    ]
 
 
 def lower_november_uptime(csv_file: Path) -> None:
