@@ -7,6 +7,7 @@ exit code says what the report says; once the faults stop, the next run converge
 after it writes nothing, and (every `--compare-every` runs) the pages equal a fresh sync's.
 
 Run: .venv/bin/python tests/benchmarks/soak.py [--runs 500] [--seed 1] [--compare-every 10]
+     [--site dc|cloud-v2]
 Every choice comes from random.Random(seed), so a failing run is replayed with the command it
 prints; only the moment a concurrent edit or restart lands depends on the machine's timing.
 
@@ -49,6 +50,7 @@ from confluence_kpi.cli import main
 from confluence_kpi.confluence import Transport
 from confluence_kpi.pages.canonical import canonical
 from confluence_kpi.sandbox import SandboxConfig, SandboxServer
+from confluence_kpi.sandbox.config import Flavour
 
 ROOT = Path(__file__).resolve().parents[2]
 CATALOGS = ROOT / "tests" / "e2e" / "catalogs"
@@ -56,7 +58,25 @@ AS_OF = "2026-11-28T07:00"  # the small catalog's data ends in November 2026
 SPACE = "KPI"
 ADMIN = ("admin", "admin")
 PROPERTY = "confluence-kpi"
-PAGES = "/rest/api/content"
+PAGES = "/rest/api/content"  # where people's browsers find a page (v1, on every site)
+
+
+@dataclass(frozen=True)
+class Site:
+    """A kind of site the bot meets: the sandbox flavour, the REST API the bot speaks to it,
+    and the paths of that API's requests, as fault rules match them (no context path)."""
+
+    flavour: Flavour
+    api: str
+    space: str
+    pages: str  # a page is pages/ID
+    properties: str  # a page's property is pages/ID/properties
+
+
+SITES = {
+    "dc": Site("dc", "v1", "/rest/api/space/*", PAGES, "property"),
+    "cloud-v2": Site("cloud", "v2", "/api/v2/spaces", "/api/v2/pages", "properties"),
+}
 WRITE_METHODS = ("POST", "PUT", "DELETE")
 TIMEOUT = 1.0  # CONFLUENCE_TIMEOUT: an answer slower than this is a timeout
 SLOW_MS = 1300  # injected latency beyond TIMEOUT
@@ -452,8 +472,8 @@ class Clock:
 class Sandbox:
     """A sandbox on a fixed port and a data file, so it can be restarted as it was."""
 
-    def __init__(self, data: Path) -> None:
-        self.config = SandboxConfig(port=0, flavour="dc", data=data)
+    def __init__(self, data: Path, flavour: Flavour) -> None:
+        self.config = SandboxConfig(port=0, flavour=flavour, data=data)
         self.server = SandboxServer(self.config)
         self.config.port = int(self.server.url.rsplit(":", 1)[1])
         self.server.start()
@@ -488,8 +508,8 @@ class Tally:
 class Soak:
     """The runs, the faults, and the invariants checked after each."""
 
-    def __init__(self, seed: int, compare_every: int, work: Path) -> None:
-        self.seed, self.compare_every = seed, compare_every
+    def __init__(self, seed: int, compare_every: int, site: Site, work: Path) -> None:
+        self.seed, self.compare_every, self.site = seed, compare_every, site
         self.rng = random.Random(seed)
         self.work = work
         shutil.copytree(CATALOGS, work / "catalog")
@@ -497,7 +517,7 @@ class Soak:
         text = self.catalog.read_text(encoding="utf-8")
         self.catalog.write_text(text.replace(STATIC_VALUES, "    source: page\n"), "utf-8")
         self.csv = work / "catalog" / "ops.csv"
-        self.sandbox = Sandbox(work / "sandbox.sqlite")
+        self.sandbox = Sandbox(work / "sandbox.sqlite", site.flavour)
         self.wiki = Wiki(self.sandbox.server)
         self.team = Team(self.rng, self.wiki)
         self.clock = Clock()
@@ -516,7 +536,7 @@ class Soak:
             print(f"  VIOLATION {line}")
         print(
             f"  replay: python tests/benchmarks/soak.py --seed {self.seed} --runs {index + 1}"
-            f"  (run index {index})",
+            f"{'' if self.site is SITES['dc'] else ' --site cloud-v2'}  (run index {index})",
             flush=True,
         )
 
@@ -529,7 +549,7 @@ class Soak:
             "CONFLUENCE_URL": base_url or self.sandbox.server.base_url,
             "CONFLUENCE_USERNAME": ADMIN[0],
             "CONFLUENCE_API_TOKEN": ADMIN[1],
-            "CONFLUENCE_API": "v1",
+            "CONFLUENCE_API": self.site.api,
             "CONFLUENCE_TIMEOUT": str(TIMEOUT),
         }
         out, err = io.StringIO(), io.StringIO()
@@ -647,13 +667,14 @@ class Soak:
             lambda: {"drop": "after"},
             lambda: {"latency_ms": SLOW_MS},
         ]
+        site = self.site
         targets = [
-            ("GET", "/rest/api/space/*"),
+            ("GET", site.space),
             ("GET", "/rest/api/content/search"),
-            ("GET", f"{PAGES}/*"),
-            ("PUT", f"{PAGES}/*"),
-            ("POST", PAGES),
-            ("PUT", f"{PAGES}/*/property/*"),
+            ("GET", f"{site.pages}/*"),
+            ("PUT", f"{site.pages}/*"),
+            ("POST", site.pages),
+            ("PUT", f"{site.pages}/*/{site.properties}/*"),
             ("POST", f"{PAGES}/*/label"),
             (None, None),
         ]
@@ -672,7 +693,7 @@ class Soak:
             rules.append(
                 {
                     "method": "PUT",
-                    "path": f"{PAGES}/{pages[key]['id']}",
+                    "path": f"{site.pages}/{pages[key]['id']}",
                     "count": 1,
                     "edit": {"find": NOTES, "replace": NOTES + mine, "text": text, "key": key},
                 }
@@ -811,7 +832,7 @@ class Soak:
         given what people have on the soaked pages (titles, and bodies typed over the fresh
         pages): a fresh bot takes people's fields and rows from there and renders the rest,
         so the two spaces must read the same, page for page."""
-        fresh = SandboxServer(SandboxConfig(port=0, flavour="dc"))
+        fresh = SandboxServer(SandboxConfig(port=0, flavour=self.site.flavour))
         fresh.start()
         try:
             first = self.sync(fresh.base_url)
@@ -901,12 +922,12 @@ def _environment(variables: dict[str, str], unset: tuple[str, ...] = ()) -> Iter
                 os.environ[name] = value
 
 
-def soak(seed: int, runs: int, compare_every: int) -> Tally:
+def soak(seed: int, runs: int, compare_every: int, site: str = "dc") -> Tally:
     """The soak in a scratch directory; its tally, violations included."""
     with tempfile.TemporaryDirectory(prefix="soak-") as scratch:
         work = Path(scratch)
         (work / "no-secrets").mkdir()
-        the_soak = Soak(seed, compare_every, work)
+        the_soak = Soak(seed, compare_every, SITES[site], work)
         quiet_environment = {
             "CONFLUENCE_KPI_SECRETS_DIR": str(work / "no-secrets"),
         }
@@ -957,6 +978,12 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
         default=10,
         help="compare with a fresh sync every N runs, and after the last (0: only after it)",
     )
+    parser.add_argument(
+        "--site",
+        choices=sorted(SITES),
+        default="dc",
+        help="Data Center through REST API v1 (default) or Cloud through v2",
+    )
     return parser.parse_args(argv)
 
 
@@ -964,8 +991,8 @@ def run_soak(argv: list[str] | None = None) -> int:
     """Prints the figures; 1 when an invariant broke."""
     args = _arguments(argv)
     started = time.monotonic()
-    print(f"== soak: seed {args.seed}, {args.runs} runs", flush=True)
-    tally = soak(args.seed, args.runs, args.compare_every)
+    print(f"== soak: seed {args.seed}, {args.runs} runs, {args.site}", flush=True)
+    tally = soak(args.seed, args.runs, args.compare_every, args.site)
     print(f"runs: {tally.runs} (syncs: {tally.syncs})")
     print(f"edits by the team: {sum(tally.edits.values())} ({_listed(tally.edits)})")
     print(f"faults fired: {sum(tally.faults.values())}")
