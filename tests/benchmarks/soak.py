@@ -255,6 +255,8 @@ class Wiki:
             saved = self._put(f"{PAGES}/{page_id}", sent)
             if saved is None or saved.status_code == 409:  # lost, or the bot saved first
                 continue
+            if saved.status_code == 400 and parent is not None:
+                return False  # a move Confluence refuses (under the page's own child)
             saved.raise_for_status()
             return True
         raise RuntimeError(f"page {page_id}: fifty failed saves in a row")
