@@ -109,13 +109,14 @@ class Transport:
         adapter = HTTPAdapter(pool_connections=1, pool_maxsize=max(connections, 1))
         session.mount("https://", adapter)
         session.mount("http://", adapter)
+        # Given a session, the library verifies as the session does and ignores `verify_ssl`.
+        session.verify = verify_tls
         # Any: the constructor is untyped, and request() is typed narrower than it accepts.
         self._client: Any
         self._client = Confluence(  # type: ignore[no-untyped-call]
             url=self._url,
             cloud=False,
             timeout=timeout,
-            verify_ssl=verify_tls,
             backoff_and_retry=False,
             retry_with_header=False,
             session=session,

@@ -48,6 +48,7 @@ import requests
 import confluence_kpi.runner
 from confluence_kpi.cli import main
 from confluence_kpi.confluence import Transport
+from confluence_kpi.confluence.rate_limit import RateLimiter
 from confluence_kpi.pages.canonical import canonical
 from confluence_kpi.sandbox import SandboxConfig, SandboxServer
 from confluence_kpi.sandbox.config import Flavour
@@ -459,16 +460,26 @@ class Outcome:
 
 
 class Clock:
-    """The transport's sleep: records each wait the bot asks for, sleeps a little of it."""
+    """The transport's and the rate limiter's time: records each wait the bot asks for, sleeps
+    a little of it and lets the rest pass at once, so a 60 s Retry-After costs the soak 0.2 s
+    while every thread the limiter holds still sees the whole pause go by."""
 
     def __init__(self) -> None:
         self.longest = 0.0
         self.waits = 0
+        self._skipped = 0.0  # seconds of waits let pass without sleeping them
+        self._lock = threading.Lock()
+
+    def now(self) -> float:
+        return time.monotonic() + self._skipped
 
     def sleep(self, seconds: float) -> None:
-        self.waits += 1
-        self.longest = max(self.longest, seconds)
-        time.sleep(min(seconds, MAX_REAL_SLEEP))
+        real = min(seconds, MAX_REAL_SLEEP)
+        with self._lock:
+            self.waits += 1
+            self.longest = max(self.longest, seconds)
+            self._skipped += seconds - real
+        time.sleep(real)
 
 
 class Sandbox:
@@ -933,11 +944,14 @@ def soak(seed: int, runs: int, compare_every: int, site: str = "dc") -> Tally:
         quiet_environment = {
             "CONFLUENCE_KPI_SECRETS_DIR": str(work / "no-secrets"),
         }
-        transport = functools.partial(Transport, sleep=the_soak.clock.sleep)
+        clock = the_soak.clock
+        transport = functools.partial(Transport, sleep=clock.sleep)
+        limiter = functools.partial(RateLimiter, clock=clock.now, sleep=clock.sleep)
         with (
             _environment(quiet_environment, unset=UNSET),
             contextlib.chdir(work),  # no .env of the developer's
             mock.patch.object(confluence_kpi.runner, "Transport", transport),
+            mock.patch.object(confluence_kpi.runner, "RateLimiter", limiter),
         ):
             try:
                 first = the_soak.sync()

@@ -9,11 +9,13 @@ browser or a script would.
 from __future__ import annotations
 
 import shutil
+import warnings
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 import requests
+from urllib3.exceptions import InsecureRequestWarning
 
 from confluence_kpi.sandbox import SandboxServer
 
@@ -141,12 +143,15 @@ def no_secret_shown(request: pytest.FixtureRequest) -> Iterator[None]:
 
 def stored_texts(server: SandboxServer) -> list[str]:
     """Every page's title, body and the bot's property in the sandbox, as JSON text."""
-    answer = requests.get(
-        f"{server.base_url}/rest/api/content",
-        params={"type": "page", "limit": "500", "expand": "body.storage,metadata.properties"},
-        auth=ADMIN,
-        timeout=10,
-    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", InsecureRequestWarning)
+        answer = requests.get(
+            f"{server.base_url}/rest/api/content",
+            params={"type": "page", "limit": "500", "expand": "body.storage,metadata.properties"},
+            auth=ADMIN,
+            timeout=10,
+            verify=False,  # the test's own sandbox, which may speak TLS with a test CA
+        )
     if not answer.ok:  # a test that stopped the sandbox or locked admin out
         return []
     return [answer.text]

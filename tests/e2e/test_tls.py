@@ -13,7 +13,7 @@ import trustme
 from confluence_kpi.sandbox import SandboxServer
 
 from .conftest import SandboxFactory
-from .helpers import SMALL_PAGES, Cli
+from .helpers import SMALL_PAGES, Cli, enrol
 
 
 @pytest.fixture
@@ -32,10 +32,13 @@ def sandbox(sandbox_factory: SandboxFactory, ca: trustme.CA) -> SandboxServer:
     """A sandbox that speaks HTTPS with a certificate for 127.0.0.1 signed by `ca`: its
     listening socket wrapped before it serves (the sandbox itself speaks plain HTTP)."""
     server = sandbox_factory(flavour="dc")
+    enrol(server.base_url)  # while it still speaks plain HTTP: the bot's login for every test
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     ca.issue_cert("127.0.0.1").configure_cert(context)
     httpd = server._httpd  # the one place the test reaches inside: TLS is not the sandbox's job
     httpd.socket = context.wrap_socket(httpd.socket, server_side=True)
+    server.url = server.url.replace("http://", "https://", 1)
+    server.base_url = server.base_url.replace("http://", "https://", 1)
     return server
 
 
@@ -44,7 +47,7 @@ def https_cli(cli: Cli, sandbox: SandboxServer, monkeypatch: pytest.MonkeyPatch)
     """The CLI pointed at the sandbox's https:// address, trusting only the system's CAs."""
     for variable in ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE", "CONFLUENCE_CA_BUNDLE"):
         monkeypatch.delenv(variable, raising=False)
-    cli.env(CONFLUENCE_URL=sandbox.base_url.replace("http://", "https://", 1))
+    cli.env(CONFLUENCE_URL=sandbox.base_url)
     return cli
 
 
