@@ -920,19 +920,12 @@ def _fault_name(rule: dict[str, Any]) -> str:
 
 @contextlib.contextmanager
 def _environment(variables: dict[str, str], unset: tuple[str, ...] = ()) -> Iterator[None]:
-    """These variables set (and those `unset` removed) while the block runs."""
-    before = {name: os.environ.get(name) for name in (*variables, *unset)}
-    os.environ.update(variables)
-    for name in unset:
-        os.environ.pop(name, None)
-    try:
+    """These variables set (and those `unset` removed) while the block runs; then the
+    environment as it was."""
+    with mock.patch.dict(os.environ, variables):
+        for name in unset:
+            os.environ.pop(name, None)
         yield
-    finally:
-        for name, value in before.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
 
 
 def soak(seed: int, runs: int, compare_every: int, site: str = "dc") -> Tally:
