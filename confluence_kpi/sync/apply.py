@@ -192,7 +192,16 @@ class Syncer:
                     properties={PROPERTY_KEY: memory_of(want, 1, title).to_json()},
                 )
             except TitleTakenError:
-                mine = self._made_by_another_run(want, title)
+                holder = find_titled(self.gateway, self.space.key, title)
+                if holder is None:
+                    # Taken, yet not to be seen: most likely the bot's own page, restricted since.
+                    # A copy under another title would leave two pages of one KPI or team.
+                    raise ConfluenceError(
+                        f"the title {title!r} belongs to a page the bot's account cannot see "
+                        "(restricted?): if it is this bot's page, give the account permission "
+                        "to view and edit it; otherwise rename that page"
+                    ) from None
+                mine = self._made_by_another_run(want, holder, title)
                 if mine is not None:
                     return self._update(want, mine)
                 reason = f"the title {want.title!r} belongs to another page; created as"
@@ -206,12 +215,9 @@ class Syncer:
             return PageResult(want.key, title, Action.CREATE, reason, page_id=created.id)
         raise ConfluenceError(f"no free title like {want.title!r} in space {self.space.key}")
 
-    def _made_by_another_run(self, want: DesiredPage, title: str) -> Observed | None:
-        """The page holding `title` when it is this very page, created by another run of the
+    def _made_by_another_run(self, want: DesiredPage, page: Page, title: str) -> Observed | None:
+        """`page`, which holds `title`, when it is this very page, created by another run of the
         bot at the same moment (two containers started by mistake): then it is adopted."""
-        page = find_titled(self.gateway, self.space.key, title)
-        if page is None:
-            return None
         mine = ours(page).get(want.key)
         if mine is None and _unfinished(page, want):
             mine = self._finish(page, want, title)

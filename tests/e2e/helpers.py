@@ -237,6 +237,11 @@ class Wiki:
 
     # -- the control surface --------------------------------------------------------------------
 
+    def hide(self, title: str, *, from_user: str) -> None:
+        """Restrict the page so that `from_user` can no longer see it (a space admin's act)."""
+        payload = {"content_id": self.page_id(title), "hidden_from": [from_user]}
+        self._control("POST", "/restrictions", payload)
+
     def _control(self, method: str, path: str, payload: Any = None) -> Any:
         response = requests.request(
             method, f"{self.server.url}/_sandbox{path}", json=payload, timeout=10

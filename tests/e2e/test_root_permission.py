@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from .helpers import UPTIME_DEPENDENTS, Cli, Wiki, lower_november_uptime
+from .helpers import BOT_LOGIN, UPTIME_DEPENDENTS, Cli, Wiki, lower_november_uptime
 
 ROOT = "E2E KPI handbook"
 
@@ -45,3 +45,26 @@ def test_a_root_page_the_bot_may_not_edit_fails_alone_saying_what_to_grant(
 
     assert again.code == 0, again.err
     assert {k for k, a in again.actions().items() if a != "unchanged"} == {"root root"}
+
+
+@pytest.mark.parametrize("site", ["dc", "cloud-v2"])
+def test_a_root_page_hidden_from_the_bot_is_not_made_again_under_another_title(
+    cli: Cli, wiki: Wiki, catalog_dir: Path
+) -> None:
+    assert cli.sync().code == 0
+    wiki.hide(ROOT, from_user=BOT_LOGIN[0])
+    lower_november_uptime(catalog_dir / "ops.csv")
+
+    run = cli.sync("--report", "json")
+
+    assert run.code == 1, run.err
+    actions = run.actions()
+    assert actions.pop("root root") == "failed"
+    reason = run.reasons()["root root"]
+    assert reason.startswith(f"the title {ROOT!r} belongs to a page the bot's account cannot see")
+    assert "give the account permission to view and edit it" in reason
+    assert {key for key, action in actions.items() if action == "updated"} == (
+        UPTIME_DEPENDENTS - {"root root"}
+    )
+    assert wiki.titles()[ROOT] == 1
+    assert not [title for title in wiki.titles() if title.startswith(f"{ROOT} (")]
