@@ -154,7 +154,8 @@ class Settings(_FromTheEnvironment):
     # The CA certificates (a PEM file) that the site's certificate is checked against, for a
     # site whose CA is a company's own; else the system's (or REQUESTS_CA_BUNDLE's).
     ca_bundle: Path | None = Field(default=None, validation_alias="CONFLUENCE_CA_BUNDLE")
-    max_retries: int = Field(default=5, ge=0, validation_alias="CONFLUENCE_MAX_RETRIES")
+    # At most 20: with waits capped at a minute each, an endless 429 storm still ends.
+    max_retries: int = Field(default=5, ge=0, le=20, validation_alias="CONFLUENCE_MAX_RETRIES")
     # Which REST API to speak: v2 on Cloud, v1 on Data Center, asked of the site when "auto".
     api: Literal["auto", "v1", "v2"] = Field(default="auto", validation_alias="CONFLUENCE_API")
     # The worker (`run`): its heartbeat file, which `health` reads; how late a run may be

@@ -164,16 +164,22 @@ class Syncer:
             return PageResult(key, page.title, Action.FAILED, str(exc), page.id)
         return PageResult(key, page.title, Action.RETIRED, "no longer in the catalog", page.id)
 
-    def update_index(self) -> None:
+    def update_index(self) -> str:
         """Keep every managed page's id in the root's memory, so a page whose label a person
-        removed is still found (one property write, only when pages came or went)."""
+        removed is still found (one property write, only when pages came or went). Returns why
+        that write failed, or "": the pages are written by then, so it fails the root alone."""
         with self._lock:
             memory, ids = self.memories.get(ROOT), dict(self.ids)
         if self.dry_run or memory is None or memory.newer or ROOT not in ids:
-            return
+            return ""
         index = {str(key): page_id for key, page_id in sorted(ids.items()) if key != ROOT}
-        if dict(memory.index) != index:
+        if dict(memory.index) == index:
+            return ""
+        try:
             self._remember(ROOT, memory.model_copy(update={"index": index}))
+        except ConfluenceError as exc:
+            return f"its index of the bot's pages was not saved (the next sync tries again): {exc}"
+        return ""
 
     def _create(self, want: DesiredPage) -> PageResult:
         parent_id = self._parent_id(want)

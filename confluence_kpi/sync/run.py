@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import replace
 from datetime import UTC, datetime
 
 from confluence_kpi.catalog import Catalog
@@ -13,7 +14,7 @@ from confluence_kpi.memory import PROPERTY_KEY, PageKey
 from confluence_kpi.model import Status
 from confluence_kpi.pages.merge import Prefer
 from confluence_kpi.pipeline import measure_catalog
-from confluence_kpi.report import DataWarning, GoalVerdict, PageResult, SyncReport
+from confluence_kpi.report import Action, DataWarning, GoalVerdict, PageResult, SyncReport
 from confluence_kpi.settings import DEFAULT_SOURCE_WORKERS, DEFAULT_WRITE_WORKERS
 from confluence_kpi.sync.apply import Syncer
 from confluence_kpi.sync.observe import ROOT, Observed, find_root, observe, read_moved, recover
@@ -153,7 +154,11 @@ def run_sync(
             result = syncer.retire(key, observed[key])
             report.pages.append(result)
             progress(result)
-        syncer.update_index()
+        if problem := syncer.update_index():
+            report.pages = [
+                replace(page, action=Action.FAILED, reason=problem) if page.key == ROOT else page
+                for page in report.pages
+            ]
     report.edits.extend(edit for edit in syncer.edits if edit not in report.edits)
     report.unreadable.extend(u for u in syncer.unreadable if u not in report.unreadable)
     report.requests = gateway.request_count

@@ -68,3 +68,35 @@ def test_a_root_page_hidden_from_the_bot_is_not_made_again_under_another_title(
     )
     assert wiki.titles()[ROOT] == 1
     assert not [title for title in wiki.titles() if title.startswith(f"{ROOT} (")]
+
+
+@pytest.mark.parametrize("site", ["dc", "cloud-v2"])
+def test_a_garbled_answer_to_the_root_index_fails_the_root_alone_after_every_page_is_written(
+    cli: Cli, wiki: Wiki
+) -> None:
+    # A proxy's login page where the root's memory (its index of the bot's pages) is saved.
+    verb, path = wiki.route("memory").split(" ", 1)
+    garbled = {"status": 200, "content_type": "text/html", "body": "<html>Sign in</html>"}
+    wiki.inject(
+        {
+            "method": verb,
+            "path": path.replace("{id}", "*").replace("{key}", "*").replace("{property_id}", "*"),
+            **garbled,
+        }
+    )
+
+    run = cli.sync("--report", "json")
+
+    assert run.code == 1, run.err
+    actions = run.actions()
+    assert actions.pop("root root") == "failed"
+    assert "its index of the bot's pages was not saved" in run.reasons()["root root"]
+    assert set(actions.values()) == {"created"}
+    assert not wiki.memory(ROOT).get("index")
+
+    wiki.clear_faults()
+    again = cli.sync("--report", "json")
+
+    assert again.code == 0, again.err
+    assert set(again.actions().values()) == {"unchanged"}
+    assert len(wiki.memory(ROOT)["index"]) == len(actions)
