@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import codecs
 import glob
+import logging
 import re
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -46,6 +47,8 @@ from confluence_kpi.model import (
 )
 from confluence_kpi.plain_errors import did_you_mean, shown
 from confluence_kpi.plugins import PluginError, load_plugin, plugin_types
+
+log = logging.getLogger(__name__)
 
 DEFAULT_TEAM_KPIS = 10  # the catalog's `max_team_kpis` when not set
 DEFAULT_SQL_TIMEOUT = 60.0  # seconds a sql source's query may run, when the catalog sets none
@@ -653,22 +656,25 @@ class _PluginType(BaseModel):
                 f"must be one of {', '.join(known)} (got {shown(str(kind))}): the built-in "
                 f"source types and those installed plugins add{hint}"
             )
-        try:
-            load_plugin(kind)
-        except PluginError as error:
-            raise ValueError(f"{shown(kind)} cannot be used: {error}") from None
         return kind
 
 
 def _plugin_source(value: object, info: ValidationInfo) -> PluginSourceConfig:
     """A source whose type no built-in has: resolved against the installed plugins as the
-    catalog loads, so that a type no plugin adds is an error with its line, not a failed run."""
+    catalog loads, so that a type no plugin adds, or options its model refuses, are errors
+    with their line, not a failed run; a plugin that is installed but does not load is not."""
     if isinstance(value, PluginSourceConfig):
         return value
     named = _PluginType.model_validate(value)
     kind = str(named.type)
     options = dict(named.model_extra or {})
-    model = load_plugin(kind).config_model
+    try:
+        model = load_plugin(kind).config_model
+    except PluginError as error:
+        # Installed but broken: third-party code the catalog cannot fix. The source fails as it
+        # opens, marking its KPIs; every other KPI still syncs.
+        log.warning("%s; the KPIs that read it fail until it is repaired", error)
+        return PluginSourceConfig(type=kind, options=options)
     validated = None if model is None else model.model_validate(options, context=info.context)
     return PluginSourceConfig(type=kind, options=options, validated=validated)
 

@@ -147,25 +147,28 @@ def test_an_unknown_type_names_its_line_and_every_known_type(tmp_path: Path) -> 
     ]
 
 
-def test_a_plugin_that_does_not_load_is_an_error_naming_it(tmp_path: Path) -> None:
-    path = catalog_file(tmp_path, "jokes: {type: broken}")
+def test_a_plugin_that_does_not_load_fails_its_source_only(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    catalog = load_catalog(catalog_file(tmp_path, "jokes: {type: broken}", "fine: {type: echo}"))
 
-    [error] = errors(path)
+    with Fetcher(catalog.sources) as fetcher:
+        with pytest.raises(SourceError) as failed:
+            fetcher.table("jokes", None)
+        assert fetcher.table("fine", "hello").rows == (("hello",),)
 
-    assert error.startswith(
-        f"{path}:4: sources 'jokes': type 'broken' cannot be used: the plugin "
-        "'no_such_plugin_module:Source' for source type 'broken' does not load: "
-        "ModuleNotFoundError"
-    )
+    said = "the plugin 'no_such_plugin_module:Source' for source type 'broken' does not load: "
+    assert str(failed.value).startswith(f"jokes: {said}ModuleNotFoundError")
+    assert f"{said}ModuleNotFoundError" in caplog.text
 
 
-def test_a_config_model_that_is_no_pydantic_model_is_an_error(tmp_path: Path) -> None:
-    path = catalog_file(tmp_path, "jokes: {type: odd}")
+def test_a_config_model_that_is_no_pydantic_model_fails_its_source_only(tmp_path: Path) -> None:
+    catalog = load_catalog(catalog_file(tmp_path, "jokes: {type: odd}"))
 
-    [error] = errors(path)
+    with Fetcher(catalog.sources) as fetcher, pytest.raises(SourceError) as failed:
+        fetcher.table("jokes", None)
 
-    assert error.startswith(f"{path}:4: sources 'jokes': type 'odd' cannot be used: ")
-    assert "has a config_model that is no pydantic model" in error
+    assert "has a config_model that is no pydantic model" in str(failed.value)
 
 
 def test_a_plugin_whose_factory_gives_no_source_fails_its_source_only(tmp_path: Path) -> None:
