@@ -566,7 +566,18 @@ class Soak:
             "CONFLUENCE_TIMEOUT": str(TIMEOUT),
         }
         out, err = io.StringIO(), io.StringIO()
-        argv = ["sync", "--config", str(self.catalog), "--as-of", AS_OF, "--report", "json"]
+        # Text logs: an exit 2 is checked for its one plain "confluence-kpi sync: ..." line.
+        argv = [
+            "sync",
+            "--log-format",
+            "text",
+            "--config",
+            str(self.catalog),
+            "--as-of",
+            AS_OF,
+            "--report",
+            "json",
+        ]
         with (
             _environment(environment),
             contextlib.redirect_stdout(out),
