@@ -287,10 +287,16 @@ class Transport:
                     "before it is complete: try again, and if it persists, check the proxy "
                     "between the bot and Confluence"
                 ) from None
+            # Cloud answers its REST paths without /wiki with its HTML app; with /wiki already
+            # in the URL, HTML means something in front of Confluence answered instead.
+            hint = (
+                "is a proxy or a login page answering in Confluence's place?"
+                if urlsplit(self._url).path.endswith("/wiki")
+                else "is the URL right (Cloud URLs end in /wiki)?"
+            )
             raise ConfluenceError(
                 f"Confluence at {self._shown_url} answered {where} with "
-                f"{response.headers.get('Content-Type', 'no content type')}, not JSON: "
-                "is the URL right (Cloud URLs end in /wiki)?"
+                f"{response.headers.get('Content-Type', 'no content type')}, not JSON: {hint}"
             ) from None
 
     def _absolute(self, link: str) -> str:

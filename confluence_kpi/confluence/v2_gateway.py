@@ -23,7 +23,7 @@ from dataclasses import replace
 from types import MappingProxyType
 from typing import Any
 
-from confluence_kpi.confluence.answers import property_from, results
+from confluence_kpi.confluence.answers import malformed, property_from, results
 from confluence_kpi.confluence.errors import ConflictError, NotFoundError, Target
 from confluence_kpi.confluence.gateway import Gateway, property_recheck, segment
 from confluence_kpi.confluence.paging import follow
@@ -254,7 +254,10 @@ class CloudGateway:
 
     def _space_key(self, data: Any) -> str:
         """The key of the space a v2 page names by id (read once per unknown space)."""
-        space_id = str(data.get("spaceId", "")) if isinstance(data, dict) else ""
+        space_id = data.get("spaceId") if isinstance(data, dict) else None
+        if space_id is None:  # an error body or a proxy's answer, not a page
+            raise malformed("a page", KeyError("spaceId"))
+        space_id = str(space_id)
         if space_id not in self._keys:
             answer = self._transport.call(
                 "GET",

@@ -8,7 +8,7 @@ A page is created, updated, left alone or retired; what fails fails that page on
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field, replace
 from itertools import groupby
@@ -64,6 +64,7 @@ class Syncer:
     unreadable: list[tuple[PageKey, Unreadable]] = field(default_factory=list)
     taken: set[PageKey] = field(default_factory=set)  # pages whose team edits this run takes
     root_missing: str = ""  # why a page under the root cannot be created (a shard's pass)
+    unread: Mapping[PageKey, str] = field(default_factory=dict)  # edited pages not read, why
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
 
     def sync_pages(
@@ -121,6 +122,8 @@ class Syncer:
                     self.ids[want.key] = found.page.id
             if found is None:
                 return self._create(want)
+            if want.key in self.unread:
+                return PageResult(want.key, want.title, Action.FAILED, self.unread[want.key])
             if found.memory.newer:
                 return _left_to_a_newer_version(want.key, found)
             return self._update(want, found)

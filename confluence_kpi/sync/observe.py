@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 
+from confluence_kpi.confluence.errors import ConfluenceError
 from confluence_kpi.confluence.protocol import ConfluenceApi, Page
 from confluence_kpi.memory import PROPERTY_KEY, PageKey, PageMemory, read_memory
 from confluence_kpi.pipeline import BOT_LABEL, KIND_LABELS
@@ -60,23 +61,37 @@ def recover(
     return {key for key in missing if str(key) in index and key not in observed}
 
 
+@dataclass(frozen=True)
+class Moved:
+    """What `read_moved` read: the bodies, and the pages whose body could not be read, with
+    why (those are not written this pass: without the body, people's edits could be lost)."""
+
+    pages: dict[PageKey, Page]
+    unread: dict[PageKey, str]
+
+
 def read_moved(
     gateway: ConfluenceApi, observed: Mapping[PageKey, Observed], failed: Collection[str] = ()
-) -> dict[PageKey, Page]:
+) -> Moved:
     """Bodies of the KPI and goal pages someone saved since the bot wrote them, or that hold
     a value people typed the bot could not read (kept as typed until someone corrects it),
     and of the pages of the KPIs in `failed`, whose source failed this pass (kept with their
-    last good values)."""
-    return {
-        key: gateway.get_page(obs.page.id, expand=("body.storage",))
-        for key, obs in observed.items()
-        if key.kind in ("kpi", "goal")
-        and (
+    last good values). A page that cannot be read fails alone; the others go on."""
+    moved = Moved({}, {})
+    for key, obs in observed.items():
+        if key.kind not in ("kpi", "goal") or not (
             obs.page.version != obs.memory.page_version
             or obs.memory.kept_rows
             or (key.kind == "kpi" and key.id in failed)
-        )
-    }
+        ):
+            continue
+        try:
+            moved.pages[key] = gateway.get_page(obs.page.id, expand=("body.storage",))
+        except ConfluenceError as exc:
+            moved.unread[key] = (
+                f"could not read the page people edited, so it was left as it is: {exc}"
+            )
+    return moved
 
 
 def find_root(gateway: ConfluenceApi, space: str) -> Page | None:

@@ -68,12 +68,12 @@ def run_sync(
     )
     memories = {key: obs.memory for key, obs in observed.items()}
     mine = {key: obs for key, obs in observed.items() if part.reads(key)}
-    read = read_moved(gateway, mine, failed=measured.errors)
+    moved = read_moved(gateway, mine, failed=measured.errors)
     planner = Planner(
         catalog,
         measured,
         memories,
-        read,
+        moved.pages,
         now=now,
         prefer=prefer,
         recalled=recalled(catalog, part, memories, now=now),
@@ -90,6 +90,7 @@ def run_sync(
         templates=catalog.templates,
         dry_run=dry_run,
         show_diff=show_diff,
+        unread=moved.unread,
     )
     # Pages not being synced this pass still serve as parents.
     syncer.ids.update({key: obs.page.id for key, obs in observed.items()})

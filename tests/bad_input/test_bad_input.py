@@ -23,7 +23,17 @@ import yaml
 
 from confluence_kpi.sandbox import SandboxServer
 from tests.e2e.conftest import CATALOGS, SETTINGS_VARIABLES
-from tests.e2e.helpers import ADMIN, AS_OF, PROPERTY, Cli, Run, Wiki, replace_once, set_row
+from tests.e2e.helpers import (
+    ADMIN,
+    AS_OF,
+    PROPERTY,
+    Cli,
+    Run,
+    Wiki,
+    replace_once,
+    row_markup,
+    set_row,
+)
 
 CASES = Path(__file__).parent / "cases"
 KINDS = ("catalog", "data", "settings", "page", "server")
@@ -120,11 +130,12 @@ def test_bad_input_is_refused_where_it_is(
     sandbox_factory: Callable[..., SandboxServer],
 ) -> None:
     catalog_dir = workdir / "catalog"
-    _write_input(case, catalog_dir, workdir / "work")
     cli = Cli(monkeypatch, capsys, catalog_dir / "small.yaml")
     wiki = None
     if case.command in ("sync", "check-sources") or case.kind in ("page", "server"):
         wiki = Wiki(sandbox_factory(flavour=case.flavour))
+    _write_input(case, catalog_dir, workdir / "work", wiki.server.base_url if wiki else "")
+    if wiki is not None:
         cli.env(
             CONFLUENCE_URL=wiki.server.base_url,
             CONFLUENCE_USERNAME=ADMIN[0],
@@ -148,17 +159,20 @@ def test_bad_input_is_refused_where_it_is(
         assert unexpected not in said, said
     assert not _invisible(said), f"an invisible character as it is:\n{said!r}"
     if wiki is not None and case.command == "sync":
+        wiki.clear_faults()  # the pages as stored, read without the case's faults
         _nothing_half_written(case, run, wiki)
 
 
-def _write_input(case: Case, catalog_dir: Path, work: Path) -> None:
+def _write_input(case: Case, catalog_dir: Path, work: Path, base_url: str) -> None:
+    """The case's catalog changes (`{base}` read as the sandbox's address, for a source the
+    sandbox stands in for), files and `.env`."""
     catalog = catalog_dir / "small.yaml"
     text = catalog.read_text(encoding="utf-8")
     for change in case.catalog:
         if "replace" in change:
-            text = replace_once(text, change["replace"], change["with"])
+            text = replace_once(text, change["replace"], change["with"].replace("{base}", base_url))
         else:
-            text += change["append"]
+            text += change["append"].replace("{base}", base_url)
     catalog.write_text(text, encoding="utf-8")
     for name, content in case.files.items():
         _write(catalog_dir / name, content)
@@ -176,10 +190,15 @@ def _write(path: Path, content: str | dict[str, str]) -> None:
 
 
 def _edit_page(edit: dict[str, str], cli: Cli, wiki: Wiki) -> None:
-    """A first sync, then a person's edit of one page: a row typed over, or any change."""
+    """A first sync, then a person's edit of one page: a row typed over or deleted, or any
+    change."""
     first = cli.sync()
     assert first.code == 0, first.out + first.err
-    if "row" in edit:
+    if "delete_row" in edit:
+        wiki.edit(
+            edit["page"], lambda body: replace_once(body, row_markup(body, edit["delete_row"]), "")
+        )
+    elif "row" in edit:
         wiki.edit(edit["page"], lambda body: set_row(body, edit["row"], edit["cell"]))
     else:
         wiki.edit(edit["page"], lambda body: replace_once(body, edit["find"], edit["replace"]))

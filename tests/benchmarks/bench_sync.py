@@ -755,6 +755,14 @@ def bench_scale(results: Results, count: int) -> None:
                 f"{label}first run, 8 writers, no latency",
                 f"{describe(reports[-1])}: {first.total} requests in {first.seconds:.1f} s",
             )
+            failed = [p for p in reports[-1].pages if p.action is Action.FAILED]
+            results.check(
+                f"{label}first run: failed pages",
+                len(failed),
+                0,
+                f"{len(failed)}" + (f" (the first: {failed[0].reason})" if failed else ""),
+                "0",
+            )
             note(f"{label}run with nothing changed ...")
             idle = measured(server, lambda: reports.append(run_sync(catalog, gateway, now=NOW)))
     results.check(

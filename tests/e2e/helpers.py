@@ -444,6 +444,15 @@ def set_row(body: str, header: str, cell: str) -> str:
     return edited
 
 
+def row_markup(body: str, header: str) -> str:
+    """The whole Page Properties row headed `header`, as stored."""
+    found = re.search(
+        r"<tr><th><p>" + re.escape(header) + r"</p></th><td>.*?</td></tr>", body, re.S
+    )
+    assert found is not None, f"no row {header!r}"
+    return found.group(0)
+
+
 def row(body: str, header: str) -> str:
     """The markup inside the value cell of the first row headed `header`."""
     found = re.search(r"<tr><th><p>" + re.escape(header) + r"</p></th><td>(.*?)</td>", body, re.S)
