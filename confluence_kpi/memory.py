@@ -106,6 +106,10 @@ class PageMemory(BaseModel):
     # with a default: older versions of the bot ignore it, so the schema stays 1.
     status: Annotated[str, _lenient("")] = ""
     index: Annotated[dict[str, str], _lenient({})] = {}  # root only: page ids by key
+    # Root only, for an index too large for this property: the number of properties it is
+    # split over, and its digest (sync/root_index.py). Added fields, as `status`.
+    index_parts: Annotated[StrictInt, _lenient(0)] = 0
+    index_digest: Annotated[str, _lenient("")] = ""
     # KPI pages: what the root shows of the KPI (an added field with a default, as `status`).
     shown: Annotated[Shown | None, _lenient(None)] = None
 
@@ -143,6 +147,8 @@ class PageMemory(BaseModel):
             "rows",
             "retired",
             "index",
+            "index_parts",
+            "index_digest",
             "unavailable_since",
             "status",
             "shown",

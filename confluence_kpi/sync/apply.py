@@ -27,6 +27,7 @@ from confluence_kpi.report import Action, Edit, PageResult
 from confluence_kpi.sync.observe import ROOT, Observed, find_titled, ours
 from confluence_kpi.sync.planning import Planner
 from confluence_kpi.sync.rewrite import Rewrite, as_written, memory_of, rewrite
+from confluence_kpi.sync.root_index import same_index, stored_index
 
 MAX_CONFLICT_RETRIES = 3
 
@@ -176,10 +177,10 @@ class Syncer:
         if self.dry_run or memory is None or memory.newer or ROOT not in ids:
             return ""
         index = {str(key): page_id for key, page_id in sorted(ids.items()) if key != ROOT}
-        if dict(memory.index) == index:
+        if same_index(memory, index):
             return ""
         try:
-            self._remember(ROOT, memory.model_copy(update={"index": index}))
+            self._remember(ROOT, stored_index(self.gateway, ids[ROOT], memory, index))
         except ConfluenceError as exc:
             return f"its index of the bot's pages was not saved (the next sync tries again): {exc}"
         return ""
@@ -306,7 +307,7 @@ class Syncer:
             )
         except ConflictError:
             return _Conflict(newer=self._read(page))
-        self._remember(want.key, memory_of(want, updated.version, change.title, found.memory.index))
+        self._remember(want.key, memory_of(want, updated.version, change.title, found.memory))
         self._add_labels(page, want.labels)
         return result
 

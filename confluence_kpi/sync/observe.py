@@ -15,10 +15,13 @@ from confluence_kpi.confluence.errors import ConfluenceError
 from confluence_kpi.confluence.protocol import ConfluenceApi, Page
 from confluence_kpi.memory import PROPERTY_KEY, PageKey, PageMemory, read_memory
 from confluence_kpi.pipeline import BOT_LABEL, KIND_LABELS
+from confluence_kpi.sync.root_index import read_index
 
 # What a listing reads of each page: enough to know it and tell whether it moved, no body.
 _LISTING = ("version", "metadata.labels", f"metadata.properties.{PROPERTY_KEY}")
 ROOT = PageKey("root", "root")
+# Ids per `id in (...)` search: its address stays well under the 8 KB servers and proxies take.
+_IDS_PER_SEARCH = 200
 
 
 @dataclass(frozen=True)
@@ -52,10 +55,10 @@ def recover(
         cql = f'space = "{space}" and type = page'
         observed.update(_ours(gateway.search(cql, expand=_LISTING)))
         return set()
-    index = root.memory.index
+    index = read_index(gateway, root.page.id, root.memory)
     ids = [index[str(key)] for key in missing if str(key) in index]
-    if ids:
-        cql = f"id in ({','.join(ids)}) and type = page"
+    for start in range(0, len(ids), _IDS_PER_SEARCH):
+        cql = f"id in ({','.join(ids[start : start + _IDS_PER_SEARCH])}) and type = page"
         found = _ours(gateway.search(cql, expand=_LISTING))
         observed.update({k: v for k, v in found.items() if k not in observed})
     return {key for key in missing if str(key) in index and key not in observed}

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import difflib
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from confluence_kpi.confluence.protocol import Page
@@ -106,7 +106,7 @@ def rewrite(want: DesiredPage, current: Page, memory: PageMemory, *, locale: str
     body = compose(stored, memory.blocks, want.body)
     if want.kept_rows:
         body = keep_cells(body, stored, want.kept_rows, locale=locale)
-    after = memory_of(want, current.version, title, memory.index)
+    after = memory_of(want, current.version, title, memory)
     return Rewrite(want, current, memory, title, body, after)
 
 
@@ -118,9 +118,10 @@ def title_for(want: DesiredPage, page: Page, memory: PageMemory) -> str:
 
 
 def memory_of(
-    want: DesiredPage, version: int, title: str, index: Mapping[str, str] | None = None
+    want: DesiredPage, version: int, title: str, before: PageMemory | None = None
 ) -> PageMemory:
-    """What the bot remembers of a page it wrote (or confirmed) at `version`."""
+    """What the bot remembers of a page it wrote (or confirmed) at `version`; the root's
+    index carried over from its memory `before`."""
     return PageMemory.of(
         want.key,
         version,
@@ -133,7 +134,9 @@ def memory_of(
         block_digests=want.block_digests,
         kept_rows=want.kept_rows,
         rows=want.rows,
-        index=index or {},
+        index=before.index if before else {},
+        index_parts=before.index_parts if before else 0,
+        index_digest=before.index_digest if before else "",
         unavailable_since=want.unavailable_since,
         status=want.status,
         shown=want.shown,
