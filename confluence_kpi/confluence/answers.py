@@ -124,6 +124,15 @@ def error_for(
         # Confluence's REST API (on Cloud, a URL without /wiki).
         hint = "" if is_json else f" (is {shown_url} the right Confluence URL?)"
         return NotFoundError(target.not_found() + hint)
+    if status == 413:
+        sent = len(response.request.body or b"") if response.request is not None else 0
+        size = f"{sent / 1e6:.1f} MB" if sent >= 1e6 else f"{sent / 1e3:.0f} KB"
+        return ConfluenceError(
+            f"cannot {target.action} {target.subject}: Confluence refused it as too large "
+            f"({size} sent){reason}\n"
+            "  what to do: a page's storage format must stay under about 5 MB, a property's "
+            "value under 32 KB; split the team or goal with this many KPIs into smaller ones"
+        )
     if status == 409:
         return ConflictError(
             f"cannot {target.action} {target.subject}: someone else changed it first{reason}"

@@ -373,7 +373,8 @@ class Syncer:
             # Either the parent failed earlier in this pass, or --only left it out while it
             # does not exist yet: a page is never created in the wrong place.
             why = self.root_missing if want.parent == ROOT else ""
-            raise ConfluenceError(why or f"its parent page ({want.parent}) does not exist")
+            parent_name = "the root page" if want.parent == ROOT else f"the page of {want.parent}"
+            raise ConfluenceError(why or f"not created: its parent, {parent_name}, does not exist")
         return parent
 
 
