@@ -16,6 +16,8 @@ import threading
 from datetime import UTC, datetime
 from typing import Literal, TextIO
 
+from confluence_kpi.plain_errors import visible_json
+
 LogFormat = Literal["auto", "text", "json"]
 LOG_FORMATS: tuple[LogFormat, ...] = ("auto", "text", "json")
 HIDDEN = "***"
@@ -88,7 +90,7 @@ class JsonFormatter(logging.Formatter):
             entry["exception"] = redact(self.formatException(record.exc_info))
         if record.stack_info:
             entry["stack"] = redact(self.formatStack(record.stack_info))
-        return json.dumps(entry, ensure_ascii=False)
+        return visible_json(json.dumps(entry, ensure_ascii=False))
 
 
 def _plain(value: object) -> object:

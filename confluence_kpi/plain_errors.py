@@ -96,6 +96,22 @@ def visible(text: str) -> str:
     return "".join(_code(ch) if _invisible(ch) else ch for ch in text)
 
 
+def visible_json(text: str) -> str:
+    """JSON text with every character `visible` writes as its code written as a JSON escape
+    (`\\u200b`): the same JSON to a program, and a terminal or log viewer shows no right-to-left
+    override or zero-width space as it is. Such characters occur only inside JSON strings,
+    where an escape is as good as the character."""
+    return "".join(_json_code(ch) if _invisible(ch) else ch for ch in text)
+
+
+def _json_code(ch: str) -> str:
+    code = ord(ch)
+    if code <= 0xFFFF:
+        return f"\\u{code:04x}"
+    high, low = divmod(code - 0x10000, 0x400)  # beyond the BMP: a UTF-16 surrogate pair
+    return f"\\u{0xD800 + high:04x}\\u{0xDC00 + low:04x}"
+
+
 def _invisible(ch: str) -> bool:
     # Format characters (zero-width spaces and joiners, a BOM, a soft hyphen), spaces other
     # than the plain one, and controls other than the line breaks and tabs a message holds.

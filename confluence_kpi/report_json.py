@@ -14,6 +14,7 @@ from typing import Any, Literal, TextIO
 from pydantic import BaseModel, Field
 
 from confluence_kpi.pages.merge import Value
+from confluence_kpi.plain_errors import visible_json
 from confluence_kpi.report import Edit, SyncReport
 from confluence_kpi.verdicts import Verdict
 
@@ -181,7 +182,7 @@ def report_schema() -> dict[str, Any]:
 
 def print_json(report: SyncReport, out: TextIO) -> None:
     """Writes the report as JSON, indented."""
-    out.write(JsonReport.of(report).model_dump_json(indent=2) + "\n")
+    out.write(visible_json(JsonReport.of(report).model_dump_json(indent=2)) + "\n")
 
 
 def _edit(edit: Edit) -> JsonEdit:
