@@ -49,10 +49,9 @@ def macro_names(wiki: Wiki) -> Counter[str]:
     found: Counter[str] = Counter()
     for page in wiki.pages():
         tree = parsed(wiki.body(page["title"]))
-        found.update(
-            str(name)
-            for name in tree.xpath("//ac:structured-macro/@ac:name", namespaces=NAMESPACES)
-        )
+        names = tree.xpath("//ac:structured-macro/@ac:name", namespaces=NAMESPACES)
+        assert isinstance(names, list)
+        found.update(str(name) for name in names)
         found.update(f"<{element.tag}>" for element in tree.iter("script", "iframe", "object"))
     return found
 
