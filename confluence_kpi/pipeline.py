@@ -10,6 +10,7 @@ from __future__ import annotations
 import gc
 import hashlib
 from collections.abc import Container, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -163,9 +164,9 @@ def measure_catalog(
     """Every source-backed KPI's series (of the KPIs in `only`, when given) as needed to
     evaluate it as of `now`; a failing source is noted, never fatal.
 
-    The distinct queries are fetched first, `workers` at a time (slow sources wait side by
-    side, not one after the other); the KPIs are then measured in catalog order from the
-    tables, so the result is the same whichever query finished first. `pages` is the run's
+    The KPIs are measured `workers` at a time (slow sources and databases wait side by side,
+    not one after the other); a query several KPIs share is still fetched once, and the
+    result is in catalog order, the same whichever query finished first. `pages` is the run's
     connection to Confluence, for sources that read a page.
     """
     kpis = [
@@ -178,13 +179,20 @@ def measure_catalog(
     windows = data_windows(catalog, kpis, now=now)
     grains = query_grains(kpis)
     fetcher = Fetcher(catalog.sources, pages=pages, windows=windows, grains=grains, now=now)
-    with _collector_paused(), fetcher:
-        fetcher.prefetch(((kpi.source, kpi.query) for kpi in kpis), workers=workers)
-        for kpi in kpis:  # not those computed from others, or typed into their pages
-            try:
-                series[kpi.id] = measure(kpi, fetcher, zone=catalog.zone)
-            except SourceError as exc:
-                errors[kpi.id] = str(exc)
+
+    def measured(kpi: KpiDefinition) -> Sequence[Measurement] | str:
+        try:
+            return measure(kpi, fetcher, zone=catalog.zone)
+        except SourceError as exc:
+            return str(exc)
+
+    # Not the KPIs computed from others, or typed into their pages: those have no source.
+    with _collector_paused(), fetcher, ThreadPoolExecutor(workers, "measure") as pool:
+        for kpi, found in zip(kpis, pool.map(measured, kpis), strict=True):
+            if isinstance(found, str):
+                errors[kpi.id] = found
+            else:
+                series[kpi.id] = found
     return Measured(series, errors)
 
 

@@ -16,8 +16,9 @@ import sqlalchemy
 from pydantic import ValidationError
 from sqlalchemy import create_engine, make_url, text
 
-from confluence_kpi.catalog import SqlSourceConfig
+from confluence_kpi.catalog import SqlSourceConfig, load_catalog
 from confluence_kpi.model import KpiDefinition, Window
+from confluence_kpi.pipeline import measure_catalog
 from confluence_kpi.sources import Fetcher, SourceError, measure, open_source
 from confluence_kpi.sources import sql as sql_module
 from confluence_kpi.sources.sql import QueryTimeoutError, SqlSource, _first_line
@@ -255,3 +256,36 @@ def test_one_engine_per_source_per_run_disposed_at_the_end(
         sqlalchemy.event.listen(engines[0], "engine_disposed", disposed.append)
         assert disposed == []
     assert disposed == engines
+
+
+def test_the_queries_of_several_kpis_run_side_by_side(server: Database, tmp_path: Path) -> None:
+    # Two KPIs whose queries each run into the database's one-second timeout: one after the
+    # other they take two seconds, side by side one.
+    counting = FOREVER[server.dialect]
+    lines = [
+        "space: KPI",
+        "root_page: KPI handbook",
+        f"sources: {{db: {{type: sql, url: '{server.url}', timeout: 1}}}}",
+        "teams: {ops: {name: Ops}}",
+        "kpis:",
+        *(
+            f"  - {{id: {kpi}, name: {kpi}, team: ops, direction: increase, source: db, "
+            f'query: "SELECT * FROM ({counting}) AS {kpi}", column: value}}'
+            for kpi in ("first", "second")
+        ),
+    ]
+    path = tmp_path / "catalog.yaml"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    catalog = load_catalog(path)
+
+    started = monotonic()
+    one_by_one = measure_catalog(catalog, now=NOW, workers=1)
+    sequential = monotonic() - started
+    started = monotonic()
+    side_by_side = measure_catalog(catalog, now=NOW, workers=2)
+    concurrent = monotonic() - started
+
+    assert set(side_by_side.errors) == set(one_by_one.errors) == {"first", "second"}
+    assert all("timeout of 1 s" in error for error in side_by_side.errors.values())
+    assert sequential >= 2
+    assert concurrent < 1.7
