@@ -315,7 +315,15 @@ def test_html_where_json_was_expected_is_a_clear_error(
     http: responses.RequestsMock, gateway: Gateway
 ) -> None:
     http.get(PAGE_URL, body="<html>login</html>", content_type="text/html")
-    with pytest.raises(ConfluenceError, match=r"with text/html, not JSON: is the URL right"):
+    with pytest.raises(ConfluenceError, match=r"with text/html, not JSON: is a proxy or a login"):
+        gateway.get_page("123")  # the URL ends in /wiki already: no hint to add it
+
+
+def test_html_from_a_url_without_wiki_suggests_adding_it(http: responses.RequestsMock) -> None:
+    site = SITE.removesuffix("/wiki")
+    http.get(f"{site}/rest/api/content/123", body="<html>app</html>", content_type="text/html")
+    gateway = Gateway(Transport(site, username="bot@example.com", api_token=TOKEN))
+    with pytest.raises(ConfluenceError, match=r"is the URL right \(Cloud URLs end in /wiki\)"):
         gateway.get_page("123")
 
 
