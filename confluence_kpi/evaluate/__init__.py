@@ -15,7 +15,13 @@ from confluence_kpi.evaluate.freshness import STALE_GRACE, far_ahead
 from confluence_kpi.evaluate.judge import MAINTAIN_MARGIN
 from confluence_kpi.evaluate.kpi import DEFAULT_BANDS, HISTORY_PERIODS, data_window, evaluate_kpi
 from confluence_kpi.evaluate.results import failed_evaluation, note
-from confluence_kpi.evaluate.rollup import evaluate_goal, evaluate_team, majority, worst
+from confluence_kpi.evaluate.rollup import (
+    attention_first,
+    evaluate_goal,
+    evaluate_team,
+    majority,
+    worst,
+)
 from confluence_kpi.evaluate.trend import MIN_PROJECTION_POINTS
 from confluence_kpi.model import Bands
 
@@ -26,6 +32,7 @@ __all__ = [
     "MIN_PROJECTION_POINTS",
     "STALE_GRACE",
     "Bands",
+    "attention_first",
     "data_window",
     "evaluate_goal",
     "evaluate_kpi",

@@ -71,6 +71,15 @@ def evaluate_goal(
     )
 
 
+def attention_first(evaluations: Iterable[Evaluation]) -> list[Evaluation]:
+    """The evaluations that need attention first, most urgent first (off track, stale, missed,
+    at risk, no data), then the others; each status in the order given."""
+    last = len(_ATTENTION)
+    return sorted(
+        evaluations, key=lambda e: _ATTENTION.index(e.status) if e.status in _ATTENTION else last
+    )
+
+
 def evaluate_team(
     team_id: str, kpis: Sequence[Evaluation], goals: Sequence[GoalEvaluation]
 ) -> TeamEvaluation:
@@ -79,7 +88,6 @@ def evaluate_team(
     counts = dict.fromkeys(Status, 0)
     for evaluation in kpis:
         counts[evaluation.status] += 1
-    needing = [e for e in kpis if e.status in _ATTENTION]
     changed = tuple(
         StatusChange(e.kpi_id, before, e.status)
         for e in kpis
@@ -92,6 +100,6 @@ def evaluate_team(
         counts=counts,
         kpis=tuple(kpis),
         goals=tuple(goals),
-        attention=tuple(sorted(needing, key=lambda e: _ATTENTION.index(e.status))),
+        attention=tuple(e for e in attention_first(kpis) if e.status in _ATTENTION),
         changed=changed,
     )

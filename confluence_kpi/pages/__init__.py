@@ -4,6 +4,7 @@ Change detection lives in `confluence_kpi.pages.canonical` (`canonical`, `digest
 """
 
 from confluence_kpi.pages.render import (
+    ROOT_KPI_ROWS,
     PageContext,
     goal_title,
     kpi_title,
@@ -15,6 +16,7 @@ from confluence_kpi.pages.render import (
 )
 
 __all__ = [
+    "ROOT_KPI_ROWS",
     "PageContext",
     "goal_title",
     "kpi_title",

@@ -23,6 +23,7 @@ from functools import lru_cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from confluence_kpi.evaluate import attention_first
 from confluence_kpi.model import (
     PAGE_SOURCE,
     Bands,
@@ -40,6 +41,10 @@ from confluence_kpi.pages.strings import load_strings
 from confluence_kpi.pages.templates import VARIABLES, environment, render
 
 MAX_TITLE = 255  # Confluence's limit on page titles
+# The most KPIs the root page lists: a table a person can still read, and a body far below the
+# 5 MB a request to Confluence may carry (a row is about 600 bytes). Beyond it the root lists
+# what needs attention first and says how many more there are; each team page lists its own.
+ROOT_KPI_ROWS = 300
 
 _WHITESPACE = re.compile(r"\s+")
 
@@ -170,10 +175,22 @@ def render_root_page(
     goals: Sequence[Goal],
     ctx: PageContext,
 ) -> str:
-    """The space's root page: the goals, every team at a glance, and every KPI with its team;
-    `kpis` and `goals` must define all that `tevs` evaluates."""
+    """The space's root page: the goals, every team at a glance, and every KPI with its team
+    (those that need attention first, and how many more, beyond `ROOT_KPI_ROWS`); `kpis` and
+    `goals` must define all that `tevs` evaluates."""
     goals_by_id = {goal.id: goal for goal in goals}
-    return _render("root.xml.j2", ctx, teams=teams, tevs=tevs, kpis=kpis, goals=goals_by_id)
+    every = [ev for tev in tevs for ev in tev.kpis]
+    listed = every if len(every) <= ROOT_KPI_ROWS else attention_first(every)[:ROOT_KPI_ROWS]
+    return _render(
+        "root.xml.j2",
+        ctx,
+        teams=teams,
+        tevs=tevs,
+        kpis=kpis,
+        goals=goals_by_id,
+        listed=listed,
+        unlisted=len(every) - len(listed),
+    )
 
 
 def render_retired_panel(locale: str, templates: Path | None = None) -> str:

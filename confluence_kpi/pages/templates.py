@@ -33,7 +33,7 @@ VARIABLES: Mapping[str, frozenset[str]] = {
     "kpi.xml.j2": _PAGE | {"kpi", "ev", "team", "goals", "unreadable", "rows", "source", "example"},
     "goal.xml.j2": _PAGE | {"goal", "gev", "kpis", "team", "unreadable"},
     "team.xml.j2": _PAGE | {"team", "tev", "kpis", "goals"},
-    "root.xml.j2": _PAGE | {"teams", "tevs", "kpis", "goals"},
+    "root.xml.j2": _PAGE | {"teams", "tevs", "kpis", "goals", "listed", "unlisted"},
     "retired.xml.j2": frozenset({"t"}),
     "unavailable.xml.j2": _PAGE | {"since", "error"},
     "_macros.xml.j2": frozenset(),

@@ -6,9 +6,12 @@ from dataclasses import replace
 from datetime import date
 
 import pytest
+from lxml import etree
 
-from confluence_kpi.model import GoalEvaluation, Status, Team
+from confluence_kpi.evaluate import evaluate_team
+from confluence_kpi.model import Evaluation, GoalEvaluation, KpiDefinition, Status, Team
 from confluence_kpi.pages import (
+    ROOT_KPI_ROWS,
     goal_title,
     kpi_title,
     render_goal_page,
@@ -144,6 +147,79 @@ def test_root_page_shows_goals_first_then_teams_then_every_kpi_with_its_team() -
     [kpi] = find(root, "/page/h2[.='All KPIs']/following-sibling::table[1]//tr[td]")
     # No "KPI: " before every name: the link reads as the KPI's name.
     assert [text(td) for td in kpi][:2] == ["First response time", "Customer service"]
+
+
+def large_root(count: int, locale: str = "en") -> str:
+    """The root page of `count` KPIs dealt out over two teams, one in ten off track and one in
+    ten stale (all in the first team), the rest on track."""
+    teams = {"support": TEAM, "sales": Team(name="Sales")}
+    kpis: dict[str, KpiDefinition] = {}
+    by_team: dict[str, list[Evaluation]] = {team_id: [] for team_id in teams}
+    for n in range(count):
+        team_id = list(teams)[n % 2]
+        kpi = make_kpi(id=f"kpi-{n}", name=f"KPI {n}", team=team_id)
+        off_track = n % 20 in (8, 9)
+        status = Status.OFF_TRACK if off_track else Status.STALE if n % 10 == 4 else Status.ON_TRACK
+        kpis[kpi.id] = kpi
+        by_team[team_id].append(make_evaluation(kpi_id=kpi.id, status=status))
+    tevs = [evaluate_team(team_id, evs, ()) for team_id, evs in by_team.items()]
+    ctx = make_context(
+        locale,
+        kpi_titles={kpi.id: kpi_title(kpi) for kpi in kpis.values()},
+        team_titles={team_id: team_title(team) for team_id, team in teams.items()},
+    )
+    return render_root_page(teams, tevs, kpis, [], ctx)
+
+
+def kpi_rows(root: etree._Element) -> list[etree._Element]:
+    """The rows of the root's KPI table, the third on the page, without its heading."""
+    return find(root, "/page/h2[3]/following-sibling::table[1]//tr[td]")
+
+
+def test_root_page_of_a_large_catalog_lists_what_needs_attention_first_and_how_many_more() -> None:
+    body = large_root(1000)
+
+    assert len(body.encode()) < 400_000  # far below the 5 MB Confluence takes in a request
+    root = parse(body)
+    assert text(find(root, "/page/h2[3]")[0]) == "KPIs, those that need attention first"
+    rows = kpi_rows(root)
+    assert len(rows) == ROOT_KPI_ROWS
+    # As the team pages order what needs attention: off track, then stale; then the others,
+    # each team by team in catalog order.
+    statuses = [parameter(macros(row[2], "status")[0], "title") for row in rows]
+    assert statuses == ["Off track"] * 100 + ["Stale"] * 100 + ["On track"] * 100
+    names = [text(row[0]) for row in rows]
+    assert names[:2] + names[50:52] == ["KPI 8", "KPI 28", "KPI 9", "KPI 29"]
+    assert names[100:102] + names[200:203] == ["KPI 4", "KPI 14", "KPI 0", "KPI 2", "KPI 6"]
+    teams = [values(rows[n], "td[2]//ri:page/@ri:content-title") for n in (0, 50)]
+    assert teams == [["Team: Customer service"], ["Team: Sales"]]
+    after = find(root, "/page/h2[3]/following-sibling::*[2]")[0]
+    assert text(after) == "700 more KPIs are not listed here: each team page lists all of its own."
+
+
+@pytest.mark.parametrize(
+    ("count", "heading", "after"),
+    [
+        (ROOT_KPI_ROWS, "All KPIs", "Notes"),
+        (ROOT_KPI_ROWS + 1, "KPIs, those that need attention first",
+         "1 more KPI is not listed here: each team page lists all of its own."),
+    ],
+)  # fmt: skip
+def test_root_page_lists_every_kpi_up_to_its_limit(count: int, heading: str, after: str) -> None:
+    root = parse(large_root(count))
+
+    assert text(find(root, "/page/h2[3]")[0]) == heading
+    assert len(kpi_rows(root)) == ROOT_KPI_ROWS
+    assert text(find(root, "/page/h2[3]/following-sibling::*[2]")[0]) == after
+
+
+def test_root_page_says_how_many_more_in_dutch() -> None:
+    root = parse(large_root(ROOT_KPI_ROWS + 1001, "nl"))
+
+    assert text(find(root, "/page/h2[3]")[0]) == "KPI's, die aandacht vragen eerst"
+    assert text(find(root, "/page/h2[3]/following-sibling::*[2]")[0]) == (
+        "Nog 1.001 KPI's staan hier niet: elke teampagina toont al zijn eigen KPI's."
+    )
 
 
 def test_titles_name_their_kind_and_fit_on_one_line() -> None:

@@ -18,6 +18,9 @@ from hypothesis import strategies as st
 from confluence_kpi.catalog import Catalog, load_catalog
 from confluence_kpi.memory import PageKey, PageMemory, Shown, read_memory
 from confluence_kpi.model import Period, PeriodValue, Status
+from confluence_kpi.pages import ROOT_KPI_ROWS
+from confluence_kpi.pipeline import Measured
+from confluence_kpi.sync import plan
 from confluence_kpi.sync.run import _keys
 from confluence_kpi.sync.shards import INDEX_VARIABLE, WHOLE, Shard, part_of, recalled, shard_of
 
@@ -171,3 +174,33 @@ def test_the_root_shows_other_shards_kpis_as_their_memories_tell(catalog: Catalo
         0.25,
     )
     assert evaluations["revenue"].status is Status.NO_DATA  # no page written yet
+
+
+def test_the_root_of_a_sharded_sync_keeps_to_the_roots_limit(catalog: Catalog) -> None:
+    # Every KPI is operations', shard 1's of 2: shard 0 writes the root from their memories.
+    leads = next(kpi for kpi in catalog.kpis if kpi.id == "leads")
+    kpis = tuple(
+        leads.model_copy(update={"id": f"leads-{n}", "name": f"Leads {n}", "team": "ops"})
+        for n in range(ROOT_KPI_ROWS + 20)
+    )
+    large = catalog.model_copy(update={"kpis": kpis, "goals": ()})
+    memories = {
+        PageKey("kpi", kpi.id): PageMemory.of(
+            PageKey("kpi", kpi.id), 3, "digest", status="missed" if n % 50 == 49 else "on_track"
+        )
+        for n, kpi in enumerate(kpis)
+    }
+    part = part_of(large, Shard(0, 2))
+    assert not part.kpis  # shard 0 measures none of them
+
+    evaluations = recalled(large, part, memories, now=NOW)
+    pages = plan(
+        large, Measured({}, {}), {}, {}, now=NOW, prefer="page", recalled=evaluations,
+        wanted=part.pages,
+    ).pages  # fmt: skip
+
+    root = pages[PageKey("root", "root")].body
+    listed = re.findall(r'ri:content-title="KPI: Leads (\d+)"', root)
+    assert len(listed) == ROOT_KPI_ROWS
+    assert listed[:7] == ["49", "99", "149", "199", "249", "299", "0"]  # missed first
+    assert "<p>20 more KPIs are not listed here: each team page lists all of its own.</p>" in root
