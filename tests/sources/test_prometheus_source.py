@@ -222,23 +222,11 @@ def test_a_catalog_kpi_is_measured_from_prometheus_over_the_span_its_pages_need(
     web_server: WebServer, tmp_path: Path
 ) -> None:
     web_server.route(QUERY_RANGE, FakePrometheus({UPTIME: [Series({}, always("0.999"))]}))
-    path = tmp_path / "catalog.yaml"
-    path.write_text(
-        f"""space: KPI
-root_page: KPI handbook
-timezone: Europe/Amsterdam
-sources:
-  metrics: {{type: prometheus, url: "{web_server.url}"}}
-teams:
-  ops: {{name: Operations}}
-kpis:
-  - {{id: uptime, name: Uptime, team: ops, direction: maintain_above, grain: month,
-      aggregation: mean, unit: "%", scale: 100, source: metrics, query: "{UPTIME}"}}
-""",
-        encoding="utf-8",
+    kpi = (
+        "  - {id: uptime, name: Uptime, team: ops, direction: maintain_above, grain: month,\n"
+        f'      aggregation: mean, unit: "%", scale: 100, source: metrics, query: "{UPTIME}"}}\n'
     )
-
-    catalog = load_catalog(path)
+    catalog = load_catalog(prometheus_catalog(web_server, tmp_path, kpi))
     now = datetime.now(UTC)
     window = data_windows(catalog, catalog.kpis, now=now)[("metrics", UPTIME)]
 
@@ -267,21 +255,28 @@ def measured_with(
         for query in (UPTIME, *(WEEKLY_REQUESTS.replace("{step}", s) for s in ("1d", "1w")))
     }
     web_server.route(QUERY_RANGE, FakePrometheus(answers))
+    path = prometheus_catalog(web_server, tmp_path, kpis, f", retries: 0{source}")
+    measured = measure_catalog(load_catalog(path), now=datetime.now(UTC))
+    return measured.errors, [dict(sent.params) for sent in web_server.received]
+
+
+def prometheus_catalog(web_server: WebServer, tmp_path: Path, kpis: str, options: str = "") -> Path:
+    """A catalog of one team whose KPIs (`kpis`: YAML items) read the source `metrics` on
+    `web_server` (with more `options` of the source)."""
     path = tmp_path / "catalog.yaml"
     path.write_text(
         f"""space: KPI
 root_page: KPI handbook
 timezone: Europe/Amsterdam
 sources:
-  metrics: {{type: prometheus, url: "{web_server.url}", retries: 0{source}}}
+  metrics: {{type: prometheus, url: "{web_server.url}"{options}}}
 teams:
   ops: {{name: Operations}}
 kpis:
 {kpis}""",
         encoding="utf-8",
     )
-    measured = measure_catalog(load_catalog(path), now=datetime.now(UTC))
-    return measured.errors, [dict(sent.params) for sent in web_server.received]
+    return path
 
 
 def kpi_item(kpi_id: str, grain: str, query: str) -> str:
