@@ -181,7 +181,7 @@ def test_root_page_of_a_large_catalog_lists_what_needs_attention_first_and_how_m
 
     assert len(body.encode()) < 400_000  # far below the 5 MB Confluence takes in a request
     root = parse(body)
-    assert text(find(root, "/page/h2[3]")[0]) == "KPIs, those that need attention first"
+    assert text(find(root, "/page/h2[3]")[0]) == "KPIs, most urgent first"
     rows = kpi_rows(root)
     assert len(rows) == ROOT_KPI_ROWS
     # As the team pages order what needs attention: off track, then stale; then the others,
@@ -201,7 +201,7 @@ def test_root_page_of_a_large_catalog_lists_what_needs_attention_first_and_how_m
     ("count", "heading", "after"),
     [
         (ROOT_KPI_ROWS, "All KPIs", "Notes"),
-        (ROOT_KPI_ROWS + 1, "KPIs, those that need attention first",
+        (ROOT_KPI_ROWS + 1, "KPIs, most urgent first",
          "1 more KPI is not listed here: each team page lists all of its own."),
     ],
 )  # fmt: skip
@@ -216,7 +216,7 @@ def test_root_page_lists_every_kpi_up_to_its_limit(count: int, heading: str, aft
 def test_root_page_says_how_many_more_in_dutch() -> None:
     root = parse(large_root(ROOT_KPI_ROWS + 1001, "nl"))
 
-    assert text(find(root, "/page/h2[3]")[0]) == "KPI's, die aandacht vragen eerst"
+    assert text(find(root, "/page/h2[3]")[0]) == "KPI's, de dringendste eerst"
     assert text(find(root, "/page/h2[3]/following-sibling::*[2]")[0]) == (
         "Nog 1.001 KPI's staan hier niet: elke teampagina toont al zijn eigen KPI's."
     )
