@@ -62,6 +62,11 @@ class Rewrite:
             and edited_bot_blocks(stored, remembered.blocks, remembered.block_digests)
         )
         if replaced:
+            deleted = [
+                name for name in property_rows(self.body) if name not in property_rows(stored)
+            ]
+            if deleted:
+                return f"rows people deleted were put back: {', '.join(deleted)}"
             return "a person's edit of values the bot computes was replaced"
         return "content changed"
 
