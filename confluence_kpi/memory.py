@@ -12,8 +12,10 @@ is (`PageMemory.newer`).
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
@@ -35,6 +37,8 @@ from confluence_kpi.model import ManualRow, PeriodValue
 from confluence_kpi.pages.merge import Values
 
 PROPERTY_KEY = "confluence-kpi"
+# The most JSON of typed rows a memory keeps (the whole property may hold 32 KB).
+ROWS_BYTES = 16_000
 SCHEMA_VERSION = 1
 Kind = Literal["root", "team", "goal", "kpi"]
 
@@ -97,6 +101,10 @@ class PageMemory(BaseModel):
     # on every run until they are corrected.
     kept_rows: Annotated[tuple[str, ...], _lenient(())] = ()
     rows: Annotated[tuple[ManualRow, ...], _lenient(())] = ()  # manual KPIs: typed measurements
+    # Manual KPIs whose typed rows are too many for this property (Confluence refuses a value
+    # over 32 KB): their digest instead, and the page is read on every run for the rows
+    # themselves. (A table people delete whole then comes back empty, not from memory.)
+    rows_digest: Annotated[str, _lenient("")] = ""
     retired: Annotated[StrictBool, _lenient(False)] = False
     # KPI pages: since when the KPI's source has failed, while the page keeps its last good
     # values under a panel saying so; unset while the source answers.
@@ -145,6 +153,7 @@ class PageMemory(BaseModel):
         for name in (
             "kept_rows",
             "rows",
+            "rows_digest",
             "retired",
             "index",
             "index_parts",
@@ -164,6 +173,15 @@ class PageMemory(BaseModel):
     def at_version(self, version: int) -> PageMemory:
         """The same memory, for a page now at `version`."""
         return self.model_copy(update={"page_version": version})
+
+
+def remembered_rows(rows: tuple[ManualRow, ...]) -> tuple[tuple[ManualRow, ...], str]:
+    """A manual KPI's typed rows as its memory keeps them: the rows while their JSON stays
+    within `ROWS_BYTES`, else none and their digest (`PageMemory.rows_digest`)."""
+    text = json.dumps([asdict(row) for row in rows], separators=(",", ":"))
+    if len(text.encode()) <= ROWS_BYTES:
+        return rows, ""
+    return (), hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
 def read_memory(value: object) -> PageMemory | None:

@@ -76,15 +76,17 @@ class Moved:
 def read_moved(
     gateway: ConfluenceApi, observed: Mapping[PageKey, Observed], failed: Collection[str] = ()
 ) -> Moved:
-    """Bodies of the KPI and goal pages someone saved since the bot wrote them, or that hold
-    a value people typed the bot could not read (kept as typed until someone corrects it),
-    and of the pages of the KPIs in `failed`, whose source failed this pass (kept with their
-    last good values). A page that cannot be read fails alone; the others go on."""
+    """Bodies of the KPI and goal pages someone saved since the bot wrote them, that hold a
+    value people typed the bot could not read (kept as typed until someone corrects it) or
+    more typed rows than their memory keeps, and of the pages of the KPIs in `failed`, whose
+    source failed this pass (kept with their last good values). A page that cannot be read
+    fails alone; the others go on."""
     moved = Moved({}, {})
     for key, obs in observed.items():
         if key.kind not in ("kpi", "goal") or not (
             obs.page.version != obs.memory.page_version
             or obs.memory.kept_rows
+            or obs.memory.rows_digest
             or (key.kind == "kpi" and key.id in failed)
         ):
             continue

@@ -9,11 +9,10 @@ from __future__ import annotations
 
 import difflib
 from collections import Counter
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 from confluence_kpi.confluence.protocol import Page
-from confluence_kpi.memory import PageMemory
+from confluence_kpi.memory import PageMemory, remembered_rows
 from confluence_kpi.model import ManualRow
 from confluence_kpi.pages.canonical import canonical
 from confluence_kpi.pages.cells import keep_cells
@@ -53,7 +52,7 @@ class Rewrite:
         remembered, stored = self.remembered, self.current.body or ""
         if self.title != self.current.title:
             return f"renamed from {self.current.title!r}"
-        typed = _typed_rows(remembered.rows, self.want.rows)
+        typed = _typed_rows(remembered, self.want.rows)
         if typed:
             return typed
         replaced = (
@@ -127,6 +126,7 @@ def memory_of(
 ) -> PageMemory:
     """What the bot remembers of a page it wrote (or confirmed) at `version`; the root's
     index carried over from its memory `before`."""
+    rows, rows_digest = remembered_rows(want.rows)
     return PageMemory.of(
         want.key,
         version,
@@ -138,7 +138,8 @@ def memory_of(
         blocks=want.blocks,
         block_digests=want.block_digests,
         kept_rows=want.kept_rows,
-        rows=want.rows,
+        rows=rows,
+        rows_digest=rows_digest,
         index=before.index if before else {},
         index_parts=before.index_parts if before else 0,
         index_digest=before.index_digest if before else "",
@@ -156,16 +157,21 @@ def _same(memory: PageMemory, want: DesiredPage) -> bool:
         and memory.catalog == want.catalog
         and memory.wanted_title == want.title
         and memory.kept_rows == want.kept_rows
-        and memory.rows == want.rows
+        and (memory.rows, memory.rows_digest) == remembered_rows(want.rows)
         and memory.unavailable_since == want.unavailable_since
         and memory.shown == want.shown
         and not memory.retired
     )
 
 
-def _typed_rows(before: Sequence[ManualRow], now: Sequence[ManualRow]) -> str:
+def _typed_rows(remembered: PageMemory, now: tuple[ManualRow, ...]) -> str:
     """Data entry on a manual KPI's page, in words: "3 measurements read from the page"
-    (typed or changed since the last run), or those taken off it; "" when none."""
+    (typed or changed since the last run), or those taken off it; "" when none. Of a table
+    too long for the memory only its digest is known: then whether it changed."""
+    if remembered.rows_digest:
+        changed = remembered_rows(now)[1] != remembered.rows_digest
+        return "measurements typed or changed on the page" if changed else ""
+    before = remembered.rows
     added = sum((Counter(now) - Counter(before)).values())
     removed = sum((Counter(before) - Counter(now)).values())
     if added:

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from confluence_kpi import memory
 from confluence_kpi.model import Grain
 from confluence_kpi.periods import period_label
 
@@ -133,6 +134,36 @@ def test_rows_people_type_are_evaluated_kept_as_typed_and_then_quiet(
     assert set(quiet.actions().values()) == {"unchanged"}
     assert wiki.writes() == {}
     assert wiki.route("read") not in wiki.routes()
+
+
+def test_more_rows_than_the_memory_keeps_are_read_from_the_page_every_run(
+    cli: Cli, wiki: Wiki, manual: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A property holds 32 KB: past ROWS_BYTES of typed rows the memory keeps their digest.
+    monkeypatch.setattr(memory, "ROWS_BYTES", 100)
+    assert cli.sync().code == 0
+    type_rows(wiki, ("2026-09", "18", "a long comment " * 3), ("2026-10", "20", ""))
+
+    typed = cli.sync("--report", "json")
+
+    assert typed.code == 0, typed.err
+    remembered = wiki.memory(DEALS)
+    assert "rows" not in remembered
+    assert remembered["rows_digest"]
+    assert "20 deals in October 2026" in row(wiki.body(DEALS), "Current value")
+    wiki.reset_stats()
+
+    quiet = cli.sync("--report", "json")
+
+    assert set(quiet.actions().values()) == {"unchanged"}
+    assert wiki.writes() == {}
+    assert wiki.routes()[wiki.route("read")] == 1  # the rows read from the page itself
+    type_rows(wiki, ("2026-11", "23", ""))
+
+    more = cli.sync("--report", "json")
+
+    assert more.reasons()["kpi deals-won"] == "measurements typed or changed on the page"
+    assert "23 deals in November 2026" in row(wiki.body(DEALS), "Current value")
 
 
 def test_a_typed_number_is_never_rewritten_and_is_shown_as_precisely_as_typed(
