@@ -116,7 +116,7 @@ class PageMemory(BaseModel):
     index: Annotated[dict[str, str], _lenient({})] = {}  # root only: page ids by key
     # Root only, for an index too large for this property: the number of properties it is
     # split over, and its digest (sync/root_index.py). Added fields, as `status`.
-    index_parts: Annotated[StrictInt, _lenient(0)] = 0
+    index_parts: Annotated[StrictInt, Field(ge=0, le=1_000), _lenient(0)] = 0  # 24 MB of ids
     index_digest: Annotated[str, _lenient("")] = ""
     # KPI pages: what the root shows of the KPI (an added field with a default, as `status`).
     shown: Annotated[Shown | None, _lenient(None)] = None

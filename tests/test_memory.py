@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from datetime import UTC, datetime
 
 from confluence_kpi.memory import PageKey, PageMemory, read_memory
@@ -68,6 +70,19 @@ def test_a_damaged_field_reads_as_unset_and_the_page_stays_known() -> None:
     assert memory is not None
     assert memory.key == PageKey("kpi", "uptime")
     assert (memory.fields, memory.blocks, memory.retired) == ({}, (), False)
+
+
+@pytest.mark.parametrize("parts", [-1, 1_001, 10**9, "3", True])
+def test_an_index_part_count_someone_wrote_out_of_range_reads_as_none(parts: object) -> None:
+    # The root reads that many properties: a count typed through the API must not make it
+    # send a billion requests.
+    value = PageMemory.of(PageKey("root", "root"), 3, "digest").to_json()
+    value.update(index_parts=parts)
+
+    memory = read_memory(value)
+
+    assert memory is not None
+    assert memory.index_parts == 0
 
 
 def test_a_value_without_an_identity_is_not_the_bots() -> None:
