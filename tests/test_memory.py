@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import pytest
-
 from datetime import UTC, datetime
+
+import pytest
 
 from confluence_kpi.memory import PageKey, PageMemory, read_memory
 from confluence_kpi.model import ManualRow
