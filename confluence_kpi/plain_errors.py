@@ -114,9 +114,15 @@ def _json_code(ch: str) -> str:
 
 def _invisible(ch: str) -> bool:
     # Format characters (zero-width spaces and joiners, a BOM, a soft hyphen), spaces other
-    # than the plain one, and controls other than the line breaks and tabs a message holds.
+    # than the plain one, the line and paragraph separators (U+2028, U+2029: a line break to
+    # some readers, none to others), and controls other than the line breaks and tabs a
+    # message holds.
     kind = unicodedata.category(ch)
-    return kind == "Cf" or (kind == "Zs" and ch != " ") or (kind == "Cc" and ch not in "\n\t")
+    return (
+        kind in ("Cf", "Zl", "Zp")
+        or (kind == "Zs" and ch != " ")
+        or (kind == "Cc" and ch not in "\n\t")
+    )
 
 
 def _code(ch: str) -> str:

@@ -51,6 +51,7 @@ DEFAULT_SECRETS_DIR = Path("/run/secrets")
 DOTENV_FILE = Path(".env")
 DEFAULT_CATALOG = Path("config/catalog.yaml")
 DEFAULT_SOURCE_WORKERS = 4  # sources read at the same time (KPI_SOURCE_WORKERS)
+MOST_SOURCE_WORKERS = 64
 DEFAULT_WRITE_WORKERS = 4  # pages written at the same time (KPI_WRITE_WORKERS)
 # Requests a second to the site (CONFLUENCE_REQUESTS_PER_SECOND), averaged, in bursts of up to
 # a second's worth: a few writers at Cloud's latency stay under it, eight on a fast site do not.
@@ -169,7 +170,10 @@ class Settings(_FromTheEnvironment):
     # How many sources are read at the same time: slow ones wait side by side, and no more
     # than this many connections are open to the databases and services behind them.
     source_workers: int = Field(
-        default=DEFAULT_SOURCE_WORKERS, ge=1, le=64, validation_alias="KPI_SOURCE_WORKERS"
+        default=DEFAULT_SOURCE_WORKERS,
+        ge=1,
+        le=MOST_SOURCE_WORKERS,
+        validation_alias="KPI_SOURCE_WORKERS",
     )
     # How many pages are written at the same time, parents before children; 1 writes them one
     # after the other. Every writer shares the site's connection and its request rate.

@@ -73,6 +73,25 @@ def test_json_lines_carry_time_level_logger_message_extras_and_exception(
     assert second["message"].endswith("Authorization: ***")
 
 
+# Characters a terminal or a line-based reader would act on: a right-to-left override, a
+# zero-width space, a line separator (some readers split lines there), a C1 control, and one
+# beyond the BMP (a tag character).
+INVISIBLE = "\u202eevil\u200b \u2028next\u2029 \x85 \U000e0041"
+
+
+def test_a_json_line_shows_invisible_characters_as_escapes_and_reads_back_the_same(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    configure("json")
+
+    logging.getLogger("confluence_kpi.test").warning("name %s", INVISIBLE)
+
+    err = capsys.readouterr().err
+    (line,) = err.splitlines()  # one line, whatever splits lines
+    assert line.isascii()
+    assert json.loads(line)["message"] == f"name {INVISIBLE}"
+
+
 def test_python_warnings_become_log_lines(capsys: pytest.CaptureFixture[str]) -> None:
     configure("json")
 

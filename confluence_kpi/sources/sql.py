@@ -20,6 +20,7 @@ from sqlalchemy.exc import ArgumentError, DBAPIError, SQLAlchemyError
 
 from confluence_kpi.catalog import SqlSourceConfig
 from confluence_kpi.model import Window
+from confluence_kpi.settings import MOST_SOURCE_WORKERS
 from confluence_kpi.sources.sql_guard import RefusedStatementError, reading_statement
 from confluence_kpi.sources.sql_session import Session, allow_only_reading, read_only
 from confluence_kpi.sources.table import SourceError, Table
@@ -93,6 +94,14 @@ def _read_only_sqlite(url: URL) -> URL:
     )
 
 
+def _pool(url: URL) -> dict[str, int]:
+    """Pool options: every KPI reading the source may query it at once (KPI_SOURCE_WORKERS),
+    so no query waits for a connection, which the pool would report after 30 s as a database
+    that cannot be reached. An in-memory SQLite database has a single connection, no pool."""
+    in_memory = url.get_backend_name() == "sqlite" and (url.database or "") in ("", ":memory:")
+    return {} if in_memory else {"max_overflow": MOST_SOURCE_WORKERS}
+
+
 def bounds(window: Window | None) -> dict[str, object]:
     """The parameters `:start` and `:end`: the window's bounds on the catalog's clock, as text
     such as "2026-01-01 00:00:00" (TIME_TEXT).
@@ -123,7 +132,9 @@ class SqlSource:
         try:
             timeout = _TIMEOUT_ARGUMENT.get(self._url.get_driver_name())
             connect_args = {timeout: CONNECT_TIMEOUT_SECONDS} if timeout else {}
-            engine = create_engine(_read_only_sqlite(self._url), connect_args=connect_args)
+            engine = create_engine(
+                _read_only_sqlite(self._url), connect_args=connect_args, **_pool(self._url)
+            )
         except (SQLAlchemyError, ImportError) as exc:  # unknown dialect, driver not installed
             raise SourceError(f"{name} ({shown}): {self._scrub(exc)}") from None
         if engine.dialect.name == "sqlite":

@@ -9,7 +9,7 @@ index; and the bodies of only those pages someone saved since the bot wrote them
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from confluence_kpi.confluence.errors import ConfluenceError
 from confluence_kpi.confluence.protocol import ConfluenceApi, Page
@@ -42,7 +42,8 @@ def recover(
     gateway: ConfluenceApi, space: str, observed: dict[PageKey, Observed], wanted: Iterable[PageKey]
 ) -> set[PageKey]:
     """Finds pages the label listing missed (a person removed the label) by the root's index,
-    or by a scan of the whole space when the root itself is missing; adds them to `observed`.
+    or by a scan of the whole space when the root or its index is missing; adds them to
+    `observed`.
 
     Returns the keys the index knew but no page holds any more: pages deleted in Confluence.
     """
@@ -50,12 +51,18 @@ def recover(
     if not missing:
         return set()
     root = observed.get(ROOT)
-    if root is None:
-        # No root to ask: it is a first run, or someone took the root's label away.
+    index = None if root is None else read_index(gateway, root.page.id, root.memory)
+    if index is None:
+        # No root to ask (a first run, or someone took the root's label away), or an index
+        # that does not add up: a scan of the space finds every page by its memory.
         cql = f'space = "{space}" and type = page'
         observed.update(_ours(gateway.search(cql, expand=_LISTING)))
+        if root is not None:  # its digest forgotten, so that this pass writes it anew
+            scanned = observed[ROOT]
+            observed[ROOT] = replace(
+                scanned, memory=scanned.memory.model_copy(update={"index_digest": ""})
+            )
         return set()
-    index = read_index(gateway, root.page.id, root.memory)
     ids = [index[str(key)] for key in missing if str(key) in index]
     for start in range(0, len(ids), _IDS_PER_SEARCH):
         cql = f"id in ({','.join(ids[start : start + _IDS_PER_SEARCH])}) and type = page"

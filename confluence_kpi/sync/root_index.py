@@ -5,7 +5,9 @@ A small index lives in the root's memory. A large catalog's does not fit there: 
 refuses a content property value over 32 KB, and an index entry takes about 30 bytes (with
 Cloud's ten-digit ids), so past roughly a thousand pages the index is split over properties
 of its own, `confluence-kpi-index-1`, `-2`, …, and the memory keeps how many there are and a
-digest, so that an unchanged index costs no request.
+digest, so that an unchanged index costs no request. The parts are written before the memory
+that counts them: a write cut short leaves parts that do not match the digest, which reading
+notices (the sync then scans the space, as without a root).
 """
 
 from __future__ import annotations
@@ -13,7 +15,9 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Mapping
+from typing import Any
 
+from confluence_kpi.confluence.errors import ConflictError
 from confluence_kpi.confluence.protocol import ConfluenceApi
 from confluence_kpi.memory import PageMemory
 
@@ -47,9 +51,10 @@ def part_key(number: int) -> str:
     return f"{INDEX_KEY}-{number}"
 
 
-def read_index(gateway: ConfluenceApi, root_id: str, memory: PageMemory) -> dict[str, str]:
-    """The root's index: from its memory, or read from its parts (one request each); a part
-    missing or damaged (people can edit properties through the API) reads as empty."""
+def read_index(gateway: ConfluenceApi, root_id: str, memory: PageMemory) -> dict[str, str] | None:
+    """The root's index: from its memory, or read from its parts (one request each). None when
+    the parts do not add up to the index the memory's digest names: a part deleted or changed
+    through the API, or a write of the parts cut short; the caller then looks further."""
     if not memory.index_parts:
         return dict(memory.index)
     index: dict[str, str] = {}
@@ -57,9 +62,10 @@ def read_index(gateway: ConfluenceApi, root_id: str, memory: PageMemory) -> dict
         found = gateway.get_property(root_id, part_key(number))
         value = found.value if found is not None else None
         part = value.get("index") if isinstance(value, dict) else None
-        if isinstance(part, dict):
-            index.update({str(k): str(v) for k, v in part.items() if isinstance(v, str)})
-    return index
+        if not isinstance(part, dict):
+            return None
+        index.update({str(k): str(v) for k, v in part.items()})
+    return index if index_digest(index) == memory.index_digest else None
 
 
 def same_index(memory: PageMemory, index: Mapping[str, str]) -> bool:
@@ -80,10 +86,21 @@ def stored_index(
         )
     parts = split_index(index, PART_BYTES)
     for number, part in enumerate(parts, 1):
-        value = {"index": part}
-        current = gateway.get_property(root_id, part_key(number))
-        if current is None or current.value != value:
-            gateway.set_property(root_id, part_key(number), value, current=current)
+        _write_part(gateway, root_id, part_key(number), {"index": part})
+    # Parts beyond the new count stay: reads follow the count, and the next larger index
+    # writes over them.
     return memory.model_copy(
         update={"index": {}, "index_parts": len(parts), "index_digest": index_digest(index)}
     )
+
+
+def _write_part(gateway: ConfluenceApi, root_id: str, key: str, value: dict[str, Any]) -> None:
+    """One part written unless it holds `value` already; written over another run's version of
+    it (two runs started by mistake), as the memory is."""
+    current = gateway.get_property(root_id, key)
+    if current is not None and current.value == value:
+        return
+    try:
+        gateway.set_property(root_id, key, value, current=current)
+    except ConflictError:
+        gateway.set_property(root_id, key, value, current=gateway.get_property(root_id, key))

@@ -19,7 +19,7 @@ from confluence_kpi.settings import DEFAULT_SOURCE_WORKERS, DEFAULT_WRITE_WORKER
 from confluence_kpi.sync.apply import Syncer
 from confluence_kpi.sync.observe import ROOT, Observed, find_root, observe, read_moved, recover
 from confluence_kpi.sync.planning import Planner
-from confluence_kpi.sync.shards import WHOLE, Shard, part_of, recalled
+from confluence_kpi.sync.shards import WHOLE, Shard, part_of, recalled, remembered
 from confluence_kpi.verdicts import verdicts
 
 log = logging.getLogger(__name__)
@@ -69,6 +69,13 @@ def run_sync(
     memories = {key: obs.memory for key, obs in observed.items()}
     mine = {key: obs for key, obs in observed.items() if part.reads(key)}
     moved = read_moved(gateway, mine, failed=measured.errors)
+    # A manual KPI whose rows only its page holds (their digest in memory) cannot be evaluated
+    # when that page could not be read: the other pages show it as its memory last said.
+    unread_rows = {
+        key.id: remembered(key.id, memories[key], now=now)
+        for key in moved.unread
+        if key.kind == "kpi" and memories[key].rows_digest
+    }
     planner = Planner(
         catalog,
         measured,
@@ -76,7 +83,7 @@ def run_sync(
         moved.pages,
         now=now,
         prefer=prefer,
-        recalled=recalled(catalog, part, memories, now=now),
+        recalled={**recalled(catalog, part, memories, now=now), **unread_rows},
         wanted=part.pages,
     )
     first = planner.plan()

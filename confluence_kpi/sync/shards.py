@@ -130,25 +130,28 @@ def recalled(
     catalog: Catalog, part: Part, memories: Mapping[PageKey, PageMemory], *, now: datetime
 ) -> dict[str, Evaluation]:
     """The evaluations of the KPIs this shard does not evaluate, as their pages' memories tell
-    them: what the root page shows of a KPI and what its goal rolls up (status, value, stale
-    since, progress). A KPI whose page no shard wrote yet reads as no data until one has."""
-    found = {}
-    for kpi in catalog.kpis:
-        if kpi.id in part.kpis:
-            continue
-        memory = memories.get(PageKey("kpi", kpi.id))
-        shown = memory.shown if memory is not None else None
-        status = memory.status if memory is not None else ""
-        found[kpi.id] = Evaluation(
-            kpi_id=kpi.id,
-            as_of=now,
-            status=Status(status) if status in _STATUSES else Status.NO_DATA,
-            current=shown.current if shown else None,
-            previous=None,
-            change=None,
-            history=(),
-            last_data=None,
-            stale_since=shown.stale_since if shown else None,
-            progress=shown.progress if shown else None,
-        )
-    return found
+    them (`remembered`). A KPI whose page no shard wrote yet reads as no data until one has."""
+    return {
+        kpi.id: remembered(kpi.id, memories.get(PageKey("kpi", kpi.id)), now=now)
+        for kpi in catalog.kpis
+        if kpi.id not in part.kpis
+    }
+
+
+def remembered(kpi_id: str, memory: PageMemory | None, *, now: datetime) -> Evaluation:
+    """A KPI's evaluation as its page's memory tells it: what the root page shows of a KPI and
+    what its goal rolls up (status, value, stale since, progress); no data without one."""
+    shown = memory.shown if memory is not None else None
+    status = memory.status if memory is not None else ""
+    return Evaluation(
+        kpi_id=kpi_id,
+        as_of=now,
+        status=Status(status) if status in _STATUSES else Status.NO_DATA,
+        current=shown.current if shown else None,
+        previous=None,
+        change=None,
+        history=(),
+        last_data=None,
+        stale_since=shown.stale_since if shown else None,
+        progress=shown.progress if shown else None,
+    )

@@ -166,6 +166,32 @@ def test_more_rows_than_the_memory_keeps_are_read_from_the_page_every_run(
     assert "23 deals in November 2026" in row(wiki.body(DEALS), "Current value")
 
 
+def test_when_such_a_page_cannot_be_read_the_other_pages_show_the_kpi_as_before(
+    cli: Cli, wiki: Wiki, manual: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(memory, "ROWS_BYTES", 100)
+    assert cli.sync().code == 0
+    type_rows(wiki, ("2026-09", "18", "a long comment " * 3), ("2026-10", "20", ""))
+    typed = cli.sync("--report", "json")
+    assert typed.code == 0, typed.err
+    # Its page answers with something that is no page: its rows cannot be read this run.
+    answer = '{"statusCode": 500, "message": "Internal error"}'
+    wiki.inject({"method": "GET", "path": wiki.page_path(DEALS), "status": 200, "body": answer})
+
+    run = cli.sync("--report", "json")
+
+    assert run.code == 1, run.err
+    assert run.actions()["kpi deals-won"] == "failed"
+    status = run.json()["kpi_status"]["deals-won"]
+    assert status == typed.json()["kpi_status"]["deals-won"] != "no_data"
+    # The root shows what the memory keeps (status, value, progress), and the goal rolls it
+    # up as before; the goal and team pages also show the trend and the reason, which no
+    # memory keeps: they go without them for this run.
+    assert run.actions()["root root"] == "unchanged"
+    goals = {goal["id"]: goal["status"] for goal in run.json()["goals"]}
+    assert goals == {goal["id"]: goal["status"] for goal in typed.json()["goals"]}
+
+
 def test_a_typed_number_is_never_rewritten_and_is_shown_as_precisely_as_typed(
     cli: Cli, wiki: Wiki, share: Path
 ) -> None:

@@ -67,6 +67,32 @@ def test_a_large_index_is_split_and_still_finds_a_page_whose_label_was_removed(
     assert wiki.writes() == {"POST": 1}  # the label put back, nothing else
 
 
+@pytest.mark.parametrize("site", ["dc", "cloud-v2"])
+def test_a_lost_part_of_the_index_is_made_up_for_by_a_scan_and_written_again(
+    cli: Cli, wiki: Wiki, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(root_index, "PART_BYTES", SMALL_PART)
+    assert cli.sync().code == 0
+    holding = next(n for n, part in enumerate(index_parts(wiki), 1) if "kpi uptime" in part)
+    root_id = wiki.page_id(ROOT)
+    gone = wiki.session.delete(
+        f"{wiki.server.base_url}/rest/api/content/{root_id}/property/{part_key(holding)}",
+        timeout=10,
+    )
+    assert gone.status_code == 204
+    # The page that part knew, renamed and unlabelled: its title cannot find it either.
+    wiki.edit(UPTIME, new_title="Uptime (kept by Ann)")
+    wiki.remove_label("Uptime (kept by Ann)", "confluence-kpi")
+
+    run = cli.sync("--report", "json")
+
+    assert run.code == 0, run.err
+    assert run.actions()["kpi uptime"] != "created"
+    assert "KPI: Uptime" not in wiki.titles()  # not made again beside the renamed page
+    every = {key: page_id for part in index_parts(wiki) for key, page_id in part.items()}
+    assert every["kpi uptime"] == wiki.page_id("Uptime (kept by Ann)")  # the part written again
+
+
 def test_an_unchanged_split_index_is_not_written_again(
     cli: Cli, wiki: Wiki, monkeypatch: pytest.MonkeyPatch
 ) -> None:

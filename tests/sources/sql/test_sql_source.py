@@ -4,7 +4,9 @@ files and, where .ci/run names them, real PostgreSQL and MariaDB servers."""
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from pathlib import Path
 from time import monotonic
@@ -289,3 +291,22 @@ def test_the_queries_of_several_kpis_run_side_by_side(server: Database, tmp_path
     assert all("timeout of 1 s" in error for error in side_by_side.errors.values())
     assert sequential >= 2
     assert concurrent < 1.7
+
+
+def test_as_many_kpis_as_the_bot_reads_at_once_each_get_a_connection(database: Path) -> None:
+    # Each query holds its connection until all twenty hold one: a pool smaller than the
+    # number of KPIs read side by side would keep some waiting until the barrier gives up.
+    source = SqlSource("support_db", SqlSourceConfig(type="sql", url=f"sqlite:///{database}"))
+    together = threading.Barrier(20, timeout=10)
+
+    def query(_: int) -> object:
+        return source.run(
+            "SELECT hours FROM tickets", "support_db", {}, None, prepare=lambda _: together.wait()
+        )
+
+    with ThreadPoolExecutor(max_workers=20) as pool:
+        answers = list(pool.map(query, range(20)))
+    source.close()
+
+    assert len(answers) == 20
+    assert not together.broken
