@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import sqlalchemy
 from pydantic import ValidationError
-from sqlalchemy import create_engine, make_url, text
+from sqlalchemy import Connection, create_engine, make_url, text
 
 from confluence_kpi.catalog import SqlSourceConfig, load_catalog
 from confluence_kpi.model import KpiDefinition, Window
@@ -299,10 +299,11 @@ def test_as_many_kpis_as_the_bot_reads_at_once_each_get_a_connection(database: P
     source = SqlSource("support_db", SqlSourceConfig(type="sql", url=f"sqlite:///{database}"))
     together = threading.Barrier(20, timeout=10)
 
+    def hold(_: Connection) -> None:
+        together.wait()
+
     def query(_: int) -> object:
-        return source.run(
-            "SELECT hours FROM tickets", "support_db", {}, None, prepare=lambda _: together.wait()
-        )
+        return source.run("SELECT hours FROM tickets", "support_db", {}, None, prepare=hold)
 
     with ThreadPoolExecutor(max_workers=20) as pool:
         answers = list(pool.map(query, range(20)))
