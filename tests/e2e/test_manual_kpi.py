@@ -14,7 +14,7 @@ from confluence_kpi import memory
 from confluence_kpi.model import Grain
 from confluence_kpi.periods import period_label
 
-from .helpers import Cli, Wiki, chart_series, edit_catalog, replace_once, row
+from .helpers import Cli, Run, Wiki, chart_series, edit_catalog, replace_once, row
 
 DEALS = "KPI: Deals won"
 STATIC_VALUES = """    source: manual
@@ -136,17 +136,22 @@ def test_rows_people_type_are_evaluated_kept_as_typed_and_then_quiet(
     assert wiki.route("read") not in wiki.routes()
 
 
-def test_more_rows_than_the_memory_keeps_are_read_from_the_page_every_run(
-    cli: Cli, wiki: Wiki, manual: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    # A property holds 32 KB: past ROWS_BYTES of typed rows the memory keeps their digest.
+def long_rows_typed(cli: Cli, wiki: Wiki, monkeypatch: pytest.MonkeyPatch) -> Run:
+    """A first sync, then rows typed into the manual KPI's table, more than its memory keeps
+    (ROWS_BYTES made small: a property holds 32 KB), and the sync that reads them."""
     monkeypatch.setattr(memory, "ROWS_BYTES", 100)
     assert cli.sync().code == 0
     type_rows(wiki, ("2026-09", "18", "a long comment " * 3), ("2026-10", "20", ""))
-
     typed = cli.sync("--report", "json")
-
     assert typed.code == 0, typed.err
+    return typed
+
+
+def test_more_rows_than_the_memory_keeps_are_read_from_the_page_every_run(
+    cli: Cli, wiki: Wiki, manual: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    long_rows_typed(cli, wiki, monkeypatch)
+
     remembered = wiki.memory(DEALS)
     assert "rows" not in remembered
     assert remembered["rows_digest"]
@@ -169,11 +174,7 @@ def test_more_rows_than_the_memory_keeps_are_read_from_the_page_every_run(
 def test_when_such_a_page_cannot_be_read_the_other_pages_show_the_kpi_as_before(
     cli: Cli, wiki: Wiki, manual: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(memory, "ROWS_BYTES", 100)
-    assert cli.sync().code == 0
-    type_rows(wiki, ("2026-09", "18", "a long comment " * 3), ("2026-10", "20", ""))
-    typed = cli.sync("--report", "json")
-    assert typed.code == 0, typed.err
+    typed = long_rows_typed(cli, wiki, monkeypatch)
     # Its page answers with something that is no page: its rows cannot be read this run.
     answer = '{"statusCode": 500, "message": "Internal error"}'
     wiki.inject({"method": "GET", "path": wiki.page_path(DEALS), "status": 200, "body": answer})

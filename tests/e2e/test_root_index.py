@@ -21,6 +21,13 @@ UPTIME = "KPI: Uptime"
 SMALL_PART = 120  # bytes: the small catalog's seven entries then take several parts
 
 
+@pytest.fixture
+def split(cli: Cli, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A first sync with parts so small that the small catalog's index takes several."""
+    monkeypatch.setattr(root_index, "PART_BYTES", SMALL_PART)
+    assert cli.sync().code == 0
+
+
 def index_parts(wiki: Wiki) -> list[dict[str, str]]:
     """The index parts the root's memory points to, as stored."""
     root_id = wiki.page_id(ROOT)
@@ -43,10 +50,8 @@ def test_a_small_index_stays_in_the_roots_memory(cli: Cli, wiki: Wiki) -> None:
 
 @pytest.mark.parametrize("site", ["dc", "cloud-v2"])
 def test_a_large_index_is_split_and_still_finds_a_page_whose_label_was_removed(
-    cli: Cli, wiki: Wiki, monkeypatch: pytest.MonkeyPatch
+    cli: Cli, wiki: Wiki, split: None
 ) -> None:
-    monkeypatch.setattr(root_index, "PART_BYTES", SMALL_PART)
-    assert cli.sync().code == 0
     memory = wiki.memory(ROOT)
     assert "index" not in memory
     parts = index_parts(wiki)
@@ -69,10 +74,8 @@ def test_a_large_index_is_split_and_still_finds_a_page_whose_label_was_removed(
 
 @pytest.mark.parametrize("site", ["dc", "cloud-v2"])
 def test_a_lost_part_of_the_index_is_made_up_for_by_a_scan_and_written_again(
-    cli: Cli, wiki: Wiki, monkeypatch: pytest.MonkeyPatch
+    cli: Cli, wiki: Wiki, split: None
 ) -> None:
-    monkeypatch.setattr(root_index, "PART_BYTES", SMALL_PART)
-    assert cli.sync().code == 0
     holding = next(n for n, part in enumerate(index_parts(wiki), 1) if "kpi uptime" in part)
     root_id = wiki.page_id(ROOT)
     gone = wiki.session.delete(
@@ -93,11 +96,7 @@ def test_a_lost_part_of_the_index_is_made_up_for_by_a_scan_and_written_again(
     assert every["kpi uptime"] == wiki.page_id("Uptime (kept by Ann)")  # the part written again
 
 
-def test_an_unchanged_split_index_is_not_written_again(
-    cli: Cli, wiki: Wiki, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(root_index, "PART_BYTES", SMALL_PART)
-    assert cli.sync().code == 0
+def test_an_unchanged_split_index_is_not_written_again(cli: Cli, wiki: Wiki, split: None) -> None:
     wiki.reset_stats()
 
     again = cli.sync()
